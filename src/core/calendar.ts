@@ -1,0 +1,69 @@
+import { usageError } from './errors.js';
+
+/**
+ * Dates inside kobe are integer day numbers (days since 1970-01-01, UTC): cheap to store in an
+ * Int32Array, exact to compare, and free of time zones. ISO `YYYY-MM-DD` only at the edges.
+ */
+const MS_PER_DAY = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Day number of an ISO date, or NaN when the text is not a real calendar date. */
+export function parseIsoDay(text: string): number {
+  const m = ISO_DATE.exec(text);
+  if (m === null) return Number.NaN;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return Number.NaN;
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return Number.NaN;
+  return ms / MS_PER_DAY;
+}
+
+/** Parses an ISO date given on the command line; a bad one is a usage error naming the flag. */
+export function isoDayFlag(text: string, flag: string): number {
+  const day = parseIsoDay(text);
+  if (Number.isNaN(day)) {
+    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${text}'`, { flag, value: text });
+  }
+  return day;
+}
+
+export function dayToIso(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** 0 = Sunday ... 6 = Saturday. 1970-01-01 was a Thursday. */
+export function weekday(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+export const isWeekend = (day: number): boolean => {
+  const w = weekday(day);
+  return w === 0 || w === 6;
+};
+
+/** Index of the first element >= target in a sorted Int32Array (its length when none). */
+export function lowerBound(sorted: Int32Array, target: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first element > target in a sorted Int32Array. */
+export function upperBound(sorted: Int32Array, target: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

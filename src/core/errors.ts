@@ -1,0 +1,73 @@
+/**
+ * One error type for every failure the user can act on. The `kind` decides the exit code at the
+ * CLI edge (usage/input -> 2, runtime -> 1); nothing below `src/cli` knows exit codes.
+ */
+export type ErrorKind = 'usage' | 'input' | 'runtime';
+
+export interface ErrorLocation {
+  /** File the problem was found in, as the user named it. */
+  readonly file?: string;
+  /** 1-based line number inside `file`. */
+  readonly line?: number;
+  /** The CLI flag or config key at fault. */
+  readonly flag?: string;
+}
+
+export interface KobeErrorOptions extends ErrorLocation {
+  readonly kind?: ErrorKind;
+  /** The offending value, shown verbatim. */
+  readonly value?: unknown;
+  /** What the user can do about it. */
+  readonly hint?: string;
+  readonly cause?: unknown;
+}
+
+export class KobeError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly file?: string;
+  readonly line?: number;
+  readonly flag?: string;
+  readonly value?: unknown;
+  readonly hint?: string;
+
+  constructor(code: string, message: string, options: KobeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KobeError';
+    this.code = code;
+    this.kind = options.kind ?? 'runtime';
+    this.file = options.file;
+    this.line = options.line;
+    this.flag = options.flag;
+    this.value = options.value;
+    this.hint = options.hint;
+  }
+
+  /** `file:line: message (hint)` in the form editors and terminals recognise. */
+  describe(): string {
+    const where = this.file ? `${this.file}${this.line !== undefined ? `:${this.line}` : ''}: ` : '';
+    const flag = this.flag ? `${this.flag}: ` : '';
+    const hint = this.hint ? `\n  hint: ${this.hint}` : '';
+    return `${where}${flag}${this.message} [${this.code}]${hint}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      file: this.file ?? null,
+      line: this.line ?? null,
+      flag: this.flag ?? null,
+      hint: this.hint ?? null,
+    };
+  }
+}
+
+export const usageError = (code: string, message: string, options: Omit<KobeErrorOptions, 'kind'> = {}) =>
+  new KobeError(code, message, { ...options, kind: 'usage' });
+
+export const inputError = (code: string, message: string, options: Omit<KobeErrorOptions, 'kind'> = {}) =>
+  new KobeError(code, message, { ...options, kind: 'input' });
+
+export const isKobeError = (e: unknown): e is KobeError => e instanceof KobeError;
