@@ -1,0 +1,120 @@
+import { usageError } from '../core/errors.js';
+
+export type Sizing =
+  | { readonly mode: 'equal-weight' }
+  | { readonly mode: 'all-in' }
+  | { readonly mode: 'fixed-shares'; readonly shares: number }
+  | { readonly mode: 'fixed-notional'; readonly usd: number }
+  | { readonly mode: 'risk-pct'; readonly pct: number };
+
+export type FillModel = { readonly kind: 'next-open' } | { readonly kind: 'delay-midpoint'; readonly delayBars: number };
+
+export interface CostModel {
+  readonly commissionPerOrderUsd: number;
+  readonly commissionPerShareUsd: number;
+  /** Adverse price move on every fill, in basis points of the fill price. */
+  readonly slippageBps: number;
+}
+
+export interface EngineConfig {
+  readonly initialCapital: number;
+  readonly maxPositions: number;
+  readonly sizing: Sizing;
+  readonly fill: FillModel;
+  readonly costs: CostModel;
+  /** Longs only while the index closes above its SMA (shorts only below). */
+  readonly regimeFilter: { readonly enabled: boolean; readonly smaPeriod: number };
+  /** Keep every signal decision (admitted or denied) in the result, not only the counts. */
+  readonly recordDecisions: boolean;
+}
+
+/**
+ * Defaults are deliberately not free: a backtest without costs flatters every strategy. $1 per
+ * order, half a cent a share and 5 bps of slippage are in line with a retail broker on liquid
+ * US stocks.
+ */
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  initialCapital: 100_000,
+  maxPositions: 10,
+  sizing: { mode: 'equal-weight' },
+  fill: { kind: 'next-open' },
+  costs: { commissionPerOrderUsd: 1, commissionPerShareUsd: 0.005, slippageBps: 5 },
+  regimeFilter: { enabled: true, smaPeriod: 200 },
+  recordDecisions: true,
+};
+
+const positiveNumber = (raw: string, flag: string, what: string): number => {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) {
+    throw usageError('BAD_FLAG', `${what} must be a positive number, was '${raw}'`, { flag, value: raw });
+  }
+  return v;
+};
+
+/** `equal-weight | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P` */
+export function parseSizing(text: string, flag = '--sizing'): Sizing {
+  const [mode, arg, extra] = text.split(':');
+  const needArg = (what: string) => {
+    if (arg === undefined || extra !== undefined) {
+      throw usageError('BAD_SIZING', `sizing '${mode}' takes one argument (${what}), got '${text}'`, { flag, value: text });
+    }
+    return arg;
+  };
+  switch (mode) {
+    case 'equal-weight':
+    case 'all-in':
+      if (arg !== undefined) throw usageError('BAD_SIZING', `sizing '${mode}' takes no argument, got '${text}'`, { flag, value: text });
+      return { mode };
+    case 'fixed-shares': {
+      const n = positiveNumber(needArg('shares'), flag, 'fixed-shares count');
+      if (!Number.isInteger(n)) throw usageError('BAD_SIZING', `fixed-shares count must be a whole number, was ${n}`, { flag, value: text });
+      return { mode, shares: n };
+    }
+    case 'fixed-notional':
+      return { mode, usd: positiveNumber(needArg('USD'), flag, 'fixed-notional amount') };
+    case 'risk-pct': {
+      const pct = positiveNumber(needArg('percent of equity'), flag, 'risk-pct');
+      if (pct > 100) throw usageError('BAD_SIZING', `risk-pct is a percent of equity in (0, 100], was ${pct}`, { flag, value: text });
+      return { mode, pct };
+    }
+    default:
+      throw usageError('BAD_SIZING', `unknown sizing mode '${mode}'`, {
+        flag,
+        value: text,
+        hint: 'one of equal-weight, all-in, fixed-shares:N, fixed-notional:USD, risk-pct:P',
+      });
+  }
+}
+
+export function formatSizing(s: Sizing): string {
+  switch (s.mode) {
+    case 'fixed-shares':
+      return `fixed-shares:${s.shares}`;
+    case 'fixed-notional':
+      return `fixed-notional:${s.usd}`;
+    case 'risk-pct':
+      return `risk-pct:${s.pct}`;
+    default:
+      return s.mode;
+  }
+}
+
+/** `next-open | delay-midpoint:N` */
+export function parseFillModel(text: string, flag = '--fill'): FillModel {
+  if (text === 'next-open') return { kind: 'next-open' };
+  const m = /^delay-midpoint:(\d+)$/.exec(text);
+  if (m !== null) {
+    const n = Number(m[1]);
+    if (n < 1) throw usageError('BAD_FILL', 'delay-midpoint needs at least 1 bar of delay (0 would fill on the signal bar)', { flag, value: text });
+    return { kind: 'delay-midpoint', delayBars: n };
+  }
+  throw usageError('BAD_FILL', `unknown fill model '${text}'`, { flag, value: text, hint: 'next-open or delay-midpoint:N (e.g. delay-midpoint:4)' });
+}
+
+export const formatFillModel = (f: FillModel): string => (f.kind === 'next-open' ? 'next-open' : `delay-midpoint:${f.delayBars}`);
+
+export function describeFillModel(f: FillModel): string {
+  return f.kind === 'next-open'
+    ? 'signal on the close of bar t, market order filled at the open of bar t+1'
+    : `signal on the close of bar t, filled at the midpoint (open+close)/2 of bar t+${f.delayBars}`;
+}

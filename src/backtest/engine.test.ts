@@ -1,0 +1,317 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BarSeries } from '../core/bar-series.js';
+import { barsFromColumns } from '../core/bar-series.js';
+import { ibsRsi } from '../strategies/ibs-rsi/ibs-rsi.js';
+import { defaultParams, type Params } from '../strategies/params.js';
+import type { SymbolSignals } from '../strategies/scan.js';
+import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_SHORT } from '../strategies/types.js';
+import { alterFuture, fcOptions, flatBars, randomWalkBars } from '../test-support/synthetic-bars.js';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './config.js';
+import { runEngine, type EngineResult } from './engine.js';
+import { buildPanel, type MarketPanel } from './panel.js';
+import { buildSignalBook } from './signal-book.js';
+
+const ZERO_COSTS = { commissionPerOrderUsd: 0, commissionPerShareUsd: 0, slippageBps: 0 };
+const baseConfig: EngineConfig = { ...DEFAULT_ENGINE_CONFIG, regimeFilter: { enabled: false, smaPeriod: 200 } };
+const exitParams = (timeExitBars: number): Params => ({ ...defaultParams(ibsRsi.params), timeExitBars });
+
+/** Signals given as (bar, code) pairs, with a stop `stopDist` away when given. */
+function signals(entries: readonly (readonly [number, number])[], stopDist = Number.NaN, targetDist = Number.NaN): SymbolSignals {
+  const sorted = [...entries].sort((a, b) => a[0] - b[0]);
+  return {
+    bar: Int32Array.from(sorted.map((e) => e[0])),
+    code: Int8Array.from(sorted.map((e) => e[1])),
+    score: new Float64Array(sorted.length),
+    stopDist: new Float64Array(sorted.length).fill(stopDist),
+    targetDist: new Float64Array(sorted.length).fill(targetDist),
+  };
+}
+
+function run(panel: MarketPanel, perSymbol: SymbolSignals[], config: EngineConfig, params: Params = exitParams(5)): EngineResult {
+  return runEngine({
+    panel,
+    legs: [{ strategy: ibsRsi, params, book: buildSignalBook(panel, perSymbol) }],
+    config,
+    from: 0,
+    to: panel.calendar.length - 1,
+    regime: null,
+  });
+}
+
+/** Equity rebuilt from the trade list alone: capital + realised pnl + open trades marked at the close. */
+function equityFromTrades(panel: MarketPanel, r: EngineResult): Float64Array {
+  const out = new Float64Array(r.days.length).fill(r.initialCapital);
+  const bySymbol = new Map(panel.series.map((s) => [s.symbol, s]));
+  for (const t of r.trades) {
+    const s = bySymbol.get(t.symbol)!;
+    const side = t.side === 'long' ? 1 : -1;
+    // Entry and exit commissions are equal for the same share count: the entry half is fees / 2.
+    const entryFees = t.fees / 2;
+    let lastClose = Number.NaN;
+    let bar = 0;
+    for (let k = 0; k < r.days.length; k++) {
+      const d = r.days[k];
+      while (bar < s.day.length && s.day[bar] <= d) lastClose = s.close[bar++];
+      if (d < t.entryDay) continue;
+      if (d >= t.exitDay) out[k] += t.pnl;
+      else out[k] += side * t.shares * (lastClose - t.entryPrice) - entryFees;
+    }
+  }
+  return out;
+}
+
+const panelArb = fc.record({
+  symbols: fc.integer({ min: 1, max: 4 }),
+  length: fc.integer({ min: 30, max: 120 }),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+  signalDensity: fc.double({ min: 0.02, max: 0.3, noNaN: true }),
+  timeExit: fc.integer({ min: 0, max: 8 }),
+  stopMult: fc.constantFrom(Number.NaN, 1, 3),
+  maxPositions: fc.integer({ min: 1, max: 4 }),
+  costs: fc.record({
+    commissionPerOrderUsd: fc.double({ min: 0, max: 5, noNaN: true }),
+    commissionPerShareUsd: fc.double({ min: 0, max: 0.02, noNaN: true }),
+    slippageBps: fc.double({ min: 0, max: 30, noNaN: true }),
+  }),
+  midpoint: fc.boolean(),
+  shorts: fc.boolean(),
+});
+
+type Scenario = typeof panelArb extends fc.Arbitrary<infer T> ? T : never;
+
+function scenario(p: Scenario) {
+  const series: BarSeries[] = [];
+  const sigs: SymbolSignals[] = [];
+  for (let s = 0; s < p.symbols; s++) {
+    const bars = randomWalkBars(`S${s}`, p.length, p.seed + s * 7919);
+    series.push(bars);
+    const rngBars: [number, number][] = [];
+    let x = (p.seed + s) % 997;
+    for (let i = 0; i < p.length; i++) {
+      x = (x * 48271) % 2147483647;
+      const u = (x % 10_000) / 10_000;
+      if (u < p.signalDensity) rngBars.push([i, p.shorts && u < p.signalDensity / 3 ? SIGNAL_SHORT : u < p.signalDensity * 0.8 ? SIGNAL_LONG : SIGNAL_EXIT]);
+    }
+    sigs.push(signals(rngBars, Number.isNaN(p.stopMult) ? Number.NaN : p.stopMult * bars.close[0] * 0.02));
+  }
+  const config: EngineConfig = {
+    ...baseConfig,
+    maxPositions: p.maxPositions,
+    costs: p.costs,
+    fill: p.midpoint ? { kind: 'delay-midpoint', delayBars: 2 } : { kind: 'next-open' },
+  };
+  return { panel: buildPanel(series, null), sigs, config, params: exitParams(p.timeExit) };
+}
+
+describe('engine accounting', () => {
+  it('cash + marked positions = equity on every bar, rebuilt independently from the trade list', () => {
+    fc.assert(
+      fc.property(panelArb, (p) => {
+        const { panel, sigs, config, params } = scenario(p);
+        const r = run(panel, sigs, config, params);
+        const rebuilt = equityFromTrades(panel, r);
+        for (let k = 0; k < r.days.length; k++) {
+          expect(r.equity[k]).toBeCloseTo(rebuilt[k], 6);
+        }
+        const sumPnl = r.trades.reduce((a, t) => a + t.pnl, 0);
+        expect(r.finalEquity).toBeCloseTo(r.initialCapital + sumPnl, 6);
+      }),
+      fcOptions(150),
+    );
+  });
+
+  it('never fills on the signal bar and never holds more than maxPositions', () => {
+    fc.assert(
+      fc.property(panelArb, (p) => {
+        const { panel, sigs, config, params } = scenario(p);
+        const r = run(panel, sigs, config, params);
+        for (const t of r.trades) {
+          expect(t.entryDay).toBeGreaterThan(t.entrySignalDay);
+          expect(t.exitDay).toBeGreaterThanOrEqual(t.entryDay);
+          expect(t.shares).toBeGreaterThan(0);
+        }
+        for (let k = 0; k < r.days.length; k++) expect(r.openPositions[k]).toBeLessThanOrEqual(config.maxPositions);
+        // Nothing hides: every entry signal became a trade or was denied with a recorded reason.
+        const denied = Object.values(r.denials).reduce((a, n) => a + n, 0);
+        expect(r.trades.length + denied).toBe(r.entrySignals);
+        expect(r.decisions.filter((d) => !d.admitted)).toHaveLength(denied);
+        // Longs are paid in cash: no margin, so cash never goes below zero.
+        if (!p.shorts) for (let k = 0; k < r.days.length; k++) expect(r.cash[k]).toBeGreaterThanOrEqual(-1e-6);
+      }),
+      fcOptions(150),
+    );
+  });
+
+  it('altering bars after session k never changes the equity curve before k (no look-ahead in the engine)', () => {
+    fc.assert(
+      fc.property(panelArb, fc.double({ min: 0.2, max: 0.9, noNaN: true }), (p, cut) => {
+        const { panel, sigs, config, params } = scenario(p);
+        const k = Math.floor(panel.calendar.length * cut);
+        const altered = buildPanel(panel.series.map((s, i) => alterFuture(s, k, p.seed + 31 * i + 1)), null);
+        // Signals after k may differ too in an altered world; keep only those up to k - 1 in both runs.
+        const upTo = sigs.map((s) => {
+          const keep = Array.from(s.bar).map((b, j) => [b, s.code[j]] as const).filter(([b]) => b < k);
+          return signals(keep, s.stopDist[0] ?? Number.NaN);
+        });
+        const extra = sigs.map((s) => {
+          const later = Array.from(s.bar).map((b, j) => [b, s.code[j]] as const);
+          return signals(later, s.stopDist[0] ?? Number.NaN);
+        });
+        const a = run(panel, upTo, config, params);
+        const b = run(altered, extra, config, params);
+        for (let t = 0; t < k; t++) expect(b.equity[t]).toBe(a.equity[t]);
+      }),
+      fcOptions(100),
+    );
+  });
+
+  it('a zero-cost round trip on constant prices leaves equity unchanged', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 60 }), fc.double({ min: 1, max: 500, noNaN: true }), fc.integer({ min: 0, max: 6 }), (n, price, timeExit) => {
+        const panel = buildPanel([flatBars('FLAT', n, price)], null);
+        const entries: [number, number][] = [];
+        for (let i = 0; i < n; i += 3) entries.push([i, i % 2 === 0 ? SIGNAL_LONG : SIGNAL_EXIT]);
+        const r = run(panel, [signals(entries, price * 0.05)], { ...baseConfig, costs: ZERO_COSTS }, exitParams(timeExit));
+        expect(r.trades.length).toBeGreaterThan(0);
+        for (let k = 0; k < r.days.length; k++) expect(r.equity[k]).toBeCloseTo(baseConfig.initialCapital, 8);
+      }),
+      fcOptions(100),
+    );
+  });
+
+  // Stops are laid off the slipped fill price, so with stops costs can change which trades happen
+  // at all (path dependence). With fixed share counts, ample cash and no stops the trade set is
+  // fixed, and then costs can only take money away, trade by trade.
+  it('higher costs never raise final equity (same trade set: fixed shares, no stops)', () => {
+    fc.assert(
+      fc.property(panelArb, fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 20, noNaN: true }), (p, extraOrder, extraBps) => {
+        const { panel, sigs, params } = scenario({ ...p, stopMult: Number.NaN });
+        const config: EngineConfig = { ...baseConfig, initialCapital: 1e9, maxPositions: 50, sizing: { mode: 'fixed-shares', shares: 10 }, costs: p.costs };
+        const dearer: EngineConfig = { ...config, costs: { ...p.costs, commissionPerOrderUsd: p.costs.commissionPerOrderUsd + extraOrder, slippageBps: p.costs.slippageBps + extraBps } };
+        const cheap = run(panel, sigs, config, params);
+        const dear = run(panel, sigs, dearer, params);
+        expect(dear.trades.length).toBe(cheap.trades.length);
+        dear.trades.forEach((t, i) => expect(t.pnl).toBeLessThanOrEqual(cheap.trades[i].pnl + 1e-9));
+        expect(dear.finalEquity).toBeLessThanOrEqual(cheap.finalEquity + 1e-6);
+      }),
+      fcOptions(100),
+    );
+  });
+});
+
+describe('engine fills, by hand', () => {
+  // Day numbers are consecutive here; the engine only cares about order.
+  const bars = (rows: [number, number, number, number][]) =>
+    barsFromColumns('HAND', {
+      day: rows.map((_, i) => 20_000 + i),
+      open: rows.map((r) => r[0]),
+      high: rows.map((r) => r[1]),
+      low: rows.map((r) => r[2]),
+      close: rows.map((r) => r[3]),
+    });
+  const oneShare: EngineConfig = { ...baseConfig, sizing: { mode: 'fixed-shares', shares: 100 }, costs: ZERO_COSTS };
+
+  it('fills at the next open and exits by time after N bars held, at the open after', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [11, 12, 10.5, 11.5],
+      [12, 13, 11, 12],
+      [13, 14, 12, 13],
+      [14, 15, 13, 14],
+    ]);
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]])], oneShare, exitParams(2));
+    expect(r.trades).toHaveLength(1);
+    const t = r.trades[0];
+    expect(t.entryDay).toBe(20_001);
+    expect(t.entryPrice).toBe(11);
+    // Held bars 1 and 2; the exit order from bar 2's close fills at bar 3's open.
+    expect(t.exitDay).toBe(20_003);
+    expect(t.exitPrice).toBe(13);
+    expect(t.pnl).toBeCloseTo(200, 10);
+    expect(t.exitReason).toBe('time');
+  });
+
+  it('a gap through the stop fills at the open, not at the stop', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.5, 9.8, 10],
+      [8, 8.5, 7.5, 8],
+      [8, 8, 8, 8],
+    ]);
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]], 1)], oneShare, exitParams(0));
+    const t = r.trades[0];
+    expect(t.exitReason).toBe('stop');
+    expect(t.exitDay).toBe(20_002);
+    expect(t.exitPrice).toBe(8);
+  });
+
+  it('when stop and target both lie inside one bar, the stop wins', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.2, 9.9, 10],
+      [10, 12, 8, 10],
+      [10, 10, 10, 10],
+    ]);
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]], 1, 1)], oneShare, exitParams(0));
+    const t = r.trades[0];
+    expect(t.exitReason).toBe('stop');
+    expect(t.exitPrice).toBe(9);
+  });
+
+  it('delay-midpoint:N fills at (open + close) / 2 of bar t+N', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 11, 9, 11],
+      [12, 14, 12, 14],
+      [14, 15, 13, 15],
+      [15, 15, 15, 15],
+    ]);
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]])], { ...oneShare, fill: { kind: 'delay-midpoint', delayBars: 2 } }, exitParams(0));
+    expect(r.trades[0].entryDay).toBe(20_002);
+    expect(r.trades[0].entryPrice).toBe(13);
+    expect(r.trades[0].exitReason).toBe('window_end');
+  });
+
+  it('charges per-order and per-share commission and slippage on both sides', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10, 10, 10],
+      [10, 10, 10, 10],
+      [10, 10, 10, 10],
+    ]);
+    const costs = { commissionPerOrderUsd: 1, commissionPerShareUsd: 0.01, slippageBps: 10 };
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]])], { ...oneShare, costs }, exitParams(1));
+    const t = r.trades[0];
+    expect(t.entryPrice).toBeCloseTo(10.01, 10);
+    expect(t.exitPrice).toBeCloseTo(9.99, 10);
+    expect(t.fees).toBeCloseTo(2 * (1 + 0.01 * 100), 10);
+    expect(t.pnl).toBeCloseTo(100 * (9.99 - 10.01) - 4, 10);
+    expect(r.feesPaidUsd).toBeCloseTo(4, 10);
+    expect(r.slippageUsd).toBeCloseTo(2, 10);
+  });
+
+  it('records every denied signal with its reason', () => {
+    const a = bars([
+      [10, 10, 10, 10],
+      [10, 10, 10, 10],
+      [10, 10, 10, 10],
+    ]);
+    const b2 = { ...a, symbol: 'OTHER' };
+    const panel = buildPanel([a, b2], null);
+    const regime = new Uint8Array(panel.calendar.length).fill(1);
+    regime[1] = 0;
+    const r = runEngine({
+      panel,
+      legs: [{ strategy: ibsRsi, params: exitParams(0), book: buildSignalBook(panel, [signals([[0, SIGNAL_LONG], [1, SIGNAL_LONG]]), signals([[0, SIGNAL_LONG]])]) }],
+      config: { ...oneShare, maxPositions: 1 },
+      from: 0,
+      to: 2,
+      regime,
+    });
+    expect(r.denials.MAX_POSITIONS).toBe(1);
+    expect(r.denials.REGIME_FILTER).toBe(1);
+    expect(r.decisions.filter((d) => d.admitted)).toHaveLength(1);
+    expect(r.decisions.find((d) => d.code === 'REGIME_FILTER')?.day).toBe(20_001);
+  });
+});

@@ -1,0 +1,37 @@
+import { IndicatorMemo } from '../strategies/indicator-memo.js';
+import { paramsKey, type Params } from '../strategies/params.js';
+import { scanSignals } from '../strategies/scan.js';
+import type { Strategy } from '../strategies/types.js';
+import type { EngineLeg } from './engine.js';
+import type { MarketPanel } from './panel.js';
+import { regimeMask } from './regime.js';
+import { buildSignalBook } from './signal-book.js';
+
+/**
+ * A loaded market plus everything derived from it that later runs reuse: indicator arrays,
+ * signal books per (strategy, params) and regime masks. Signals are computed over each symbol's
+ * whole history once; since every indicator is causal, a window run reads the same values it
+ * would have computed from the bars up to that day (no cold start, no look-ahead).
+ */
+export class MarketContext {
+  readonly memo = new IndicatorMemo();
+  private readonly books = new Map<string, EngineLeg>();
+  private readonly regimes = new Map<number, Uint8Array | null>();
+
+  constructor(readonly panel: MarketPanel) {}
+
+  leg(strategy: Strategy, params: Params): EngineLeg {
+    const key = `${strategy.name}@${strategy.version}|${paramsKey(params)}`;
+    const found = this.books.get(key);
+    if (found !== undefined) return found;
+    const perSymbol = this.panel.series.map((s) => scanSignals(strategy, s, params, this.memo));
+    const leg: EngineLeg = { strategy, params, book: buildSignalBook(this.panel, perSymbol) };
+    this.books.set(key, leg);
+    return leg;
+  }
+
+  regime(smaPeriod: number): Uint8Array | null {
+    if (!this.regimes.has(smaPeriod)) this.regimes.set(smaPeriod, regimeMask(this.panel, smaPeriod));
+    return this.regimes.get(smaPeriod) ?? null;
+  }
+}

@@ -1,0 +1,55 @@
+import type { BarSeries } from '../core/bar-series.js';
+import { lowerBound } from '../core/calendar.js';
+import { inputError } from '../core/errors.js';
+
+/**
+ * Many symbols aligned on one session calendar (the union of their days). Each symbol keeps its
+ * own bars; `barAt` maps a calendar index to that symbol's bar index (-1 = no bar that day), so
+ * a missing session is a hole, never an invented price.
+ */
+export interface MarketPanel {
+  readonly calendar: Int32Array;
+  readonly series: readonly BarSeries[];
+  readonly symbols: readonly string[];
+  readonly barAt: readonly Int32Array[];
+  /** The regime/benchmark index, aligned the same way; null when the market has none. */
+  readonly index: BarSeries | null;
+  readonly indexBarAt: Int32Array | null;
+}
+
+export function sessionCalendar(series: readonly BarSeries[]): Int32Array {
+  const seen = new Set<number>();
+  for (const s of series) for (let i = 0; i < s.day.length; i++) seen.add(s.day[i]);
+  return Int32Array.from(seen).sort();
+}
+
+function alignTo(calendar: Int32Array, s: BarSeries): Int32Array {
+  const map = new Int32Array(calendar.length).fill(-1);
+  let c = s.day.length > 0 ? lowerBound(calendar, s.day[0]) : 0;
+  for (let i = 0; i < s.day.length; i++) {
+    while (c < calendar.length && calendar[c] < s.day[i]) c++;
+    if (c < calendar.length && calendar[c] === s.day[i]) map[c] = i;
+  }
+  return map;
+}
+
+export function buildPanel(series: readonly BarSeries[], index: BarSeries | null): MarketPanel {
+  if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbols with data to trade');
+  const calendar = sessionCalendar(index === null ? series : [...series, index]);
+  return {
+    calendar,
+    series,
+    symbols: series.map((s) => s.symbol),
+    barAt: series.map((s) => alignTo(calendar, s)),
+    index,
+    indexBarAt: index === null ? null : alignTo(calendar, index),
+  };
+}
+
+/** Calendar index range [from, to] (inclusive) covering the ISO-day bounds; null when empty. */
+export function calendarRange(panel: MarketPanel, startDay: number, endDay: number): { from: number; to: number } | null {
+  const from = lowerBound(panel.calendar, startDay);
+  let to = lowerBound(panel.calendar, endDay + 1) - 1;
+  if (to >= panel.calendar.length) to = panel.calendar.length - 1;
+  return from <= to ? { from, to } : null;
+}

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { dayToIso } from '../../core/calendar.js';
+import { usageError } from '../../core/errors.js';
+import type { CliIo } from '../io.js';
+import { loadRunMarket, resolveEnv, type MarketFlags } from '../market-source.js';
+import { addMarketOptions } from '../options.js';
+import { logger, makeChalk, table } from '../render.js';
+import { POLICY_EXPLANATION } from '../data-report.js';
+import { runDataFetch } from './data-fetch.js';
+
+export function registerData(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const data = program.command('data').description('check and download daily bar data');
+  const verify = data
+    .command('verify')
+    .description('check every bar: duplicates, unsorted dates, non-positive prices, high < low, open/close outside the range, missing sessions, bad ticks, unadjusted splits')
+    .option('--limit <n>', 'issues listed per symbol in the log (the JSON has all)', '5');
+  addMarketOptions(verify);
+  verify.action(async (flags: MarketFlags & { limit: string }, command: Command) => {
+    setExit(await runVerify(flags, io, command.getOptionValueSource('dotenv') === 'cli'));
+  });
+
+  data
+    .command('fetch')
+    .description('download daily bars into --data-dir as <SYMBOL>.csv (Polygon needs POLYGON_API_KEY in the environment or .env)')
+    .requiredOption('--provider <name>', 'polygon | stooq')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. AAPL,MSFT')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+    .requiredOption('--data-dir <dir>', 'folder the CSV files are written to')
+    .option('--dotenv <file>', 'environment file with POLYGON_API_KEY', '.env')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (flags: { provider: string; symbols: string; from: string; to: string; dataDir: string; dotenv: string; json?: boolean }) => {
+      if (flags.provider !== 'polygon' && flags.provider !== 'stooq') {
+        throw usageError('BAD_FLAG', `unknown provider '${flags.provider}'`, { flag: '--provider', hint: 'polygon or stooq' });
+      }
+      const env = resolveEnv(io, flags.dotenv, false);
+      const code = await runDataFetch(
+        {
+          provider: flags.provider,
+          symbols: flags.symbols.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          from: flags.from,
+          to: flags.to,
+          dataDir: flags.dataDir,
+          json: flags.json === true,
+        },
+        { ...io, env },
+      );
+      setExit(code);
+    });
+}
+
+async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dotenvExplicit: boolean): Promise<number> {
+  const json = flags.json === true;
+  const log = logger(io, json);
+  const c = makeChalk(io, json ? 'stderr' : 'stdout');
+  const policy = flags.onBadData;
+  // Verification reports everything; under `fail` the report comes first and the exit code after.
+  const run = await loadRunMarket({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy }, io, log, dotenvExplicit);
+  const limit = Number(flags.limit);
+  const errors = run.issues.filter((i) => i.severity === 'error');
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          policy,
+          symbols: run.report,
+          issues: run.issues.map((i) => ({ ...i, date: dayToIso(i.day) })),
+          errors: errors.length,
+          warnings: run.issues.length - errors.length,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    const flagged = run.report.filter((r) => r.errors + r.warnings > 0);
+    log(`policy --on-bad-data ${policy}: ${POLICY_EXPLANATION[policy]}`);
+    if (flagged.length === 0) log(c.green(`all ${run.report.length || run.source.symbols.length} symbols clean`));
+    else {
+      log(table(['symbol', 'file', 'bars', 'errors', 'warnings', 'masked', 'status'], flagged.map((r) => [r.symbol, r.file, r.bars, r.errors, r.warnings, r.masked, r.status]), io));
+      for (const r of flagged) {
+        const mine = run.issues.filter((i) => i.symbol === r.symbol);
+        for (const i of mine.slice(0, limit)) log(`  ${r.file}:${i.line} ${i.severity === 'error' ? c.red(i.code) : c.yellow(i.code)} ${dayToIso(i.day)} ${i.detail}`);
+        if (mine.length > limit) log(`  ... ${mine.length - limit} more for ${r.symbol}`);
+      }
+    }
+    log(`${errors.length} errors, ${run.issues.length - errors.length} warnings in ${run.report.length} symbols`);
+  }
+  return errors.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,164 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { dayToIso } from '../../core/calendar.js';
+import { usageError } from '../../core/errors.js';
+import { stableStringify } from '../../core/stable-json.js';
+import { backtest } from '../../backtest/backtest.js';
+import { describeFillModel } from '../../backtest/config.js';
+import { DENIAL_CODES } from '../../backtest/engine.js';
+import { metricsToJson, type Metrics } from '../../backtest/metrics.js';
+import { signalCount } from '../../backtest/signal-book.js';
+import { parseParamsFlag } from '../../strategies/params.js';
+import { resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
+import { RunStore } from '../../store/run-store.js';
+import { dataCheckJson, dataCheckLines } from '../data-report.js';
+import type { CliIo } from '../io.js';
+import { engineConfigJson, makeManifest } from '../manifest.js';
+import { loadRunMarket, type MarketFlags } from '../market-source.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { tradesJson } from '../report-writers.js';
+import { logger, makeChalk, num, pct, table, usd } from '../render.js';
+import { parseStrategyList } from './wf.js';
+
+interface SimulateFlags extends MarketFlags, EngineFlags {
+  strategy: string;
+  params?: string;
+  showTrades: string;
+  db: string;
+}
+
+export function registerSimulate(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('simulate')
+    .description('one backtest of one strategy config that explains every step it takes')
+    .option('--strategy <names>', `${STRATEGY_NAMES.join(' | ')}, or a comma list sharing one account`, 'ibs-rsi')
+    .option('--params <k=v,...>', 'parameter overrides (one strategy only), e.g. rsiEntry=5,timeExitBars=3')
+    .option('--show-trades <n>', 'trades listed in the log (the JSON always has all)', '10');
+  addMarketOptions(cmd);
+  addEngineOptions(cmd);
+  cmd.action(async (flags: SimulateFlags, command: Command) => {
+    setExit(await runSimulate(flags, io, command.getOptionValueSource('dotenv') === 'cli'));
+  });
+}
+
+async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: boolean): Promise<number> {
+  const json = flags.json === true;
+  const log = logger(io, json);
+  const c = makeChalk(io, json ? 'stderr' : 'stdout');
+  const strategies = parseStrategyList(flags.strategy);
+  if (flags.params !== undefined && strategies.length > 1) {
+    throw usageError('BAD_FLAG', '--params applies to one strategy', { flag: '--params' });
+  }
+  const overrides = flags.params === undefined ? {} : parseParamsFlag(flags.params);
+  const runs = strategies.map((strategy) => ({ strategy, params: resolveStrategyParams(strategy, overrides) }));
+  const config = engineConfigFromFlags(flags);
+  const showTrades = numberFlag(flags.showTrades, '--show-trades', { integer: true, min: 0 });
+  for (const r of runs) {
+    if (config.sizing.mode === 'risk-pct' && !(r.params.stopAtrMult > 0)) {
+      throw usageError('BAD_SIZING', `risk-pct sizing needs a stop, and ${r.strategy.name} has stopAtrMult=0`, { flag: '--sizing' });
+    }
+  }
+  const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
+
+  const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
+  if (config.regimeFilter.enabled && run.source.index === null) {
+    throw usageError('NO_INDEX', `the regime filter needs the index ${flags.index ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL or --no-regime-filter' });
+  }
+  for (const line of dataCheckLines(run)) log(`    ${line}`);
+  const { panel } = run.ctx;
+  const startIso = dayToIso(panel.calendar[run.from]);
+  const endIso = dayToIso(panel.calendar[run.to]);
+  const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
+  const manifest = makeManifest({
+    command: 'simulate',
+    seed,
+    data: { ...run.source, start: startIso, end: endIso },
+    engine: engineConfigJson(config),
+    run: { strategies: runs.map((r) => ({ name: r.strategy.name, version: r.strategy.version, params: r.params })) },
+  });
+  for (const r of runs) {
+    const p = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ');
+    step(2, `strategy ${r.strategy.name} v${r.strategy.version}: ${r.strategy.description}; params ${p}`);
+  }
+
+  const t0 = performance.now();
+  const result = backtest(run.ctx, runs, config, run.from, run.to);
+  const ms = performance.now() - t0;
+  const e = result.engine;
+  const m = result.metrics;
+  const signalsInRange = runs.reduce((a, r) => a + signalCount(run.ctx.leg(r.strategy, r.params).book, run.from, run.to), 0);
+  step(3, `signals: ${signalsInRange} on ${panel.series.length} symbols over ${startIso}..${endIso} (${e.entrySignals} entry, ${e.exitSignals} exit signals acted on before the last session), computed with only the bars up to each signal's close`);
+  step(
+    4,
+    config.regimeFilter.enabled
+      ? `regime filter: longs only while ${run.source.index} closes above its SMA(${config.regimeFilter.smaPeriod}); it blocked ${e.denials.REGIME_FILTER} signals`
+      : 'regime filter: off (--no-regime-filter)',
+  );
+  const otherDenials = DENIAL_CODES.filter((d) => d !== 'REGIME_FILTER' && e.denials[d] > 0).map((d) => `${d} ${e.denials[d]}`);
+  if (otherDenials.length > 0) log(`    other signals not traded: ${otherDenials.join(', ')}`);
+  step(5, `fills: ${describeFillModel(config.fill)}; stops gap-aware (a gap through the stop fills at the open); stop beats target when both lie inside one bar; slippage ${config.costs.slippageBps} bps against every fill`);
+  step(6, `costs: ${usd(config.costs.commissionPerOrderUsd)} per order + ${usd(config.costs.commissionPerShareUsd)} per share; paid ${usd(e.feesPaidUsd)} in commissions and ${usd(e.slippageUsd)} in slippage`);
+  step(7, `trades: ${e.trades.length} closed, ${e.ordersFilled} orders filled; sizing ${flags.sizing}, at most ${config.maxPositions} positions, ${usd(config.initialCapital)} start (${ms.toFixed(0)} ms)`);
+  if (showTrades > 0 && e.trades.length > 0) {
+    const shown = e.trades.slice(0, showTrades);
+    log(
+      table(
+        ['symbol', 'side', 'entry', 'price', 'exit', 'price', 'shares', 'pnl', 'why out'],
+        shown.map((t) => [t.symbol, t.side, dayToIso(t.entryDay), t.entryPrice.toFixed(2), dayToIso(t.exitDay), t.exitPrice.toFixed(2), t.shares, t.pnl.toFixed(2), t.exitReason]),
+        io,
+      ),
+    );
+    if (e.trades.length > shown.length) log(`    ... ${e.trades.length - shown.length} more (all of them in --json)`);
+  }
+  step(8, 'metrics:');
+  for (const line of metricsBlock(m)) log(`    ${line}`);
+  const vs = m.excessReturnFrac.value;
+  step(
+    9,
+    `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index ?? 'n/a'} ${pct(m.benchmarkReturnFrac.value)}: ` +
+      `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}` +
+      (run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''),
+  );
+
+  const store = new RunStore(resolve(io.cwd, flags.db));
+  try {
+    store.recordRun({ runId: manifest.runId, command: 'simulate', manifestJson: stableStringify(manifest), summaryJson: stableStringify(metricsToJson(m)) }, [], new Date().toISOString());
+  } finally {
+    store.close();
+  }
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          runId: manifest.runId,
+          synthetic: run.source.synthetic,
+          manifest,
+          dataCheck: dataCheckJson(run),
+          signals: signalsInRange,
+          denials: e.denials,
+          feesPaidUsd: e.feesPaidUsd,
+          slippageUsd: e.slippageUsd,
+          finalEquityUsd: e.finalEquity,
+          metrics: metricsToJson(m),
+          trades: tradesJson(e.trades),
+          decisions: e.decisions.map((d) => ({ ...d, day: dayToIso(d.day) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  }
+  return 0;
+}
+
+function metricsBlock(m: Metrics): string[] {
+  const v = (x: { value: number | null; reason?: string }, f: (n: number | null) => string) => (x.value === null ? `n/a (${x.reason})` : f(x.value));
+  return [
+    `trades ${m.trades}, win rate ${v(m.winRate, (n) => pct(n, 1))}, avg win ${v(m.avgWinUsd, usd)}, avg loss ${v(m.avgLossUsd, usd)}`,
+    `expectancy ${v(m.expectancyUsd, usd)} per trade (${v(m.expectancyR, (n) => `${num(n)} R`)}), profit factor ${v(m.profitFactor, num)}, SQN ${v(m.sqn, num)}`,
+    `total return ${v(m.totalReturnFrac, pct)}, CAGR ${v(m.cagrFrac, pct)}, Sharpe ${v(m.sharpe, num)}, Sortino ${v(m.sortino, num)}`,
+    `max drawdown ${v(m.maxDrawdownFrac, pct)} (longest ${v(m.maxDrawdownDays, (n) => `${n} sessions`)} underwater), exposure ${v(m.exposureFrac, pct)} of sessions, avg ${v(m.avgExposureFrac, pct)} invested`,
+    `hit rate ${v(m.hitRate, (n) => pct(n, 1))} of invested sessions up, avg hold ${v(m.avgBarsHeld, (n) => `${num(n, 1)} bars`)}, fees ${v(m.feesPaidUsd, usd)}`,
+    `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
+  ];
+}

@@ -1,0 +1,63 @@
+import { Command, CommanderError } from 'commander';
+import { isKobeError } from '../core/errors.js';
+import { registerData } from './commands/data.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerWf } from './commands/wf.js';
+import type { CliIo } from './io.js';
+import { makeChalk } from './render.js';
+import { KOBE_VERSION } from './version.js';
+
+/** Exit codes: the only place that knows them. */
+export const EXIT = { ok: 0, runtime: 1, usage: 2, rejected: 3, interrupted: 130 } as const;
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('kobe')
+    .description('systematic equity research: data -> signals -> portfolio backtests -> walk-forward')
+    .version(KOBE_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  registerWf(program, io, setExit);
+  registerSimulate(program, io, setExit);
+  registerData(program, io, setExit);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  return program;
+}
+
+/** Runs kobe with `argv` (without node and script) and returns the exit code; never exits the process. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  const json = argv.includes('--json');
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (isKobeError(e)) {
+      const c = makeChalk(io, 'stderr');
+      io.stderr.write(`${c.red('error:')} ${e.describe()}\n`);
+      if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+      return e.kind === 'runtime' ? EXIT.runtime : EXIT.usage;
+    }
+    const err = e as Error;
+    io.stderr.write(`internal error: ${err.stack ?? String(err)}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err.message } }, null, 2)}\n`);
+    return EXIT.runtime;
+  }
+}

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import type { BarSeries } from '../core/bar-series.js';
+import { dayToIso, isoDayFlag } from '../core/calendar.js';
+import { inputError, usageError } from '../core/errors.js';
+import { sha256Hex, stableStringify } from '../core/stable-json.js';
+import { buildPanel, calendarRange } from '../backtest/panel.js';
+import { MarketContext } from '../backtest/market-context.js';
+import { generateDemoMarket } from '../data/demo-market.js';
+import { loadMarket, type SymbolReport } from '../data/load.js';
+import { capUniverse, readUniverseFile, universeFromDataDir } from '../data/universe.js';
+import type { DataIssue, BadDataPolicy } from '../data/verify.js';
+import type { CliIo } from './io.js';
+import { numberFlag } from './options.js';
+
+export interface MarketFlags {
+  dataDir?: string;
+  universe?: string;
+  symbols?: string;
+  cap?: string;
+  index?: string;
+  start?: string;
+  end?: string;
+  cache?: string;
+  onBadData: string;
+  seed: string;
+  dotenv: string;
+  json?: boolean;
+}
+
+/** What was loaded, and from where: the data half of every run manifest. */
+export interface MarketSource {
+  readonly kind: 'demo' | 'files';
+  readonly synthetic: boolean;
+  readonly dataDir: string | null;
+  readonly demoSeed: number | null;
+  readonly universeFile: string | null;
+  readonly symbols: readonly string[];
+  readonly index: string | null;
+  readonly badDataPolicy: BadDataPolicy;
+  readonly dataHash: string;
+}
+
+export interface LoadedRun {
+  readonly source: MarketSource;
+  readonly ctx: MarketContext;
+  /** Calendar index range of --start/--end. */
+  readonly from: number;
+  readonly to: number;
+  readonly issues: readonly DataIssue[];
+  readonly report: readonly SymbolReport[];
+  readonly timings: { readonly loadMs: number };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly notes: readonly string[];
+}
+
+const POLICIES: readonly BadDataPolicy[] = ['warn', 'mask', 'skip-symbol', 'fail'];
+
+/** Environment from the process plus the --dotenv file (the process wins, as dotenv does). */
+export function resolveEnv(io: CliIo, dotenvPath: string, explicit: boolean): Record<string, string | undefined> {
+  const path = isAbsolute(dotenvPath) ? dotenvPath : join(io.cwd, dotenvPath);
+  if (!existsSync(path)) {
+    if (explicit) throw usageError('NO_DOTENV', `no such file: ${path}`, { flag: '--dotenv', value: dotenvPath });
+    return { ...io.env };
+  }
+  return { ...parseDotenv(readFileSync(path)), ...io.env };
+}
+
+function parseSymbolList(text: string): string[] {
+  const out = text
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== '');
+  if (out.length === 0) throw usageError('BAD_FLAG', 'no symbols given', { flag: '--symbols', value: text });
+  return out;
+}
+
+/**
+ * Resolves the market flags into loaded, checked bars aligned on one calendar. Every run goes
+ * through here, so every run gets the same data check and the same loud report of what it did.
+ */
+export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: string) => void, dotenvExplicit: boolean): Promise<LoadedRun> {
+  const env = resolveEnv(io, flags.dotenv, dotenvExplicit);
+  const policy = flags.onBadData as BadDataPolicy;
+  if (!POLICIES.includes(policy)) {
+    throw usageError('BAD_FLAG', `unknown bad-data policy '${flags.onBadData}'`, { flag: '--on-bad-data', value: flags.onBadData, hint: POLICIES.join(' | ') });
+  }
+  const cap = flags.cap === undefined ? null : numberFlag(flags.cap, '--cap', { integer: true, positive: true });
+  const startDay = flags.start === undefined ? null : isoDayFlag(flags.start, '--start');
+  const endDay = flags.end === undefined ? null : isoDayFlag(flags.end, '--end');
+  if (startDay !== null && endDay !== null && startDay > endDay) {
+    throw usageError('START_AFTER_END', `--start ${flags.start} is after --end ${flags.end}`, { flag: '--start', value: flags.start });
+  }
+  const t0 = performance.now();
+  const dataDirRaw = flags.dataDir ?? env.KOBE_DATA_DIR;
+  const notes: string[] = [];
+  let series: BarSeries[];
+  let index: BarSeries | null;
+  let source: MarketSource;
+  let issues: DataIssue[] = [];
+  let report: SymbolReport[] = [];
+
+  if (dataDirRaw === undefined || dataDirRaw === '') {
+    const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
+    if (flags.universe !== undefined) throw usageError('BAD_FLAG', '--universe needs --data-dir (the demo market has its own universe)', { flag: '--universe' });
+    const demo = generateDemoMarket({ seed });
+    const indexSymbol = (flags.index ?? demo.indexSymbol).toUpperCase();
+    let wanted = flags.symbols !== undefined ? parseSymbolList(flags.symbols) : demo.universe.map((u) => u.symbol);
+    if (cap !== null) wanted = wanted.slice(0, cap);
+    const bySymbol = new Map(demo.series.map((s) => [s.symbol, s]));
+    const unknown = wanted.filter((s) => !bySymbol.has(s));
+    if (unknown.length > 0) {
+      throw usageError('UNKNOWN_SYMBOL', `not in the demo market: ${unknown.join(', ')}`, { flag: '--symbols', hint: `demo symbols: ${demo.universe.slice(0, 8).map((u) => u.symbol).join(', ')}, ...` });
+    }
+    series = wanted.map((s) => bySymbol.get(s)!);
+    index = bySymbol.get(indexSymbol) ?? null;
+    notes.push(`SYNTHETIC DATA: the built-in demo market (seed ${seed}), fictional tickers; no result from it says anything about real stocks`);
+    source = {
+      kind: 'demo',
+      synthetic: true,
+      dataDir: null,
+      demoSeed: seed,
+      universeFile: null,
+      symbols: wanted,
+      index: index === null ? null : indexSymbol,
+      badDataPolicy: policy,
+      dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
+    };
+  } else {
+    const dataDir = resolve(io.cwd, dataDirRaw);
+    if (!existsSync(dataDir)) throw usageError('NO_DATA_DIR', `no such folder: ${dataDir}`, { flag: '--data-dir', value: dataDirRaw });
+    let universeFile: string | null = null;
+    let wanted: string[];
+    if (flags.symbols !== undefined) {
+      wanted = parseSymbolList(flags.symbols);
+    } else {
+      universeFile = flags.universe !== undefined ? resolve(io.cwd, flags.universe) : existsSync(join(dataDir, 'universe.csv')) ? join(dataDir, 'universe.csv') : null;
+      if (flags.universe !== undefined && !existsSync(universeFile!)) {
+        throw usageError('NO_UNIVERSE', `no such file: ${universeFile}`, { flag: '--universe', value: flags.universe });
+      }
+      wanted = universeFile !== null ? readUniverseFile(universeFile).map((u) => u.symbol) : universeFromDataDir(dataDir);
+    }
+    if (cap !== null) wanted = capUniverse(wanted.map((symbol) => ({ symbol })), cap).map((u) => u.symbol);
+    const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
+    const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
+    const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy });
+    const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
+    if (explicitMissing.length > 0) {
+      const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);
+      throw inputError('UNKNOWN_SYMBOL', `no data file in ${dataDir} for ${explicitMissing.length} symbol(s): ${explicitMissing.slice(0, 10).join(', ')}${explicitMissing.length > 10 ? ', ...' : ''}`, {
+        file: universeFile ?? undefined,
+        flag: universeFile === null ? where : undefined,
+        hint: 'files are found as <symbol>.us.txt, <SYMBOL>.csv or <symbol>.csv',
+      });
+    }
+    const bySymbol = new Map(loaded.series.map((s) => [s.symbol, s]));
+    index = bySymbol.get(indexSymbol) ?? null;
+    series = wanted.map((s) => bySymbol.get(s)).filter((s): s is BarSeries => s !== undefined);
+    issues = loaded.issues;
+    report = loaded.perSymbol;
+    notes.push('survivorship bias: a universe chosen with later knowledge (names alive today) overstates what a trader would have earned');
+    source = {
+      kind: 'files',
+      synthetic: false,
+      dataDir,
+      demoSeed: null,
+      universeFile,
+      symbols: wanted,
+      index: index === null ? null : indexSymbol,
+      badDataPolicy: policy,
+      dataHash: loaded.dataHash,
+    };
+  }
+  if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbol with usable data is left to trade', { hint: 'check --symbols/--universe and the data check report (--on-bad-data)' });
+  const panel = buildPanel(series, index);
+  const lastDay = panel.calendar[panel.calendar.length - 1];
+  const firstDay = panel.calendar[0];
+  const range = calendarRange(panel, startDay ?? firstDay, endDay ?? lastDay);
+  if (range === null) {
+    throw usageError('EMPTY_RANGE', `no sessions between ${flags.start ?? dayToIso(firstDay)} and ${flags.end ?? dayToIso(lastDay)}; the data spans ${dayToIso(firstDay)}..${dayToIso(lastDay)}`, {
+      flag: flags.start !== undefined ? '--start' : '--end',
+    });
+  }
+  const loadMs = performance.now() - t0;
+  log(`data: ${series.length} symbols${index ? ` + index ${source.index}` : ''}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);
+  return { source, ctx: new MarketContext(panel), from: range.from, to: range.to, issues, report, timings: { loadMs }, env, notes };
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { usageError } from '../core/errors.js';
+import { DEFAULT_ENGINE_CONFIG, parseFillModel, parseSizing, type EngineConfig } from '../backtest/config.js';
+
+/**
+ * Flags shared by every command that reads a market or runs the engine, declared once so
+ * `simulate` and `wf` can never drift apart in names, units or defaults.
+ */
+export function addMarketOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'folder of daily bar files (aapl.us.txt, AAPL.csv, aapl.csv); default $KOBE_DATA_DIR, else the built-in synthetic demo market')
+    .option('--universe <file>', 'CSV with a symbol column (optional name, sector); default <data-dir>/universe.csv when present, else every file in --data-dir')
+    .option('--symbols <list>', 'comma-separated symbols instead of a universe file, e.g. AAPL,MSFT')
+    .option('--cap <n>', 'trade only the first N symbols of the universe')
+    .option('--index <symbol>', 'index for the regime filter and the benchmark (default SPY, or DEMX on the demo market)')
+    .option('--start <date>', 'first session traded, YYYY-MM-DD (bars before it only warm indicators up)')
+    .option('--end <date>', 'last session traded, YYYY-MM-DD (default: last bar in the data)')
+    .option('--cache <dir>', 'binary bar cache folder, e.g. data/cache (invalidated when a source file changes)')
+    .option('--on-bad-data <policy>', 'warn | mask | skip-symbol | fail: what to do with bars the data check flags', 'mask')
+    .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42')
+    .option('--dotenv <file>', 'read environment variables (KOBE_DATA_DIR, POLYGON_API_KEY, ...) from this file', '.env')
+    .option('--json', 'machine-readable result on stdout; logs go to stderr');
+}
+
+export function addEngineOptions(cmd: Command): Command {
+  const d = DEFAULT_ENGINE_CONFIG;
+  return cmd
+    .option('--capital <usd>', 'starting capital in USD', String(d.initialCapital))
+    .option('--max-positions <n>', 'most positions open (or ordered) at once', String(d.maxPositions))
+    .option('--sizing <mode>', 'equal-weight (equity / max positions) | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P (P% of equity risked to the stop)', 'equal-weight')
+    .option('--fill <model>', 'next-open (signal at close t, fill at open t+1) | delay-midpoint:N (fill at (open+close)/2 of bar t+N)', 'next-open')
+    .option('--commission-per-order <usd>', 'commission per order, USD', String(d.costs.commissionPerOrderUsd))
+    .option('--commission-per-share <usd>', 'commission per share, USD', String(d.costs.commissionPerShareUsd))
+    .option('--slippage-bps <bps>', 'adverse slippage on every fill, basis points of price', String(d.costs.slippageBps))
+    .option('--no-regime-filter', 'trade regardless of the index trend (default: longs only while the index closes above its SMA)')
+    .option('--regime-sma <n>', 'SMA period of the regime filter, in sessions', String(d.regimeFilter.smaPeriod))
+    .option('--db <file>', 'SQLite store the run is recorded in', 'kobe.db');
+}
+
+export interface EngineFlags {
+  capital: string;
+  maxPositions: string;
+  sizing: string;
+  fill: string;
+  commissionPerOrder: string;
+  commissionPerShare: string;
+  slippageBps: string;
+  regimeFilter: boolean;
+  regimeSma: string;
+}
+
+export function numberFlag(raw: string, flag: string, opts: { min?: number; integer?: boolean; positive?: boolean } = {}): number {
+  const v = Number(raw);
+  const bad =
+    raw.trim() === '' ||
+    !Number.isFinite(v) ||
+    (opts.integer === true && !Number.isInteger(v)) ||
+    (opts.positive === true && v <= 0) ||
+    (opts.min !== undefined && v < opts.min);
+  if (bad) {
+    const what = opts.integer ? 'a whole number' : 'a number';
+    const range = opts.positive ? ' > 0' : opts.min !== undefined ? ` >= ${opts.min}` : '';
+    throw usageError('BAD_FLAG', `expected ${what}${range}, got '${raw}'`, { flag, value: raw });
+  }
+  return v;
+}
+
+export function engineConfigFromFlags(f: EngineFlags): EngineConfig {
+  return {
+    initialCapital: numberFlag(f.capital, '--capital', { positive: true }),
+    maxPositions: numberFlag(f.maxPositions, '--max-positions', { integer: true, positive: true }),
+    sizing: parseSizing(f.sizing),
+    fill: parseFillModel(f.fill),
+    costs: {
+      commissionPerOrderUsd: numberFlag(f.commissionPerOrder, '--commission-per-order', { min: 0 }),
+      commissionPerShareUsd: numberFlag(f.commissionPerShare, '--commission-per-share', { min: 0 }),
+      slippageBps: numberFlag(f.slippageBps, '--slippage-bps', { min: 0 }),
+    },
+    regimeFilter: { enabled: f.regimeFilter, smaPeriod: numberFlag(f.regimeSma, '--regime-sma', { integer: true, positive: true }) },
+    recordDecisions: true,
+  };
+}

@@ -1,0 +1,56 @@
+import { dayToIso } from '../core/calendar.js';
+import type { Trade } from '../backtest/engine.js';
+
+/** Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. */
+export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : String(Number(v.toFixed(6))));
+
+export function tradeListCsv(trades: readonly Trade[]): string {
+  const head = 'symbol,strategy,side,signal_date,entry_date,entry_price,exit_date,exit_price,shares,pnl,fees,exit_reason,bars_held,initial_risk_usd';
+  const rows = trades.map((t) =>
+    [
+      t.symbol,
+      t.strategy,
+      t.side,
+      dayToIso(t.entrySignalDay),
+      dayToIso(t.entryDay),
+      fmt(t.entryPrice),
+      dayToIso(t.exitDay),
+      fmt(t.exitPrice),
+      t.shares,
+      fmt(t.pnl),
+      fmt(t.fees),
+      t.exitReason,
+      t.barsHeld,
+      fmt(t.initialRiskUsd),
+    ].join(','),
+  );
+  return `${[head, ...rows].join('\n')}\n`;
+}
+
+export function equityCurveCsv(days: Int32Array, equity: Float64Array, exposure: Float64Array, benchmark: Float64Array | null, cash?: Float64Array): string {
+  const lines = [`date,equity,${cash ? 'cash,' : ''}exposure_frac,benchmark_equity`];
+  for (let i = 0; i < days.length; i++) {
+    lines.push(`${dayToIso(days[i])},${fmt(equity[i])},${cash ? `${fmt(cash[i])},` : ''}${fmt(exposure[i])},${benchmark ? fmt(benchmark[i]) : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The trade list in the `--json` shape users script against. */
+export function tradesJson(trades: readonly Trade[]) {
+  return trades.map((t) => ({
+    symbol: t.symbol,
+    strategy: t.strategy,
+    side: t.side,
+    signalDate: dayToIso(t.entrySignalDay),
+    entryDate: dayToIso(t.entryDay),
+    entryPrice: t.entryPrice,
+    exitDate: dayToIso(t.exitDay),
+    exitPrice: t.exitPrice,
+    shares: t.shares,
+    pnl: t.pnl,
+    fees: t.fees,
+    exitReason: t.exitReason,
+    barsHeld: t.barsHeld,
+    initialRiskUsd: t.initialRiskUsd,
+  }));
+}

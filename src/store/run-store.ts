@@ -1,0 +1,116 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The SQLite record of runs that later commands (evolve, promote) read. WAL mode so readers never
+ * block the writer. A run id derives from its manifest, so recording a rerun replaces the same
+ * rows instead of adding duplicates.
+ */
+export interface RunRow {
+  readonly runId: string;
+  readonly command: string;
+  readonly manifestJson: string;
+  readonly summaryJson: string;
+}
+
+export interface SplitRow {
+  readonly runId: string;
+  readonly strategy: string;
+  readonly split: number;
+  readonly trainStart: string;
+  readonly trainEnd: string;
+  readonly testStart: string;
+  readonly testEnd: string;
+  readonly paramsJson: string;
+  readonly metricsJson: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  command TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  manifest_json TEXT NOT NULL,
+  summary_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wf_splits (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  strategy TEXT NOT NULL,
+  split INTEGER NOT NULL,
+  train_start TEXT NOT NULL,
+  train_end TEXT NOT NULL,
+  test_start TEXT NOT NULL,
+  test_end TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  metrics_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, strategy, split)
+);
+`;
+
+export class RunStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  /** Records a run and its splits in one transaction; `recordedAt` is supplied by the caller (the CLI edge owns the clock). */
+  recordRun(run: RunRow, splits: readonly SplitRow[], recordedAt: string): void {
+    const insertRun = this.db.prepare(
+      'INSERT OR REPLACE INTO runs (run_id, command, recorded_at, manifest_json, summary_json) VALUES (?, ?, ?, ?, ?)',
+    );
+    const deleteSplits = this.db.prepare('DELETE FROM wf_splits WHERE run_id = ?');
+    const insertSplit = this.db.prepare(
+      'INSERT INTO wf_splits (run_id, strategy, split, train_start, train_end, test_start, test_end, params_json, metrics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      deleteSplits.run(run.runId);
+      insertRun.run(run.runId, run.command, recordedAt, run.manifestJson, run.summaryJson);
+      for (const s of splits) {
+        insertSplit.run(s.runId, s.strategy, s.split, s.trainStart, s.trainEnd, s.testStart, s.testEnd, s.paramsJson, s.metricsJson);
+      }
+    })();
+  }
+
+  getRun(runId: string): (RunRow & { recordedAt: string }) | undefined {
+    const row = this.db.prepare('SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs WHERE run_id = ?').get(runId) as
+      | { run_id: string; command: string; recorded_at: string; manifest_json: string; summary_json: string }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : { runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json };
+  }
+
+  splits(runId: string): SplitRow[] {
+    const rows = this.db.prepare('SELECT * FROM wf_splits WHERE run_id = ? ORDER BY strategy, split').all(runId) as Record<string, string | number>[];
+    return rows.map((r) => ({
+      runId: String(r.run_id),
+      strategy: String(r.strategy),
+      split: Number(r.split),
+      trainStart: String(r.train_start),
+      trainEnd: String(r.train_end),
+      testStart: String(r.test_start),
+      testEnd: String(r.test_end),
+      paramsJson: String(r.params_json),
+      metricsJson: String(r.metrics_json),
+    }));
+  }
+
+  runCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+  }
+
+  journalMode(): string {
+    return String(this.db.pragma('journal_mode', { simple: true }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,99 @@
+import type { BarSeries } from '../../core/bar-series.js';
+import { atr, donchianHigh, donchianLow, sma } from '../../indicators/index.js';
+import { exitParams } from '../exit-params.js';
+import type { IndicatorMemo } from '../indicator-memo.js';
+import type { Params } from '../params.js';
+import { SIGNAL_LONG, SIGNAL_NONE, SIGNAL_SHORT, type SignalCode, type Strategy } from '../types.js';
+
+interface TurtleSoupPrep {
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  readonly close: Float64Array;
+  readonly trend: Float64Array;
+  readonly atr: Float64Array;
+  /** Lowest low / highest high of the `lookback` bars before bar i. */
+  readonly chanLow: Float64Array;
+  readonly chanHigh: Float64Array;
+  /** Extreme of the window's older part, bars [i-lookback, i-minAge]: read at index i-minAge+1. */
+  readonly olderLow: Float64Array;
+  readonly olderHigh: Float64Array;
+  /** Extreme of the window's recent part, bars [i-minAge+1, i-1]; NaN when minAge is 1. */
+  readonly recentLow: Float64Array | null;
+  readonly recentHigh: Float64Array | null;
+}
+
+/**
+ * ICT Turtle Soup: a false breakdown. Bar i trades below the lowest low of the prior `lookback`
+ * bars, where that low was made at least `minBarsSinceLow` bars earlier, and closes back above
+ * it: the breakout traders are trapped and price tends to revert. Long only unless allowShort.
+ *
+ * "Made at least k bars earlier" is computed without a rolling argmin: the window's extreme sits
+ * in its older part iff the older part's extreme is at least as extreme as the recent part's.
+ */
+export const turtleSoup: Strategy<TurtleSoupPrep> = {
+  name: 'turtle-soup',
+  version: '1.0.0',
+  description: 'false breakdown below the prior 20-bar low (made >= 3 bars earlier) that closes back above it',
+  params: {
+    lookback: { kind: 'int', default: 20, min: 5, max: 100, description: 'channel length: bars before the signal bar' },
+    minBarsSinceLow: { kind: 'int', default: 3, min: 1, max: 50, description: 'the channel extreme must be at least this many bars old' },
+    smaPeriod: { kind: 'int', default: 200, min: 20, max: 400, step: 10, description: 'trend filter SMA period, in bars' },
+    trendFilter: { kind: 'bool', default: 1, min: 0, max: 1, description: 'longs only above the SMA (shorts only below)' },
+    allowShort: { kind: 'bool', default: 0, min: 0, max: 1, description: 'also trade the mirrored false breakout short' },
+    ...exitParams({ stopAtrMult: 2, timeExitBars: 5 }),
+  },
+  tuneGrid: { lookback: [20, 40], minBarsSinceLow: [3, 5] },
+  warmupBars: (p) => Math.max(p.lookback + 1, p.trendFilter ? p.smaPeriod : 0, p.atrPeriod),
+  validate: (p) =>
+    p.minBarsSinceLow > p.lookback ? `minBarsSinceLow (${p.minBarsSinceLow}) must not exceed lookback (${p.lookback})` : null,
+  prepare(series: BarSeries, p: Params, memo: IndicatorMemo): TurtleSoupPrep {
+    const olderLen = p.lookback - p.minBarsSinceLow + 1;
+    const recentLen = p.minBarsSinceLow - 1;
+    const dl = (n: number) => memo.get(series, `donchianLow:${n}`, () => donchianLow(series.low, n));
+    const dh = (n: number) => memo.get(series, `donchianHigh:${n}`, () => donchianHigh(series.high, n));
+    return {
+      low: series.low,
+      high: series.high,
+      close: series.close,
+      trend: memo.get(series, `sma:${p.smaPeriod}`, () => sma(series.close, p.smaPeriod)),
+      atr: memo.get(series, `atr:${p.atrPeriod}`, () => atr(series.high, series.low, series.close, p.atrPeriod)),
+      chanLow: dl(p.lookback),
+      chanHigh: dh(p.lookback),
+      olderLow: dl(olderLen),
+      olderHigh: dh(olderLen),
+      recentLow: recentLen > 0 ? dl(recentLen) : null,
+      recentHigh: recentLen > 0 ? dh(recentLen) : null,
+    };
+  },
+  decide(s: TurtleSoupPrep, i: number, p: Params): SignalCode {
+    const k = p.minBarsSinceLow;
+    const older = i - k + 1;
+    if (older < 0) return SIGNAL_NONE;
+    const chanLow = s.chanLow[i];
+    if (s.low[i] < chanLow && s.close[i] > chanLow) {
+      const aged = s.recentLow === null || s.olderLow[older] <= s.recentLow[i];
+      if (aged && (!p.trendFilter || s.close[i] > s.trend[i])) return SIGNAL_LONG;
+    }
+    if (p.allowShort) {
+      const chanHigh = s.chanHigh[i];
+      if (s.high[i] > chanHigh && s.close[i] < chanHigh) {
+        const aged = s.recentHigh === null || s.olderHigh[older] >= s.recentHigh[i];
+        if (aged && (!p.trendFilter || s.close[i] < s.trend[i])) return SIGNAL_SHORT;
+      }
+    }
+    return SIGNAL_NONE;
+  },
+  // How far the close reclaimed the broken level, in ATRs: a strong reclaim ranks first.
+  score(s, i) {
+    const a = s.atr[i];
+    const longSide = s.low[i] < s.chanLow[i];
+    const reclaim = longSide ? s.close[i] - s.chanLow[i] : s.chanHigh[i] - s.close[i];
+    return a > 0 ? reclaim / a : 0;
+  },
+  reason(s, i, p) {
+    if (s.low[i] < s.chanLow[i]) {
+      return `low ${s.low[i].toFixed(2)} broke the ${p.lookback}-bar low ${s.chanLow[i].toFixed(2)} and closed back above at ${s.close[i].toFixed(2)}`;
+    }
+    return `high ${s.high[i].toFixed(2)} broke the ${p.lookback}-bar high ${s.chanHigh[i].toFixed(2)} and closed back below at ${s.close[i].toFixed(2)}`;
+  },
+};

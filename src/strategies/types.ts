@@ -1,0 +1,48 @@
+import type { BarSeries } from '../core/bar-series.js';
+import type { IndicatorMemo } from './indicator-memo.js';
+import type { ParamSchema, Params } from './params.js';
+
+/** What `decide` returns for a bar: nothing, open a position, or close this strategy's position. */
+export const SIGNAL_NONE = 0;
+export const SIGNAL_LONG = 1;
+export const SIGNAL_SHORT = -1;
+export const SIGNAL_EXIT = 2;
+export type SignalCode = typeof SIGNAL_NONE | typeof SIGNAL_LONG | typeof SIGNAL_SHORT | typeof SIGNAL_EXIT;
+
+/**
+ * A strategy is a value (backtesting.py's init/next split): `prepare` computes indicator arrays
+ * once per symbol, `decide` is a tiny pure rule for bar i that may read prepared arrays and bars
+ * at indices <= i only. Strategies never size, fill or gate: stops, targets and time exits are
+ * engine features, parameterised by the shared exit parameters every schema includes.
+ */
+export interface Strategy<Prep = unknown> {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly params: ParamSchema;
+  /** The small grid `kobe wf` tunes over on each train window. */
+  readonly tuneGrid: Readonly<Record<string, readonly number[]>>;
+  /** Bars of history needed before the first signal can be trusted. */
+  warmupBars(p: Params): number;
+  /** Cross-parameter checks (e.g. fast < slow); returns a problem or null. */
+  validate?(p: Params): string | null;
+  prepare(series: BarSeries, p: Params, memo: IndicatorMemo): Prep;
+  decide(prep: Prep, i: number, p: Params): SignalCode;
+  /** Strength of an entry signal at bar i: higher ranks first when slots are scarce. */
+  score(prep: Prep, i: number): number;
+  /** One line on why bar i signalled, for logs and trade lists. */
+  reason(prep: Prep, i: number, p: Params): string;
+}
+
+/** A signal in the form users read: entry is the reference close of the signal bar. */
+export interface Signal {
+  readonly date: string;
+  readonly symbol: string;
+  readonly strategy: string;
+  readonly side: 'long' | 'short' | 'exit';
+  readonly entry: number;
+  readonly stop: number | null;
+  readonly takeProfit: number | null;
+  readonly score: number;
+  readonly reason: string;
+}
