@@ -230,6 +230,7 @@ describe('engine fills, by hand', () => {
     expect(t.exitPrice).toBe(13);
     expect(t.pnl).toBeCloseTo(200, 10);
     expect(t.exitReason).toBe('time');
+    expect(t.barsHeld).toBe(2);
   });
 
   it('a gap through the stop fills at the open, not at the stop', () => {

@@ -184,7 +184,7 @@ export function runEngine(input: EngineInput): EngineResult {
       fees: p.entryFees + fees,
       exitReason: reason,
       initialRiskUsd: p.initialRiskUsd,
-      barsHeld: bar - p.entryBar + 1,
+      barsHeld: bar - p.entryBar,
     });
   };
 
@@ -385,6 +385,8 @@ export function runEngine(input: EngineInput): EngineResult {
   reservedUsd = 0;
   for (const p of positions) closePosition(p, p.lastClose, panel.calendar[to], p.lastBar, 'window_end');
   positions = [];
+  // Trades close in exit order; users read trade lists in entry order.
+  trades.sort((a, b) => a.entryDay - b.entryDay || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.exitDay - b.exitDay));
   const last = n - 1;
   equityCurve[last] = cash;
   cashCurve[last] = cash;

@@ -145,7 +145,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
     const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy });
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol });
     const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);

@@ -87,7 +87,11 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const e = result.engine;
   const m = result.metrics;
   const signalsInRange = runs.reduce((a, r) => a + signalCount(run.ctx.leg(r.strategy, r.params).book, run.from, run.to), 0);
-  step(3, `signals: ${signalsInRange} on ${panel.series.length} symbols over ${startIso}..${endIso} (${e.entrySignals} entry, ${e.exitSignals} exit signals acted on before the last session), computed with only the bars up to each signal's close`);
+  step(
+    3,
+    `signals: ${signalsInRange} on ${panel.series.length} symbols over ${startIso}..${endIso}, each from the bars up to its own close; ` +
+      `${e.entrySignals} entry and ${e.exitSignals} exit signals came before the last session and were acted on`,
+  );
   step(
     4,
     config.regimeFilter.enabled

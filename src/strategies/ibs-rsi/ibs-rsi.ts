@@ -5,7 +5,7 @@ import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
 import { SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
 
-interface IbsRsiPrep {
+export interface IbsRsiPrep {
   readonly close: Float64Array;
   readonly trend: Float64Array;
   readonly rsi: Float64Array;

@@ -5,7 +5,7 @@ import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
 import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
 
-interface SmaCrossPrep {
+export interface SmaCrossPrep {
   readonly fast: Float64Array;
   readonly slow: Float64Array;
 }

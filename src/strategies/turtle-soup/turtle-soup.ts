@@ -5,7 +5,7 @@ import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
 import { SIGNAL_LONG, SIGNAL_NONE, SIGNAL_SHORT, type SignalCode, type Strategy } from '../types.js';
 
-interface TurtleSoupPrep {
+export interface TurtleSoupPrep {
   readonly low: Float64Array;
   readonly high: Float64Array;
   readonly close: Float64Array;

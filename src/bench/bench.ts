@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: speed and memory figures on the real 900-stock data set. A benchmark, not a
+ * test: it prints figures beside their targets and never fails a build on a slow machine.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backtest } from '../backtest/backtest.js';
+import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
+import { MarketContext } from '../backtest/market-context.js';
+import { buildPanel, calendarRange } from '../backtest/panel.js';
+import { runWalkForward } from '../backtest/walk-forward.js';
+import { parseIsoDay } from '../core/calendar.js';
+import { loadMarket } from '../data/load.js';
+import { readUniverseFile } from '../data/universe.js';
+import { atr, ema, rsi, sma, ibs, donchianLow, rollingStd } from '../indicators/index.js';
+import { plainRollingMean } from '../indicators/plain-loop.js';
+import { main } from '../cli/main.js';
+import { memoryIo } from '../cli/io.js';
+import { defaultParams } from '../strategies/params.js';
+import { STRATEGIES } from '../strategies/registry.js';
+
+const root = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const dataDir = resolve(process.env.KOBE_BENCH_DATA ?? join(root, '..', 'shared', 'data', 'us-equities-stooq'));
+
+const rows: [string, string, string][] = [];
+const report = (what: string, figure: string, target = '') => {
+  rows.push([what, figure, target]);
+  console.log(`${what.padEnd(52)} ${figure.padEnd(28)} ${target}`);
+};
+const ms = (t0: number) => performance.now() - t0;
+
+async function run(): Promise<void> {
+  if (!existsSync(join(dataDir, 'universe.csv'))) {
+    console.log(`bench skipped: no data set at ${dataDir} (set KOBE_BENCH_DATA to the us-equities-stooq folder)`);
+    return;
+  }
+  console.log(`kobe bench on ${dataDir} (node ${process.version}, ${process.platform}/${process.arch})\n`);
+  const symbols = readUniverseFile(join(dataDir, 'universe.csv')).map((u) => u.symbol);
+  const cacheDir = mkdtempSync(join(tmpdir(), 'kobe-bench-cache-'));
+  try {
+    let t0 = performance.now();
+    const cold = await loadMarket({ dataDir, symbols, cacheDir, policy: 'mask', calendarSymbol: 'SPY' });
+    const coldMs = ms(t0);
+    const bars = cold.series.reduce((a, s) => a + s.day.length, 0);
+    report(`cold load + check (${cold.series.length} symbols, ${bars} bars)`, `${(coldMs / 1000).toFixed(3)} s`, '(fills the cache)');
+    const warmTimes: number[] = [];
+    let warm = cold;
+    for (let i = 0; i < 3; i++) {
+      t0 = performance.now();
+      warm = await loadMarket({ dataDir, symbols, cacheDir, policy: 'mask', calendarSymbol: 'SPY' });
+      warmTimes.push(ms(t0));
+    }
+    const warmBest = Math.min(...warmTimes);
+    report('warm cache load + check (best of 3)', `${(warmBest / 1000).toFixed(3)} s`, 'target <= 0.3 s');
+    if (warm.dataHash !== cold.dataHash) throw new Error('data hash differs between cold and warm load');
+
+    // Indicators against a plain typed-array rolling mean over the same arrays, same run.
+    const closes = warm.series.map((s) => s.close);
+    const values = closes.reduce((a, c) => a + c.length, 0);
+    const time = (f: () => void, reps = 5) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < reps; r++) {
+        const t = performance.now();
+        f();
+        best = Math.min(best, ms(t));
+      }
+      return best;
+    };
+    let sink = 0;
+    const plainMs = time(() => {
+      for (const c of closes) sink += plainRollingMean(c, 200)[c.length - 1] || 0;
+    });
+    report('plain typed-array rolling mean (baseline)', `${((values / plainMs) * 1000 / 1e6).toFixed(1)} M values/s`);
+    const kernels: [string, (i: number) => Float64Array][] = [
+      ['sma(200)', (i) => sma(closes[i], 200)],
+      ['ema(20)', (i) => ema(closes[i], 20)],
+      ['rsi(2) Wilder', (i) => rsi(closes[i], 2)],
+      ['atr(14) Wilder', (i) => atr(warm.series[i].high, warm.series[i].low, closes[i], 14)],
+      ['ibs', (i) => ibs(warm.series[i].high, warm.series[i].low, closes[i])],
+      ['donchian low(20)', (i) => donchianLow(warm.series[i].low, 20)],
+      ['rolling std(20)', (i) => rollingStd(closes[i], 20)],
+    ];
+    for (const [name, f] of kernels) {
+      const kMs = time(() => {
+        for (let i = 0; i < closes.length; i++) sink += f(i)[closes[i].length - 1] || 0;
+      });
+      report(`indicator ${name}`, `${((values / kMs) * 1000 / 1e6).toFixed(1)} M values/s (${(kMs / plainMs).toFixed(2)}x)`, 'target <= 1.5x plain');
+    }
+
+    const spy = warm.series.find((s) => s.symbol === 'SPY') ?? null;
+    const traded = warm.series;
+    const panel = buildPanel(traded, spy);
+    const symbolBars = traded.reduce((a, s) => a + s.day.length, 0);
+    for (const name of ['ibs-rsi', 'turtle-soup', 'sma-cross'] as const) {
+      const strategy = STRATEGIES[name];
+      const ctx = new MarketContext(panel);
+      t0 = performance.now();
+      const r = backtest(ctx, [{ strategy, params: defaultParams(strategy.params) }], DEFAULT_ENGINE_CONFIG, 0, panel.calendar.length - 1);
+      const simMs = ms(t0);
+      report(`simulate ${name}, full period (${r.engine.trades.length} trades)`, `${(simMs / 1000).toFixed(3)} s, ${((symbolBars / simMs) * 1000 / 1e6).toFixed(1)} M symbol-bars/s`);
+    }
+
+    const range = calendarRange(panel, parseIsoDay('2015-01-01'), parseIsoDay('2024-12-31'))!;
+    const ctx = new MarketContext(panel);
+    t0 = performance.now();
+    let evaluations = 0;
+    for (const name of ['ibs-rsi', 'turtle-soup'] as const) {
+      const strategy = STRATEGIES[name];
+      const wf = runWalkForward(ctx, { strategy, baseParams: defaultParams(strategy.params), tune: true, trainDays: 252, testDays: 63, from: range.from, to: range.to, config: DEFAULT_ENGINE_CONFIG, minTrainTrades: 10 });
+      evaluations += wf.evaluations;
+    }
+    report(`wf both strategies, compute only (${evaluations} backtests)`, `${(ms(t0) / 1000).toFixed(3)} s`);
+
+    // End to end, as a user runs it: warm cache load, check, wf of both, artifacts and SQLite.
+    const work = mkdtempSync(join(tmpdir(), 'kobe-bench-wf-'));
+    try {
+      const io = memoryIo(work);
+      t0 = performance.now();
+      const code = await main(['wf', '--strategy', 'ibs-rsi,turtle-soup', '--data-dir', dataDir, '--start', '2015-01-01', '--end', '2024-12-31', '--train-days', '252', '--test-days', '63', '--cap', '900', '--cache', cacheDir, '--outdir', join(work, 'wf_outputs'), '--db', join(work, 'kobe.db')], io);
+      const e2e = ms(t0);
+      if (code !== 0) throw new Error(`kobe wf exited ${code}: ${io.err()}`);
+      report('kobe wf both strategies, end to end, warm cache', `${(e2e / 1000).toFixed(3)} s`, 'target <= 2 s');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    if (sink === 42) console.log('');
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  report('peak RSS', `${peakMb.toFixed(0)} MB`, 'target <= 1024 MB');
+}
+
+run().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,35 @@
+/**
+ * kobe as a library: the same pure building blocks the CLI uses. Everything here is synchronous
+ * and free of I/O except the loaders under "data".
+ */
+export * from './core/bar-series.js';
+export * from './core/calendar.js';
+export * from './core/errors.js';
+export { createRng, hash32, type Rng } from './core/rng.js';
+export { stableStringify, sha256Hex } from './core/stable-json.js';
+
+export * as indicators from './indicators/index.js';
+export { sma, ema, rsi, atr, ibs, donchianHigh, donchianLow, rollingStd, realisedVol, avgDollarVolume } from './indicators/index.js';
+
+export * from './strategies/types.js';
+export * from './strategies/params.js';
+export { STRATEGIES, STRATEGY_NAMES, getStrategy, resolveStrategyParams, type StrategyName } from './strategies/registry.js';
+export { IndicatorMemo } from './strategies/indicator-memo.js';
+export { scanSignals, describeSignals, type SymbolSignals } from './strategies/scan.js';
+
+export * from './backtest/config.js';
+export { runEngine, sizeOrder, DENIAL_CODES, type EngineInput, type EngineResult, type EngineLeg, type Trade, type Decision, type DenialCode } from './backtest/engine.js';
+export { buildPanel, calendarRange, sessionCalendar, type MarketPanel } from './backtest/panel.js';
+export { buildSignalBook, type SignalBook } from './backtest/signal-book.js';
+export { MarketContext } from './backtest/market-context.js';
+export { backtest, type BacktestResult } from './backtest/backtest.js';
+export { makeFolds, runWalkForward, type Fold, type FoldResult, type WalkForwardOptions, type WalkForwardResult } from './backtest/walk-forward.js';
+export { regimeMask, benchmarkCurve } from './backtest/regime.js';
+export * from './backtest/metrics.js';
+
+export { parseBarsCsv, type RawBars } from './data/parse-bars.js';
+export { findSymbolFile } from './data/locate.js';
+export { readUniverseFile, capUniverse, universeFromDataDir, type UniverseEntry } from './data/universe.js';
+export { verifyBars, applyBadDataPolicy, type DataIssue, type BadDataPolicy } from './data/verify.js';
+export { loadMarket, type LoadedMarket, type LoadMarketOptions } from './data/load.js';
+export { generateDemoMarket, type DemoMarket, type DemoMarketOptions } from './data/demo-market.js';
