@@ -1,0 +1,135 @@
+import type { StreamingKernel } from './kernel.js';
+import { checkPeriod } from './params.js';
+
+/**
+ * Donchian channel edges: the highest high / lowest low of the `period` bars BEFORE bar t, bar t
+ * itself excluded. Warm-up: period.
+ *
+ * The exclusion is the point. A breakout rule "close[t] > highest high" against a channel that
+ * includes bar t can never fire, because close[t] <= high[t] <= that channel. Comparing bar t with
+ * the channel of the bars before it is the rule traders mean, and it is causal.
+ *
+ * A monotonic deque keeps the candidates for the extreme: amortised O(1) per bar, each bar enters
+ * and leaves at most once. The low edge runs the same code on negated values (negation is exact).
+ * NaN inputs never enter the deque; the output is NaN while a NaN is among the previous `period`
+ * bars, and recovers once it has left.
+ */
+class ChannelKernel {
+  readonly warmup: number;
+  private readonly period: number;
+  private readonly sign: number;
+  private readonly cap: number;
+  private readonly dequeValue: Float64Array;
+  private readonly dequeIndex: Float64Array;
+  private head = 0;
+  private size = 0;
+  private t = 0;
+  private lastNan = Number.NEGATIVE_INFINITY;
+
+  constructor(period: number, sign: 1 | -1) {
+    checkPeriod(period);
+    this.period = period;
+    this.sign = sign;
+    this.warmup = period;
+    // The window [t - period, t - 1] plus bar t, pushed after the output is read.
+    this.cap = period + 1;
+    this.dequeValue = new Float64Array(this.cap);
+    this.dequeIndex = new Float64Array(this.cap);
+  }
+
+  update(value: number): number {
+    const t = this.t;
+    const start = t - this.period;
+    const cap = this.cap;
+    while (this.size > 0 && this.dequeIndex[this.head] < start) {
+      this.head = this.head + 1 === cap ? 0 : this.head + 1;
+      this.size--;
+    }
+    const out = start >= 0 && this.lastNan < start ? this.sign * this.dequeValue[this.head] : Number.NaN;
+    const x = this.sign * value;
+    if (x !== x) {
+      this.lastNan = t;
+    } else {
+      let back = this.head + this.size - 1;
+      if (back >= cap) back -= cap;
+      while (this.size > 0 && this.dequeValue[back] <= x) {
+        this.size--;
+        back = back === 0 ? cap - 1 : back - 1;
+      }
+      let slot = this.head + this.size;
+      if (slot >= cap) slot -= cap;
+      this.dequeValue[slot] = x;
+      this.dequeIndex[slot] = t;
+      this.size++;
+    }
+    this.t = t + 1;
+    return out;
+  }
+
+  reset(): void {
+    this.head = 0;
+    this.size = 0;
+    this.t = 0;
+    this.lastNan = Number.NEGATIVE_INFINITY;
+  }
+}
+
+/** Highest high of the `period` bars before the current one. */
+export class DonchianHighKernel extends ChannelKernel implements StreamingKernel<[high: number]> {
+  constructor(period: number) {
+    super(period, 1);
+  }
+}
+
+/** Lowest low of the `period` bars before the current one. */
+export class DonchianLowKernel extends ChannelKernel implements StreamingKernel<[low: number]> {
+  constructor(period: number) {
+    super(period, -1);
+  }
+}
+
+function channel(values: ArrayLike<number>, period: number, sign: 1 | -1): Float64Array {
+  checkPeriod(period);
+  const n = values.length;
+  const out = new Float64Array(n);
+  // Indices only: values are read from the input, so the deque costs one allocation per call.
+  const cap = period + 1;
+  const deque = new Int32Array(cap);
+  let head = 0;
+  let size = 0;
+  let lastNan = -1;
+  for (let t = 0; t < n; t++) {
+    const start = t - period;
+    while (size > 0 && deque[head] < start) {
+      head = head + 1 === cap ? 0 : head + 1;
+      size--;
+    }
+    out[t] = start >= 0 && lastNan < start ? values[deque[head]] : Number.NaN;
+    const x = sign * values[t];
+    if (x !== x) {
+      lastNan = t;
+      continue;
+    }
+    let back = head + size - 1;
+    if (back >= cap) back -= cap;
+    while (size > 0 && sign * values[deque[back]] <= x) {
+      size--;
+      back = back === 0 ? cap - 1 : back - 1;
+    }
+    let slot = head + size;
+    if (slot >= cap) slot -= cap;
+    deque[slot] = t;
+    size++;
+  }
+  return out;
+}
+
+/** Batch face of DonchianHighKernel. */
+export function donchianHigh(high: ArrayLike<number>, period: number): Float64Array {
+  return channel(high, period, 1);
+}
+
+/** Batch face of DonchianLowKernel. */
+export function donchianLow(low: ArrayLike<number>, period: number): Float64Array {
+  return channel(low, period, -1);
+}
