@@ -20,6 +20,9 @@ export function backtest(
   from: number,
   to: number,
 ): BacktestResult {
+  if (from < ctx.span.from || to > ctx.span.to) {
+    throw new RangeError(`backtest window ${from}..${to} lies outside the context's signal span ${ctx.span.from}..${ctx.span.to}`);
+  }
   const legs = runs.map((r) => ctx.leg(r.strategy, r.params));
   const regime = config.regimeFilter.enabled ? ctx.regime(config.regimeFilter.smaPeriod) : null;
   const engine = runEngine({ panel: ctx.panel, legs, config, from, to, regime });

@@ -1,3 +1,4 @@
+import { lowerBound, upperBound } from '../core/calendar.js';
 import { IndicatorMemo } from '../strategies/indicator-memo.js';
 import { paramsKey, type Params } from '../strategies/params.js';
 import { scanSignals } from '../strategies/scan.js';
@@ -12,19 +13,28 @@ import { buildSignalBook } from './signal-book.js';
  * signal books per (strategy, params) and regime masks. Signals are computed over each symbol's
  * whole history once; since every indicator is causal, a window run reads the same values it
  * would have computed from the bars up to that day (no cold start, no look-ahead).
+ *
+ * `span` (calendar indices, inclusive) limits where signals are looked for: indicators still see
+ * all history before it, but a run over 2015-2017 does not scan 2005-2014 for signals. Every
+ * backtest through this context must lie inside the span.
  */
 export class MarketContext {
   readonly memo = new IndicatorMemo();
+  readonly span: { readonly from: number; readonly to: number };
   private readonly books = new Map<string, EngineLeg>();
   private readonly regimes = new Map<number, Uint8Array | null>();
 
-  constructor(readonly panel: MarketPanel) {}
+  constructor(readonly panel: MarketPanel, span?: { from: number; to: number }) {
+    this.span = span ?? { from: 0, to: panel.calendar.length - 1 };
+  }
 
   leg(strategy: Strategy, params: Params): EngineLeg {
     const key = `${strategy.name}@${strategy.version}|${paramsKey(params)}`;
     const found = this.books.get(key);
     if (found !== undefined) return found;
-    const perSymbol = this.panel.series.map((s) => scanSignals(strategy, s, params, this.memo));
+    const firstDay = this.panel.calendar[this.span.from];
+    const lastDay = this.panel.calendar[this.span.to];
+    const perSymbol = this.panel.series.map((s) => scanSignals(strategy, s, params, this.memo, lowerBound(s.day, firstDay), upperBound(s.day, lastDay)));
     const leg: EngineLeg = { strategy, params, book: buildSignalBook(this.panel, perSymbol) };
     this.books.set(key, leg);
     return leg;

@@ -18,8 +18,6 @@ export interface SignalBook {
 
 export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSignals[]): SignalBook {
   const days = panel.calendar.length;
-  const counts = new Int32Array(days + 1);
-  let total = 0;
   // Bar -> calendar index: the calendar is the union of all days, so a binary search per signal
   // is cheap (signals are sparse) and avoids keeping an inverse map per symbol.
   const calOf = (sym: number, bar: number): number => {
@@ -33,18 +31,32 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
     }
     return lo;
   };
-  const cal: Int32Array[] = perSymbol.map((sigs, s) => {
-    const c = new Int32Array(sigs.bar.length);
-    for (let j = 0; j < sigs.bar.length; j++) {
-      c[j] = calOf(s, sigs.bar[j]);
-      counts[c[j] + 1]++;
+  let total = 0;
+  for (const sigs of perSymbol) total += sigs.bar.length;
+  // Flatten, then order once by (day, score descending, symbol): days with hundreds of signals
+  // (a market-wide selloff) cost n log n, not n^2.
+  const cal = new Int32Array(total);
+  const sym = new Int32Array(total);
+  const at = new Int32Array(total);
+  let k = 0;
+  for (let s = 0; s < perSymbol.length; s++) {
+    const sigs = perSymbol[s];
+    for (let j = 0; j < sigs.bar.length; j++, k++) {
+      cal[k] = calOf(s, sigs.bar[j]);
+      sym[k] = s;
+      at[k] = j;
     }
-    total += sigs.bar.length;
-    return c;
-  });
+  }
+  const rank = (i: number) => {
+    const v = perSymbol[sym[i]].score[at[i]];
+    return v === v ? v : Number.NEGATIVE_INFINITY;
+  };
+  const order = new Int32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((x, y) => cal[x] - cal[y] || rank(y) - rank(x) || sym[x] - sym[y]);
   const dayStart = new Int32Array(days + 1);
-  for (let t = 0; t < days; t++) dayStart[t + 1] = dayStart[t] + counts[t + 1];
-  const fill = dayStart.slice(0, days);
+  for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
+  for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
   const book: SignalBook = {
     dayStart,
     sym: new Int32Array(total),
@@ -54,45 +66,18 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
     stopDist: new Float64Array(total),
     targetDist: new Float64Array(total),
   };
-  for (let s = 0; s < perSymbol.length; s++) {
-    const sigs = perSymbol[s];
-    for (let j = 0; j < sigs.bar.length; j++) {
-      const k = fill[cal[s][j]]++;
-      book.sym[k] = s;
-      book.bar[k] = sigs.bar[j];
-      book.code[k] = sigs.code[j];
-      book.score[k] = sigs.score[j];
-      book.stopDist[k] = sigs.stopDist[j];
-      book.targetDist[k] = sigs.targetDist[j];
-    }
+  for (let r = 0; r < total; r++) {
+    const i = order[r];
+    const sigs = perSymbol[sym[i]];
+    const j = at[i];
+    book.sym[r] = sym[i];
+    book.bar[r] = sigs.bar[j];
+    book.code[r] = sigs.code[j];
+    book.score[r] = sigs.score[j];
+    book.stopDist[r] = sigs.stopDist[j];
+    book.targetDist[r] = sigs.targetDist[j];
   }
-  rankWithinDays(book);
   return book;
-}
-
-/** Insertion sort per day: days hold a handful of signals, already in symbol order. */
-function rankWithinDays(b: SignalBook): void {
-  const before = (x: number, y: number) => b.score[x] > b.score[y] || (b.score[x] === b.score[y] && b.sym[x] < b.sym[y]);
-  for (let t = 0; t + 1 < b.dayStart.length; t++) {
-    const from = b.dayStart[t];
-    const to = b.dayStart[t + 1];
-    for (let i = from + 1; i < to; i++) {
-      let j = i;
-      while (j > from && before(j, j - 1)) {
-        swap(b, j, j - 1);
-        j--;
-      }
-    }
-  }
-}
-
-function swap(b: SignalBook, i: number, j: number): void {
-  const arrays = [b.sym, b.bar, b.code, b.score, b.stopDist, b.targetDist] as const;
-  for (const a of arrays) {
-    const tmp = a[i];
-    a[i] = a[j];
-    a[j] = tmp;
-  }
 }
 
 export function signalCount(book: SignalBook, from: number, to: number): number {

@@ -185,5 +185,5 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
   }
   const loadMs = performance.now() - t0;
   log(`data: ${series.length} symbols${index ? ` + index ${source.index}` : ''}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);
-  return { source, ctx: new MarketContext(panel), from: range.from, to: range.to, issues, report, timings: { loadMs }, env, notes };
+  return { source, ctx: new MarketContext(panel, range), from: range.from, to: range.to, issues, report, timings: { loadMs }, env, notes };
 }

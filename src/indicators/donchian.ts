@@ -88,38 +88,55 @@ export class DonchianLowKernel extends ChannelKernel implements StreamingKernel<
   }
 }
 
+/**
+ * Batch face: van Herk / Gil-Werman. Within blocks of `period` bars, running maxima from the
+ * block start (prefix) and to the block end (suffix); any window of `period` bars spans at most
+ * two blocks, so its maximum is max(suffix[start], prefix[end]). Plain comparisons, no deque.
+ * The low edge runs on negated values (negation is exact). NaN inputs are skipped in the scans
+ * and applied afterwards as the NaN rule: NaN while a NaN is inside the window. The streaming
+ * kernel above is the definition; a property test proves both faces equal.
+ */
+// Scratch for the prefix and suffix scans, grown on demand: a scan over 900 symbols would
+// otherwise allocate (and collect) two throwaway arrays per symbol. Synchronous use only.
+let scratchPre = new Float64Array(0);
+let scratchSuf = new Float64Array(0);
+
 function channel(values: ArrayLike<number>, period: number, sign: 1 | -1): Float64Array {
   checkPeriod(period);
   const n = values.length;
   const out = new Float64Array(n);
-  // Indices only: values are read from the input, so the deque costs one allocation per call.
-  const cap = period + 1;
-  const deque = new Int32Array(cap);
-  let head = 0;
-  let size = 0;
+  if (scratchPre.length < n) {
+    scratchPre = new Float64Array(n);
+    scratchSuf = new Float64Array(n);
+  }
+  const pre = scratchPre;
+  const suf = scratchSuf;
+  for (let start = 0; start < n; start += period) {
+    const end = Math.min(start + period, n);
+    let acc = Number.NEGATIVE_INFINITY;
+    for (let i = start; i < end; i++) {
+      const x = sign * values[i];
+      if (x > acc) acc = x;
+      pre[i] = acc;
+    }
+    acc = Number.NEGATIVE_INFINITY;
+    for (let i = end - 1; i >= start; i--) {
+      const x = sign * values[i];
+      if (x > acc) acc = x;
+      suf[i] = acc;
+    }
+  }
   let lastNan = -1;
   for (let t = 0; t < n; t++) {
-    const start = t - period;
-    while (size > 0 && deque[head] < start) {
-      head = head + 1 === cap ? 0 : head + 1;
-      size--;
+    if (t >= period && lastNan < t - period) {
+      const a = suf[t - period];
+      const b = pre[t - 1];
+      out[t] = sign * (a > b ? a : b);
+    } else {
+      out[t] = Number.NaN;
     }
-    out[t] = start >= 0 && lastNan < start ? values[deque[head]] : Number.NaN;
-    const x = sign * values[t];
-    if (x !== x) {
-      lastNan = t;
-      continue;
-    }
-    let back = head + size - 1;
-    if (back >= cap) back -= cap;
-    while (size > 0 && sign * values[deque[back]] <= x) {
-      size--;
-      back = back === 0 ? cap - 1 : back - 1;
-    }
-    let slot = head + size;
-    if (slot >= cap) slot -= cap;
-    deque[slot] = t;
-    size++;
+    const v = values[t];
+    if (v !== v) lastNan = t;
   }
   return out;
 }

@@ -46,6 +46,25 @@ export class RollingStdKernel implements StreamingKernel<[x: number]> {
   update(x: number): number {
     const p = this.period;
     const ring = this.ring;
+    const full = this.seen === p;
+    const leaving = full ? ring[this.pos] : Number.NaN;
+    if (full && this.count === p && leaving === leaving && x === x) {
+      // Steady state: swap the leaving value for the new one in one Welford step (one division).
+      ring[this.pos] = x;
+      this.pos = this.pos + 1 === p ? 0 : this.pos + 1;
+      const d = x - leaving;
+      const before = this.mean;
+      this.mean += d / p;
+      this.m2 += d * (x - this.mean + leaving - before);
+    } else {
+      this.slowUpdate(x);
+    }
+    return this.finish(x);
+  }
+
+  private slowUpdate(x: number): void {
+    const p = this.period;
+    const ring = this.ring;
     if (this.seen === p) {
       const old = ring[this.pos];
       if (old !== old) {
@@ -74,6 +93,11 @@ export class RollingStdKernel implements StreamingKernel<[x: number]> {
       this.mean += d / c;
       this.m2 += d * (x - this.mean);
     }
+  }
+
+  private finish(x: number): number {
+    const p = this.period;
+    const ring = this.ring;
     this.run = x === this.last ? this.run + 1 : 1;
     this.last = x;
     this.sinceExact++;
@@ -121,30 +145,39 @@ export function rollingStdInto(values: ArrayLike<number>, period: number, scale:
   let last = Number.NaN;
   let run = 0;
   for (let i = 0; i < n; i++) {
-    if (i >= p) {
-      const old = values[i - p];
-      if (old !== old) {
-        nanCount--;
-      } else {
-        const c = --count;
-        if (c === 0) {
-          mean = 0;
-          m2 = 0;
+    const x = values[i];
+    const leaving = i >= p ? values[i - p] : Number.NaN;
+    if (count === p && leaving === leaving && x === x) {
+      // Same steady-state step as the kernel, in the same order of operations.
+      const d = x - leaving;
+      const before = mean;
+      mean += d / p;
+      m2 += d * (x - mean + leaving - before);
+    } else {
+      if (i >= p) {
+        const old = leaving;
+        if (old !== old) {
+          nanCount--;
         } else {
-          const d = old - mean;
-          mean -= d / c;
-          m2 -= d * (old - mean);
+          const c = --count;
+          if (c === 0) {
+            mean = 0;
+            m2 = 0;
+          } else {
+            const d = old - mean;
+            mean -= d / c;
+            m2 -= d * (old - mean);
+          }
         }
       }
-    }
-    const x = values[i];
-    if (x !== x) {
-      nanCount++;
-    } else {
-      const c = ++count;
-      const d = x - mean;
-      mean += d / c;
-      m2 += d * (x - mean);
+      if (x !== x) {
+        nanCount++;
+      } else {
+        const c = ++count;
+        const d = x - mean;
+        mean += d / c;
+        m2 += d * (x - mean);
+      }
     }
     run = x === last ? run + 1 : 1;
     last = x;

@@ -31,29 +31,32 @@ export function scanSignals(
   const prep = strategy.prepare(series, p, memo);
   const needAtr = p.stopAtrMult > 0 || p.takeProfitAtrMult > 0;
   const atrs = needAtr ? memo.get(series, `atr:${p.atrPeriod}`, () => atr(series.high, series.low, series.close, p.atrPeriod)) : null;
-  // Two passes (count, then fill) keep the hot loop free of growing arrays.
-  let n = 0;
   const start = Math.max(0, fromBar);
   const end = Math.min(series.day.length, toBar);
-  for (let i = start; i < end; i++) if (strategy.decide(prep, i, p) !== SIGNAL_NONE) n++;
+  // One pass collects the signal bars; the details are filled for those few bars only.
+  const hits = new Int32Array(Math.max(0, end - start));
+  const codes = new Int8Array(hits.length);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const code = strategy.decide(prep, i, p);
+    if (code === SIGNAL_NONE) continue;
+    hits[n] = i;
+    codes[n++] = code;
+  }
   const out: SymbolSignals = {
-    bar: new Int32Array(n),
-    code: new Int8Array(n),
+    bar: hits.slice(0, n),
+    code: codes.slice(0, n),
     score: new Float64Array(n),
     stopDist: new Float64Array(n),
     targetDist: new Float64Array(n),
   };
-  let j = 0;
-  for (let i = start; i < end && j < n; i++) {
-    const code = strategy.decide(prep, i, p);
-    if (code === SIGNAL_NONE) continue;
-    out.bar[j] = i;
-    out.code[j] = code;
+  for (let j = 0; j < n; j++) {
+    const i = hits[j];
+    const code = codes[j];
     out.score[j] = code === SIGNAL_EXIT ? 0 : strategy.score(prep, i);
     const a = atrs === null ? Number.NaN : atrs[i];
     out.stopDist[j] = p.stopAtrMult > 0 && a > 0 ? p.stopAtrMult * a : Number.NaN;
     out.targetDist[j] = p.takeProfitAtrMult > 0 && a > 0 ? p.takeProfitAtrMult * a : Number.NaN;
-    j++;
   }
   return out;
 }

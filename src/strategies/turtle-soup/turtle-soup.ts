@@ -11,15 +11,13 @@ export interface TurtleSoupPrep {
   readonly close: Float64Array;
   readonly trend: Float64Array;
   readonly atr: Float64Array;
-  /** Lowest low / highest high of the `lookback` bars before bar i. */
+  /** Lowest low of the `lookback` bars before bar i. */
   readonly chanLow: Float64Array;
-  readonly chanHigh: Float64Array;
-  /** Extreme of the window's older part, bars [i-lookback, i-minAge]: read at index i-minAge+1. */
+  /** Lowest low of the window's older part, bars [i-lookback, i-minAge]: read at index i-minAge+1. */
   readonly olderLow: Float64Array;
-  readonly olderHigh: Float64Array;
-  /** Extreme of the window's recent part, bars [i-minAge+1, i-1]; NaN when minAge is 1. */
-  readonly recentLow: Float64Array | null;
-  readonly recentHigh: Float64Array | null;
+  /** The short side's mirror images; null unless allowShort (half the work when unused). */
+  readonly chanHigh: Float64Array | null;
+  readonly olderHigh: Float64Array | null;
 }
 
 /**
@@ -27,8 +25,8 @@ export interface TurtleSoupPrep {
  * bars, where that low was made at least `minBarsSinceLow` bars earlier, and closes back above
  * it: the breakout traders are trapped and price tends to revert. Long only unless allowShort.
  *
- * "Made at least k bars earlier" is computed without a rolling argmin: the window's extreme sits
- * in its older part iff the older part's extreme is at least as extreme as the recent part's.
+ * "Made at least k bars earlier" is computed without a rolling argmin: the window's low sits in
+ * its older part (bars at least k before i) iff that part's low equals the whole window's low.
  */
 export const turtleSoup: Strategy<TurtleSoupPrep> = {
   name: 'turtle-soup',
@@ -48,7 +46,6 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     p.minBarsSinceLow > p.lookback ? `minBarsSinceLow (${p.minBarsSinceLow}) must not exceed lookback (${p.lookback})` : null,
   prepare(series: BarSeries, p: Params, memo: IndicatorMemo): TurtleSoupPrep {
     const olderLen = p.lookback - p.minBarsSinceLow + 1;
-    const recentLen = p.minBarsSinceLow - 1;
     const dl = (n: number) => memo.get(series, `donchianLow:${n}`, () => donchianLow(series.low, n));
     const dh = (n: number) => memo.get(series, `donchianHigh:${n}`, () => donchianHigh(series.high, n));
     return {
@@ -58,11 +55,9 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
       trend: memo.get(series, `sma:${p.smaPeriod}`, () => sma(series.close, p.smaPeriod)),
       atr: memo.get(series, `atr:${p.atrPeriod}`, () => atr(series.high, series.low, series.close, p.atrPeriod)),
       chanLow: dl(p.lookback),
-      chanHigh: dh(p.lookback),
       olderLow: dl(olderLen),
-      olderHigh: dh(olderLen),
-      recentLow: recentLen > 0 ? dl(recentLen) : null,
-      recentHigh: recentLen > 0 ? dh(recentLen) : null,
+      chanHigh: p.allowShort ? dh(p.lookback) : null,
+      olderHigh: p.allowShort ? dh(olderLen) : null,
     };
   },
   decide(s: TurtleSoupPrep, i: number, p: Params): SignalCode {
@@ -70,15 +65,13 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     const older = i - k + 1;
     if (older < 0) return SIGNAL_NONE;
     const chanLow = s.chanLow[i];
-    if (s.low[i] < chanLow && s.close[i] > chanLow) {
-      const aged = s.recentLow === null || s.olderLow[older] <= s.recentLow[i];
-      if (aged && (!p.trendFilter || s.close[i] > s.trend[i])) return SIGNAL_LONG;
+    if (s.low[i] < chanLow && s.close[i] > chanLow && s.olderLow[older] === chanLow) {
+      if (!p.trendFilter || s.close[i] > s.trend[i]) return SIGNAL_LONG;
     }
-    if (p.allowShort) {
+    if (s.chanHigh !== null && s.olderHigh !== null) {
       const chanHigh = s.chanHigh[i];
-      if (s.high[i] > chanHigh && s.close[i] < chanHigh) {
-        const aged = s.recentHigh === null || s.olderHigh[older] >= s.recentHigh[i];
-        if (aged && (!p.trendFilter || s.close[i] < s.trend[i])) return SIGNAL_SHORT;
+      if (s.high[i] > chanHigh && s.close[i] < chanHigh && s.olderHigh[older] === chanHigh) {
+        if (!p.trendFilter || s.close[i] < s.trend[i]) return SIGNAL_SHORT;
       }
     }
     return SIGNAL_NONE;
@@ -87,13 +80,13 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
   score(s, i) {
     const a = s.atr[i];
     const longSide = s.low[i] < s.chanLow[i];
-    const reclaim = longSide ? s.close[i] - s.chanLow[i] : s.chanHigh[i] - s.close[i];
+    const reclaim = longSide ? s.close[i] - s.chanLow[i] : s.chanHigh![i] - s.close[i];
     return a > 0 ? reclaim / a : 0;
   },
   reason(s, i, p) {
     if (s.low[i] < s.chanLow[i]) {
       return `low ${s.low[i].toFixed(2)} broke the ${p.lookback}-bar low ${s.chanLow[i].toFixed(2)} and closed back above at ${s.close[i].toFixed(2)}`;
     }
-    return `high ${s.high[i].toFixed(2)} broke the ${p.lookback}-bar high ${s.chanHigh[i].toFixed(2)} and closed back below at ${s.close[i].toFixed(2)}`;
+    return `high ${s.high[i].toFixed(2)} broke the ${p.lookback}-bar high ${s.chanHigh![i].toFixed(2)} and closed back below at ${s.close[i].toFixed(2)}`;
   },
 };
