@@ -68,6 +68,8 @@ export interface WalkForwardOptions {
   readonly config: EngineConfig;
   /** A grid candidate needs at least this many train trades to be chosen. */
   readonly minTrainTrades: number;
+  /** Called after each fold (for progress display); must not affect the run. */
+  readonly onFold?: (done: number, total: number) => void;
 }
 
 export interface WalkForwardResult {
@@ -127,6 +129,7 @@ export function runWalkForward(ctx: MarketContext, o: WalkForwardOptions): WalkF
     evaluations++;
     capital = test.engine.finalEquity;
     results.push({ fold, params, tuneNote, candidates, test });
+    o.onFold?.(results.length, folds.length);
   }
   return { ...stitch(ctx, results, o.config), folds: results, evaluations };
 }

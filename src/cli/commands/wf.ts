@@ -16,7 +16,7 @@ import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
 import { equityCurveCsv, tradeListCsv } from '../report-writers.js';
-import { logger, makeChalk, num, pct, table } from '../render.js';
+import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
 interface WfFlags extends MarketFlags, EngineFlags {
   strategy: string;
@@ -98,6 +98,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   const results: { strategy: Strategy; wf: WalkForwardResult; ms: number }[] = [];
   for (const strategy of strategies) {
     const t0 = performance.now();
+    const progress = { bar: null as Progress | null };
     const wf = runWalkForward(run.ctx, {
       strategy,
       baseParams: baseParams.get(strategy.name)!,
@@ -108,7 +109,12 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
       to: run.to,
       config,
       minTrainTrades,
+      onFold: (done, total) => {
+        progress.bar ??= new Progress(io, `${strategy.name} splits`, total);
+        progress.bar.tick(done);
+      },
     });
+    progress.bar?.end();
     results.push({ strategy, wf, ms: performance.now() - t0 });
   }
 
