@@ -1,0 +1,214 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayToIso, isWeekend, parseIsoDay } from '../core/calendar.js';
+import { KobeError } from '../core/errors.js';
+import { loadMarket } from './load.js';
+import { readUniverseFile, universeFromDataDir } from './universe.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kobe-load-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface Bar {
+  date: string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
+/** `n` calm weekday bars from 2021-01-04 around `level`. */
+function bars(n: number, level: number): Bar[] {
+  const out: Bar[] = [];
+  let prev = level;
+  for (let d = parseIsoDay('2021-01-04'); out.length < n; d++) {
+    if (isWeekend(d)) continue;
+    const c = Number((level * (1 + 0.004 * ((out.length % 3) - 1))).toFixed(4));
+    out.push({ date: dayToIso(d), o: prev, h: Number((Math.max(prev, c) * 1.003).toFixed(4)), l: Number((Math.min(prev, c) * 0.997).toFixed(4)), c, v: 1_000_000 });
+    prev = c;
+  }
+  return out;
+}
+
+const stooq = (rows: Bar[]) => `Date,Open,High,Low,Close,Volume,OpenInt\r\n${rows.map((r) => `${r.date},${r.o},${r.h},${r.l},${r.c},${r.v},0`).join('\r\n')}\r\n`;
+const yahoo = (rows: Bar[]) => `Date,Open,High,Low,Close,Adj Close,Volume\n${rows.map((r) => `${r.date},${r.o},${r.h},${r.l},${r.c},${r.c},${r.v}`).join('\n')}\n`;
+const alpha = (rows: Bar[]) =>
+  `timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\n${[...rows]
+    .reverse()
+    .map((r) => `${r.date},${r.o},${r.h},${r.l},${r.c},${r.c},${r.v},0.0000,1.0`)
+    .join('\n')}\n`;
+
+function makeDataDir(name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const base = bars(40, 100);
+  writeFileSync(join(dir, 'spy.us.txt'), stooq(bars(40, 300)));
+  writeFileSync(join(dir, 'aapl.us.txt'), stooq(base));
+  writeFileSync(join(dir, 'MSFT.csv'), yahoo(bars(40, 200)));
+  writeFileSync(join(dir, 'ibm.csv'), alpha(bars(40, 120)));
+  // BAD: a decimal-shifted close on line 12 and no bar for the 20th session.
+  const bad = bars(40, 50);
+  bad[10] = { ...bad[10], c: bad[10].c / 10, l: bad[10].c / 10 };
+  writeFileSync(join(dir, 'bad.us.txt'), stooq(bad.filter((_, k) => k !== 20)));
+  writeFileSync(join(dir, 'universe.csv'), 'symbol\nAAPL\n');
+  return dir;
+}
+
+function makeBroken(dir: string): void {
+  writeFileSync(join(dir, 'broken.us.txt'), 'Date,Open,High,Low,Close,Volume,OpenInt\n2021-01-04,1,1,1,1,1,0\n2021-01-05,1,1,oops,1,1,0\n');
+}
+
+async function loadError(p: Promise<unknown>): Promise<KobeError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KobeError);
+    return e as KobeError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('loadMarket', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = makeDataDir('data');
+  });
+
+  it('loads every format in symbols order, reports missing symbols, and is the same cold and warm', async () => {
+    const cacheDir = join(root, 'cache-a');
+    const symbols = ['msft', 'AAPL', 'IBM', 'NOPE', 'SPY', 'aapl'];
+    const cold = await loadMarket({ dataDir: dir, symbols, cacheDir, policy: 'mask' });
+    expect(cold.series.map((s) => s.symbol)).toEqual(['MSFT', 'AAPL', 'IBM', 'SPY']);
+    expect(cold.missingSymbols).toEqual(['NOPE']);
+    expect(cold.perSymbol.map((r) => [r.symbol, r.format, r.bars, r.status])).toEqual([
+      ['MSFT', 'yahoo', 40, 'ok'],
+      ['AAPL', 'stooq', 40, 'ok'],
+      ['IBM', 'alphavantage', 40, 'ok'],
+      ['SPY', 'stooq', 40, 'ok'],
+    ]);
+    expect(cold.perSymbol[0].file).toBe(join(dir, 'MSFT.csv'));
+    expect(cold.issues).toEqual([]);
+    expect(cold.calendar.length).toBe(40);
+    expect(cold.timings).toMatchObject({ cacheHits: 0, cacheMisses: 4, cacheWriteFailures: 0 });
+    expect(cold.dataHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const warm = await loadMarket({ dataDir: dir, symbols, cacheDir, policy: 'warn' });
+    expect(warm.timings).toMatchObject({ cacheHits: 4, cacheMisses: 0 });
+    expect(warm.dataHash).toBe(cold.dataHash);
+    expect(warm.series).toEqual(cold.series);
+
+    const uncached = await loadMarket({ dataDir: dir, symbols, policy: 'mask' });
+    expect(uncached.dataHash).toBe(cold.dataHash);
+  });
+
+  it('changes the data hash when a file changes, and re-parses only that file', async () => {
+    const d = makeDataDir('data-edit');
+    const cacheDir = join(root, 'cache-edit');
+    const symbols = ['AAPL', 'SPY'];
+    const first = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    const rows = bars(40, 100);
+    rows[5] = { ...rows[5], c: rows[5].c + 0.01 };
+    writeFileSync(join(d, 'aapl.us.txt'), stooq(rows));
+    const later = new Date(statSync(join(d, 'aapl.us.txt')).mtimeMs + 2_000);
+    utimesSync(join(d, 'aapl.us.txt'), later, later);
+    const second = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    expect(second.timings).toMatchObject({ cacheHits: 1, cacheMisses: 1 });
+    expect(second.dataHash).not.toBe(first.dataHash);
+  });
+
+  it('verifies every symbol against the calendar and applies the policy', async () => {
+    const symbols = ['AAPL', 'BAD'];
+    const masked = await loadMarket({ dataDir: dir, symbols, policy: 'mask', calendarSymbol: 'SPY' });
+    expect(masked.issues.map((i) => [i.symbol, i.code, i.line])).toEqual([
+      ['BAD', 'BAD_TICK', 12],
+      ['BAD', 'MISSING_SESSION', 22],
+    ]);
+    expect(masked.perSymbol[1]).toMatchObject({ symbol: 'BAD', status: 'masked', masked: 1, bars: 38, errors: 1, warnings: 1 });
+    expect(masked.series.map((s) => s.symbol)).toEqual(['AAPL', 'BAD']);
+
+    const warned = await loadMarket({ dataDir: dir, symbols, policy: 'warn', calendarSymbol: 'spy' });
+    expect(warned.series[1].day.length).toBe(39);
+    expect(warned.dataHash).toBe(masked.dataHash);
+
+    const skipped = await loadMarket({ dataDir: dir, symbols, policy: 'skip-symbol' });
+    expect(skipped.series.map((s) => s.symbol)).toEqual(['AAPL']);
+    expect(skipped.perSymbol[1].status).toBe('skipped');
+
+    const e = await loadError(loadMarket({ dataDir: dir, symbols, policy: 'fail' }));
+    expect(e.code).toBe('BAD_DATA');
+    expect(e.file).toBe(join(dir, 'bad.us.txt'));
+    expect(e.line).toBe(12);
+    expect(e.message).toContain('BAD_TICK');
+  });
+
+  it('without a calendar symbol, checks sessions against the majority calendar', async () => {
+    const m = await loadMarket({ dataDir: dir, symbols: ['AAPL', 'SPY', 'BAD'], policy: 'warn' });
+    expect(m.issues.filter((i) => i.code === 'MISSING_SESSION').map((i) => [i.symbol, dayToIso(i.day)])).toEqual([['BAD', bars(40, 1)[20].date]]);
+  });
+
+  it('throws a parse error with file and line, except under skip-symbol', async () => {
+    const d = makeDataDir('data-broken');
+    makeBroken(d);
+    const e = await loadError(loadMarket({ dataDir: d, symbols: ['AAPL', 'BROKEN'], policy: 'mask' }));
+    expect(e.code).toBe('BAD_NUMBER');
+    expect(e.file).toBe(join(d, 'broken.us.txt'));
+    expect(e.line).toBe(3);
+    const m = await loadMarket({ dataDir: d, symbols: ['AAPL', 'BROKEN'], policy: 'skip-symbol' });
+    expect(m.series.map((s) => s.symbol)).toEqual(['AAPL']);
+    expect(m.perSymbol[1]).toMatchObject({ symbol: 'BROKEN', status: 'skipped' });
+    expect(m.perSymbol[1].reason).toContain('broken.us.txt:3');
+  });
+
+  it('keeps loading when the cache cannot be written, and reports it', async () => {
+    const notADir = join(root, 'cache-is-a-file');
+    writeFileSync(notADir, 'x');
+    const m = await loadMarket({ dataDir: dir, symbols: ['AAPL'], cacheDir: notADir, policy: 'mask' });
+    expect(m.series).toHaveLength(1);
+    expect(m.timings.cacheWriteFailures).toBe(1);
+  });
+
+  it('reports an unreadable data folder and an unknown calendar symbol', async () => {
+    expect((await loadError(loadMarket({ dataDir: join(root, 'nope'), symbols: ['A'], policy: 'mask' }))).code).toBe('DATA_DIR_NOT_READABLE');
+    expect((await loadError(loadMarket({ dataDir: dir, symbols: ['AAPL'], policy: 'mask', calendarSymbol: 'ZZZ' }))).code).toBe('UNKNOWN_CALENDAR_SYMBOL');
+  });
+});
+
+const REAL = join(process.cwd(), '..', 'shared', 'data', 'us-equities-stooq');
+const REAL_DIR = existsSync(REAL) ? REAL : '/work/shared/data/us-equities-stooq';
+const hasReal = existsSync(REAL_DIR);
+if (!hasReal) console.warn(`skipping the real-data load test: ${REAL_DIR} is not there`);
+
+describe.skipIf(!hasReal)('loadMarket on the real Stooq data set', () => {
+  // Liquid names plus a few known to carry decimal-shift bad ticks (ARE, AVB, BXP).
+  const symbols = ['AAPL', 'AMZN', 'MSFT', 'BAC', 'T', 'JPM', 'XOM', 'GE', 'WFC', 'C', 'INTC', 'CSCO', 'BRK-B', 'SPY', 'QQQ', 'IWM', 'DIA', 'ARE', 'AVB', 'BXP'];
+
+  it('loads 20 symbols, finds known bad ticks, and a warm load matches the cold one', async () => {
+    const cacheDir = mkdtempSync(join(root, 'real-cache-'));
+    const cold = await loadMarket({ dataDir: REAL_DIR, symbols, cacheDir, policy: 'mask', calendarSymbol: 'SPY' });
+    expect(cold.missingSymbols).toEqual([]);
+    const aapl = cold.series.find((s) => s.symbol === 'AAPL')!;
+    expect(aapl.day.length).toBe(3239);
+    expect(dayToIso(aapl.day[0])).toBe('2005-01-03');
+    expect(dayToIso(aapl.day[3238])).toBe('2017-11-10');
+    expect(cold.issues.filter((i) => i.severity === 'error').length).toBeGreaterThan(0);
+    expect(cold.issues.some((i) => i.symbol === 'ARE' && i.code === 'BAD_TICK')).toBe(true);
+    expect(cold.perSymbol.find((r) => r.symbol === 'ARE')!.status).toBe('masked');
+    const warm = await loadMarket({ dataDir: REAL_DIR, symbols, cacheDir, policy: 'mask', calendarSymbol: 'SPY' });
+    expect(warm.timings.cacheHits).toBe(20);
+    expect(warm.dataHash).toBe(cold.dataHash);
+    expect(warm.issues).toEqual(cold.issues);
+  });
+
+  it('lists the data folder without taking universe.csv for a symbol, and reads universe.csv', () => {
+    const listed = readUniverseFile(join(REAL_DIR, 'universe.csv'));
+    expect(listed[0]).toMatchObject({ symbol: 'AAPL', line: 2 });
+    expect(listed.length).toBeGreaterThan(800);
+    const all = universeFromDataDir(REAL_DIR);
+    expect(all).toEqual([...listed.map((e) => e.symbol)].sort());
+    expect(all.length).toBeGreaterThan(800);
+    expect(all).toContain('BRK-B');
+    expect(all).not.toContain('UNIVERSE');
+  });
+});
