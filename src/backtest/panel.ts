@@ -17,10 +17,23 @@ export interface MarketPanel {
   readonly indexBarAt: Int32Array | null;
 }
 
+/** The sorted union of every series' days, via a bitmap over the day range (no hashing). */
 export function sessionCalendar(series: readonly BarSeries[]): Int32Array {
-  const seen = new Set<number>();
-  for (const s of series) for (let i = 0; i < s.day.length; i++) seen.add(s.day[i]);
-  return Int32Array.from(seen).sort();
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const s of series) {
+    if (s.day.length === 0) continue;
+    lo = Math.min(lo, s.day[0]);
+    hi = Math.max(hi, s.day[s.day.length - 1]);
+  }
+  if (lo > hi) return new Int32Array(0);
+  const seen = new Uint8Array(hi - lo + 1);
+  for (const s of series) for (let i = 0; i < s.day.length; i++) seen[s.day[i] - lo] = 1;
+  let n = 0;
+  for (let d = 0; d < seen.length; d++) n += seen[d];
+  const out = new Int32Array(n);
+  for (let d = 0, k = 0; d < seen.length; d++) if (seen[d] === 1) out[k++] = lo + d;
+  return out;
 }
 
 function alignTo(calendar: Int32Array, s: BarSeries): Int32Array {
