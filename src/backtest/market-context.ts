@@ -19,13 +19,15 @@ import { buildSignalBook } from './signal-book.js';
  * backtest through this context must lie inside the span.
  */
 export class MarketContext {
-  readonly memo = new IndicatorMemo();
+  readonly memo: IndicatorMemo;
   readonly span: { readonly from: number; readonly to: number };
   private readonly books = new Map<string, EngineLeg>();
   private readonly regimes = new Map<number, Uint8Array | null>();
 
   constructor(readonly panel: MarketPanel, span?: { from: number; to: number }) {
     this.span = span ?? { from: 0, to: panel.calendar.length - 1 };
+    const firstDay = panel.calendar[this.span.from];
+    this.memo = new IndicatorMemo((s) => lowerBound(s.day, firstDay));
   }
 
   leg(strategy: Strategy, params: Params): EngineLeg {

@@ -163,3 +163,24 @@ describe('parameters', () => {
     ]);
   });
 });
+
+describe('signals inside a span equal those of a whole-history scan', () => {
+  it.each(STRATEGY_NAMES)('%s', (name) => {
+    const strategy = getStrategy(name);
+    const params = resolveStrategyParams(strategy, FAST_PARAMS[name]);
+    for (let seed = 1; seed <= 5; seed++) {
+      const bars = randomWalkBars('X', 500, seed);
+      const full = scanSignals(strategy, bars, params, new IndicatorMemo());
+      for (const first of [0, 1, 37, 250, 499]) {
+        const part = scanSignals(strategy, bars, params, new IndicatorMemo(() => first), first);
+        const expected = Array.from(full.bar).filter((b) => b >= first);
+        expect(Array.from(part.bar)).toEqual(expected);
+        const offset = full.bar.length - expected.length;
+        expected.forEach((_, j) => {
+          expect(part.score[j]).toBe(full.score[j + offset]);
+          expect(part.code[j]).toBe(full.code[j + offset]);
+        });
+      }
+    }
+  });
+});

@@ -46,8 +46,11 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     p.minBarsSinceLow > p.lookback ? `minBarsSinceLow (${p.minBarsSinceLow}) must not exceed lookback (${p.lookback})` : null,
   prepare(series: BarSeries, p: Params, memo: IndicatorMemo): TurtleSoupPrep {
     const olderLen = p.lookback - p.minBarsSinceLow + 1;
-    const dl = (n: number) => memo.get(series, `donchianLow:${n}`, () => donchianLow(series.low, n));
-    const dh = (n: number) => memo.get(series, `donchianHigh:${n}`, () => donchianHigh(series.high, n));
+    // Channel extremes are exact whatever bar they start from, so only the bars a run reads
+    // (plus the lookback before them) are computed.
+    const before = p.lookback + 1;
+    const dl = (n: number) => memo.startInvariant(series, `donchianLow:${n}`, before, (from) => donchianLow(series.low.subarray(from), n));
+    const dh = (n: number) => memo.startInvariant(series, `donchianHigh:${n}`, before, (from) => donchianHigh(series.high.subarray(from), n));
     return {
       low: series.low,
       high: series.high,
