@@ -4,11 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
 import { avgDollarVolume, AvgDollarVolumeKernel } from './avg-dollar-volume.js';
 import { sma } from './sma.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
 const barArb = fc.record({
   close: fc.double({ min: 0.01, max: 1e4, noNaN: true }),
@@ -32,7 +30,7 @@ describe('avgDollarVolume', () => {
         const theirs = SMA.calculate({ period: p, values: dollars });
         theirs.forEach((v, i) => expect(out[i + p - 1]).toBe(v < 0 ? 0 : v));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 

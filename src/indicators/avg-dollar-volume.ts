@@ -1,6 +1,6 @@
 import type { StreamingKernel } from './kernel.js';
 import { checkPeriod, checkSameLength } from './params.js';
-import { SmaKernel } from './sma.js';
+import { sma, SmaKernel } from './sma.js';
 
 /**
  * Average dollar volume: the SMA of close * volume over `period` bars, the usual liquidity screen.
@@ -25,34 +25,11 @@ export class AvgDollarVolumeKernel implements StreamingKernel<[close: number, vo
   }
 }
 
-/**
- * Batch face of AvgDollarVolumeKernel: the SMA loop (including its clamp of rounding residue below
- * zero) with the product formed inline rather than stored.
- */
+/** Batch face of AvgDollarVolumeKernel: the SMA of the products, exactly as the kernel forms them. */
 export function avgDollarVolume(close: ArrayLike<number>, volume: ArrayLike<number>, period: number): Float64Array {
   checkPeriod(period);
   const n = checkSameLength({ close, volume });
-  const out = new Float64Array(n);
-  let sum = 0;
-  let nanCount = 0;
-  let negCount = 0;
-  for (let i = 0; i < n; i++) {
-    if (i >= period) {
-      const old = close[i - period] * volume[i - period];
-      if (old !== old) nanCount--;
-      else sum -= old;
-      if (old < 0) negCount--;
-    }
-    const x = close[i] * volume[i];
-    if (x !== x) nanCount++;
-    else sum += x;
-    if (x < 0) negCount++;
-    if (i < period - 1 || nanCount > 0) {
-      out[i] = Number.NaN;
-    } else {
-      const mean = sum / period;
-      out[i] = mean < 0 && negCount === 0 ? 0 : mean;
-    }
-  }
-  return out;
+  const dollars = new Float64Array(n);
+  for (let i = 0; i < n; i++) dollars[i] = close[i] * volume[i];
+  return sma(dollars, period);
 }

@@ -7,12 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
 import { donchianHigh, donchianLow, INDICATORS, MAX_PERIOD, sma } from './index.js';
 import type { IndicatorDescriptor, SeriesName, StreamingKernel } from './index.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
 // Seeds print on failure; FC_SEED=<seed> replays one.
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
 interface Bars {
   readonly high: Float64Array;
@@ -112,7 +110,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
       fc.property(barsArb(false), periodArb(d), (bars, p) => {
         expect(d.batch(columnsOf(d, bars), p)).toHaveLength(bars.close.length);
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -126,7 +124,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
           else expect(Number.isFinite(out[i]), `bar ${i} after warm-up ${w}`).toBe(true);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -138,7 +136,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
         const prefix = d.batch(columnsOf(d, sliceBars(bars, k)), p);
         expectSame(prefix, full.subarray(0, k));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -165,7 +163,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
         const after = d.batch(columnsOf(d, altered), p);
         expectSame(after.subarray(0, k), before.subarray(0, k));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -179,7 +177,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
         kernel.reset();
         expectSame(run(kernel, cols), streamed);
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -193,7 +191,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
           expect(out[i]).toBeLessThanOrEqual(d.range[1]);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -213,7 +211,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
           expect(Number.isNaN(out[t]), `bar ${t}, NaNs at ${JSON.stringify(placed)}`).toBe(t < w || hit);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -257,7 +255,7 @@ describe('cross-indicator ranges', () => {
           expect(out[t]).toBeLessThanOrEqual(hi + slack);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -268,7 +266,7 @@ describe('cross-indicator ranges', () => {
         const lo = donchianLow(bars.low, p);
         for (let t = p; t < hi.length; t++) expect(lo[t]).toBeLessThanOrEqual(hi[t]);
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 });

@@ -2,11 +2,9 @@ import fc from 'fast-check';
 import { Highest, Lowest } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
 import { donchianHigh, DonchianHighKernel, donchianLow, DonchianLowKernel } from './donchian.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 200,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(200);
 
 /** Small integers make ties and long monotone runs common, the cases a deque gets wrong. */
 const seriesArb = fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 80 });
@@ -29,7 +27,7 @@ describe('donchian', () => {
         expect(Array.from(donchianHigh(values, p))).toEqual(naive(values, p, Math.max));
         expect(Array.from(donchianLow(values, p))).toEqual(naive(values, p, Math.min));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -46,7 +44,7 @@ describe('donchian', () => {
           expect(lo[t]).toBe(lowest[t - p]);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 
@@ -62,7 +60,7 @@ describe('donchian', () => {
         const inclusive = Highest.calculate({ period: p, values: highs });
         inclusive.forEach((h, j) => expect(closes[j + p - 1] > h).toBe(false));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 

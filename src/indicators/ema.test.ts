@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { EMA } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/rng.js';
 import { ema, EmaKernel } from './ema.js';
+import { fcOptions, randomWalkCloses as randomWalk } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
-function randomWalk(seed: number, n: number): number[] {
-  const rng = createRng(seed);
-  const out: number[] = [];
-  let c = 100;
-  for (let i = 0; i < n; i++) out.push((c *= Math.exp(0.02 * rng.normal())));
-  return out;
-}
 
 describe('ema', () => {
   it('seeds with the SMA of the first `period` values, then uses alpha = 2 / (period + 1)', () => {
@@ -66,7 +56,7 @@ describe('ema', () => {
           expect(out[t]).toBeLessThanOrEqual(hi * (1 + 1e-12));
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 });

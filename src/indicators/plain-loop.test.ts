@@ -2,11 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { plainRollingMean } from './plain-loop.js';
 import { sma } from './sma.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
 describe('plainRollingMean', () => {
   it('is a rolling mean with NaN warm-up', () => {
@@ -20,7 +18,7 @@ describe('plainRollingMean', () => {
         const input = Float64Array.from(values);
         expect(Array.from(plainRollingMean(input, p))).toEqual(Array.from(sma(input, p)));
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 

@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { realisedVol, RealisedVolKernel, TRADING_DAYS_PER_YEAR } from './realised-vol.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
 /** Straight from the definition: sample std of the last `period` log returns, annualised. */
 function naive(close: number[], period: number): number[] {
@@ -40,7 +38,7 @@ describe('realisedVol', () => {
           else expect(Math.abs(out[t] - want[t])).toBeLessThanOrEqual(1e-9 * Math.max(1, want[t]));
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 

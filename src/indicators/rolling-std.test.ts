@@ -4,11 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { rollingStd, RollingStdKernel } from './rolling-std.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
 function twoPassStd(values: ArrayLike<number>, from: number, to: number): number {
   let mean = 0;
@@ -75,7 +73,7 @@ describe('rollingStd', () => {
           expect(Math.abs(out[t] - twoPassStd(values, t - p + 1, t + 1))).toBeLessThanOrEqual(1e-6 * scale);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 

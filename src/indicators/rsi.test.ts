@@ -1,15 +1,8 @@
 import { AverageGain, AverageLoss, RSI } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/rng.js';
 import { rsi, RsiKernel } from './rsi.js';
+import { randomWalkCloses as randomWalk } from '../test-support/synthetic-bars.js';
 
-function randomWalk(seed: number, n: number): number[] {
-  const rng = createRng(seed);
-  const out: number[] = [];
-  let c = 100;
-  for (let i = 0; i < n; i++) out.push((c *= Math.exp(0.02 * rng.normal())));
-  return out;
-}
 
 describe('rsi', () => {
   it('gives its first value once `period` changes are seen', () => {

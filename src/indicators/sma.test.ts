@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { SMA } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/rng.js';
 import { sma, SmaKernel } from './sma.js';
+import { fcOptions, randomWalkCloses as randomWalk } from '../test-support/synthetic-bars.js';
 
-const fcOptions: fc.Parameters<unknown> = {
-  numRuns: 150,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
-};
+const fcRuns = fcOptions(150);
 
-function randomWalk(seed: number, n: number): number[] {
-  const rng = createRng(seed);
-  const out: number[] = [];
-  let c = 100;
-  for (let i = 0; i < n; i++) out.push((c *= Math.exp(0.02 * rng.normal())));
-  return out;
-}
 
 describe('sma', () => {
   it('averages the last `period` values', () => {
@@ -64,7 +54,7 @@ describe('sma', () => {
           expect(Math.abs(out[t] - s / p)).toBeLessThanOrEqual(1e-9 * scale);
         }
       }),
-      fcOptions,
+      fcRuns,
     );
   });
 });

@@ -57,3 +57,12 @@ export function alterFuture(s: BarSeries, k: number, seed: number): BarSeries {
   }
   return out;
 }
+
+/** A plain geometric random walk of closes (2% daily moves) starting at 100. */
+export function randomWalkCloses(seed: number, n: number): number[] {
+  const rng = createRng(seed);
+  const out: number[] = [];
+  let c = 100;
+  for (let i = 0; i < n; i++) out.push((c *= Math.exp(0.02 * rng.normal())));
+  return out;
+}
