@@ -115,7 +115,18 @@ interface Order {
   readonly reservedUsd: number;
   readonly exitReason: string;
   readonly position: Position | null;
+  /** Filled, expired or dropped: removed when the order list is next compacted. */
+  done: boolean;
 }
+
+/** Drops the finished entries of a list in place (no new array in the day loop). */
+function compact<T>(list: T[], finished: (x: T) => boolean): void {
+  let w = 0;
+  for (let r = 0; r < list.length; r++) if (!finished(list[r])) list[w++] = list[r];
+  list.length = w;
+}
+const isDone = (o: { done: boolean }) => o.done;
+const isClosed = (p: { closed: boolean }) => p.closed;
 
 /**
  * The portfolio loop, one session at a time, in the order a real day unfolds:
@@ -147,8 +158,9 @@ export function runEngine(input: EngineInput): EngineResult {
   let ordersFilled = 0;
   let entrySignals = 0;
   let exitSignals = 0;
-  let positions: Position[] = [];
-  let orders: Order[] = [];
+  const positions: Position[] = [];
+  const orders: Order[] = [];
+  let pendingEntries = 0;
   const holding = new Int32Array(panel.series.length);
   const scratch: IntrabarExit = { price: Number.NaN, reason: null };
 
@@ -231,36 +243,38 @@ export function runEngine(input: EngineInput): EngineResult {
   /** Fills the orders due on bar t, at the open or at the bar's midpoint. */
   const fillDue = (t: number, atMidpoint: boolean) => {
     if (orders.length === 0) return;
-    const waiting: Order[] = [];
-    let closedAny = false;
     // Exits before entries: a sale's proceeds fund the same morning's buys.
-    for (const pass of ['exit', 'entry'] as const) {
-      for (const o of orders) {
-        if (o.kind !== pass) continue;
-        const bar = panel.barAt[o.sym][t];
-        if (bar !== o.fillBar) {
-          if (o.kind === 'entry' && !midpoint && bar === -1) {
-            // The symbol skipped the session the order was for: a day order expires unfilled.
-            reservedUsd -= o.reservedUsd;
-            holding[o.sym]--;
-            deny(t, o.sym, o.leg, o.side, 'NO_FILL_BAR', 'no bar on the fill session');
-            continue;
-          }
-          waiting.push(o);
-          continue;
+    fillPass(t, atMidpoint, 'exit');
+    fillPass(t, atMidpoint, 'entry');
+    compact(orders, isDone);
+    compact(positions, isClosed);
+  };
+
+  const fillPass = (t: number, atMidpoint: boolean, kind: 'exit' | 'entry') => {
+    for (const o of orders) {
+      if (o.kind !== kind || o.done) continue;
+      const bar = panel.barAt[o.sym][t];
+      if (bar !== o.fillBar) {
+        if (kind === 'entry' && !midpoint && bar === -1) {
+          // The symbol skipped the session the order was for: a day order expires unfilled.
+          o.done = true;
+          pendingEntries--;
+          reservedUsd -= o.reservedUsd;
+          holding[o.sym]--;
+          deny(t, o.sym, o.leg, o.side, 'NO_FILL_BAR', 'no bar on the fill session');
         }
-        const s = panel.series[o.sym];
-        const price = atMidpoint ? (s.open[bar] + s.close[bar]) / 2 : s.open[bar];
-        if (o.kind === 'exit') {
-          closePosition(o.position!, price, panel.calendar[t], bar, o.exitReason);
-          closedAny = true;
-        } else {
-          openPosition(o, t, bar, price);
-        }
+        continue;
+      }
+      o.done = true;
+      const s = panel.series[o.sym];
+      const price = atMidpoint ? (s.open[bar] + s.close[bar]) / 2 : s.open[bar];
+      if (kind === 'exit') {
+        closePosition(o.position!, price, panel.calendar[t], bar, o.exitReason);
+      } else {
+        pendingEntries--;
+        openPosition(o, t, bar, price);
       }
     }
-    orders = waiting;
-    if (closedAny) positions = positions.filter((p) => !p.closed);
   };
 
   const checkStops = (t: number) => {
@@ -276,9 +290,10 @@ export function runEngine(input: EngineInput): EngineResult {
       closedAny = true;
     }
     if (closedAny) {
-      positions = positions.filter((p) => !p.closed);
+      compact(positions, isClosed);
       // A position its stop closed drops the exit order it may have had queued.
-      orders = orders.filter((o) => o.kind !== 'exit' || !o.position!.closed);
+      for (const o of orders) if (o.kind === 'exit' && o.position!.closed) o.done = true;
+      compact(orders, isDone);
     }
   };
 
@@ -321,7 +336,7 @@ export function runEngine(input: EngineInput): EngineResult {
     }
 
     // Entries decided at this close, best-ranked first.
-    let slotsUsed = positions.length + orders.reduce((a, o) => a + (o.kind === 'entry' ? 1 : 0), 0);
+    let slotsUsed = positions.length + pendingEntries;
     const regimeUp = regime === null ? -1 : regime[t];
     for (let leg = 0; leg < legs.length; leg++) {
       const book = legs[leg].book;
@@ -363,7 +378,8 @@ export function runEngine(input: EngineInput): EngineResult {
         reservedUsd += estimate;
         holding[sym]++;
         slotsUsed++;
-        orders.push({ kind: 'entry', sym, leg, side, shares, fillBar, signalDay: panel.calendar[t], stopDist: book.stopDist[j], targetDist: book.targetDist[j], reservedUsd: estimate, exitReason: '', position: null });
+        pendingEntries++;
+        orders.push({ kind: 'entry', sym, leg, side, shares, fillBar, signalDay: panel.calendar[t], stopDist: book.stopDist[j], targetDist: book.targetDist[j], reservedUsd: estimate, exitReason: '', position: null, done: false });
         if (config.recordDecisions) {
           decisions.push({ day: panel.calendar[t], symbol: panel.symbols[sym], strategy: legs[leg].strategy.name, side: side === 1 ? 'long' : 'short', admitted: true, code: null, detail: `${shares} shares ordered for bar ${fillDelay} ahead` });
         }
@@ -381,10 +397,11 @@ export function runEngine(input: EngineInput): EngineResult {
   for (const o of orders) {
     if (o.kind === 'entry') deny(to, o.sym, o.leg, o.side, 'WINDOW_END', 'entry would fill after the window');
   }
-  orders = [];
+  orders.length = 0;
+  pendingEntries = 0;
   reservedUsd = 0;
   for (const p of positions) closePosition(p, p.lastClose, panel.calendar[to], p.lastBar, 'window_end');
-  positions = [];
+  positions.length = 0;
   // Trades close in exit order; users read trade lists in entry order.
   trades.sort((a, b) => a.entryDay - b.entryDay || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.exitDay - b.exitDay));
   const last = n - 1;
@@ -413,7 +430,7 @@ export function runEngine(input: EngineInput): EngineResult {
 
   function queueExit(p: Position, t: number, bar: number, reason: string) {
     p.exitPending = true;
-    orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p });
+    orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p, done: false });
   }
 }
 
