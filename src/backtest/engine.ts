@@ -164,10 +164,12 @@ export function runEngine(input: EngineInput): EngineResult {
   const holding = new Int32Array(panel.series.length);
   const scratch: IntrabarExit = { price: Number.NaN, reason: null };
 
-  const deny = (t: number, sym: number, leg: number, side: 1 | -1, code: DenialCode, detail: string) => {
+  // The detail text is built only when decisions are recorded: tuning runs deny thousands of
+  // signals and need only the counts. `a` and `b` are the numbers the text quotes.
+  const deny = (t: number, sym: number, leg: number, side: 1 | -1, code: DenialCode, a = 0, b = 0) => {
     denials[code]++;
     if (config.recordDecisions) {
-      decisions.push({ day: panel.calendar[t], symbol: panel.symbols[sym], strategy: legs[leg].strategy.name, side: side === 1 ? 'long' : 'short', admitted: false, code, detail });
+      decisions.push({ day: panel.calendar[t], symbol: panel.symbols[sym], strategy: legs[leg].strategy.name, side: side === 1 ? 'long' : 'short', admitted: false, code, detail: denialDetail(code, config, side, a, b) });
     }
   };
 
@@ -209,7 +211,7 @@ export function runEngine(input: EngineInput): EngineResult {
     if (shares > affordable) shares = Math.max(0, affordable);
     if (shares <= 0) {
       holding[o.sym]--;
-      deny(t, o.sym, o.leg, o.side, 'INSUFFICIENT_CASH', `open ${rawPrice.toFixed(2)} left no cash for a single share`);
+      deny(t, o.sym, o.leg, o.side, 'INSUFFICIENT_CASH', rawPrice, -1);
       return;
     }
     const fees = commissionUsd(costs, shares);
@@ -261,7 +263,7 @@ export function runEngine(input: EngineInput): EngineResult {
           pendingEntries--;
           reservedUsd -= o.reservedUsd;
           holding[o.sym]--;
-          deny(t, o.sym, o.leg, o.side, 'NO_FILL_BAR', 'no bar on the fill session');
+          deny(t, o.sym, o.leg, o.side, 'NO_FILL_BAR', 1);
         }
         continue;
       }
@@ -347,32 +349,32 @@ export function runEngine(input: EngineInput): EngineResult {
         const sym = book.sym[j];
         const side: 1 | -1 = code === SIGNAL_LONG ? 1 : -1;
         if (regimeUp !== -1 && (side === 1 ? regimeUp === 0 : regimeUp === 1)) {
-          deny(t, sym, leg, side, 'REGIME_FILTER', side === 1 ? 'index closed below its SMA' : 'index closed above its SMA');
+          deny(t, sym, leg, side, 'REGIME_FILTER');
           continue;
         }
         if (holding[sym] > 0) {
-          deny(t, sym, leg, side, 'ALREADY_IN_POSITION', 'symbol already held or ordered');
+          deny(t, sym, leg, side, 'ALREADY_IN_POSITION');
           continue;
         }
         if (slotsUsed >= config.maxPositions) {
-          deny(t, sym, leg, side, 'MAX_POSITIONS', `${config.maxPositions} positions held or ordered`);
+          deny(t, sym, leg, side, 'MAX_POSITIONS');
           continue;
         }
         const bar = book.bar[j];
         const fillBar = bar + fillDelay;
         if (fillBar >= panel.series[sym].day.length) {
-          deny(t, sym, leg, side, 'NO_FILL_BAR', 'the data ends before the fill bar');
+          deny(t, sym, leg, side, 'NO_FILL_BAR', 0);
           continue;
         }
         const ref = panel.series[sym].close[bar];
         const shares = sizeOrder(config, marked, cash - reservedUsd, ref, book.stopDist[j]);
         if (shares <= 0) {
-          deny(t, sym, leg, side, 'ZERO_SHARES', `sizing ${config.sizing.mode} gives no whole share at ${ref.toFixed(2)}`);
+          deny(t, sym, leg, side, 'ZERO_SHARES', ref);
           continue;
         }
         const estimate = shares * slippedPrice(costs, ref, 1) + commissionUsd(costs, shares);
         if (estimate > cash - reservedUsd) {
-          deny(t, sym, leg, side, 'INSUFFICIENT_CASH', `needs ${estimate.toFixed(0)} USD, ${(cash - reservedUsd).toFixed(0)} free`);
+          deny(t, sym, leg, side, 'INSUFFICIENT_CASH', estimate, cash - reservedUsd);
           continue;
         }
         reservedUsd += estimate;
@@ -395,7 +397,7 @@ export function runEngine(input: EngineInput): EngineResult {
   // The window ends flat: open positions are sold at the last close, with costs, and unfilled
   // entries are cancelled (they would fill outside the window).
   for (const o of orders) {
-    if (o.kind === 'entry') deny(to, o.sym, o.leg, o.side, 'WINDOW_END', 'entry would fill after the window');
+    if (o.kind === 'entry') deny(to, o.sym, o.leg, o.side, 'WINDOW_END');
   }
   orders.length = 0;
   pendingEntries = 0;
@@ -431,6 +433,26 @@ export function runEngine(input: EngineInput): EngineResult {
   function queueExit(p: Position, t: number, bar: number, reason: string) {
     p.exitPending = true;
     orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p, done: false });
+  }
+}
+
+function denialDetail(code: DenialCode, config: EngineConfig, side: 1 | -1, a: number, b: number): string {
+  switch (code) {
+    case 'REGIME_FILTER':
+      return side === 1 ? 'index closed below its SMA' : 'index closed above its SMA';
+    case 'ALREADY_IN_POSITION':
+      return 'symbol already held or ordered';
+    case 'MAX_POSITIONS':
+      return `${config.maxPositions} positions held or ordered`;
+    case 'NO_FILL_BAR':
+      return a === 1 ? 'no bar on the fill session' : 'the data ends before the fill bar';
+    case 'ZERO_SHARES':
+      return `sizing ${config.sizing.mode} gives no whole share at ${a.toFixed(2)}`;
+    case 'INSUFFICIENT_CASH':
+      // b = -1 marks the fill-time case (the open gapped beyond the cash), a is then the open.
+      return b === -1 ? `open ${a.toFixed(2)} left no cash for a single share` : `needs ${a.toFixed(0)} USD, ${b.toFixed(0)} free`;
+    case 'WINDOW_END':
+      return 'entry would fill after the window';
   }
 }
 

@@ -81,3 +81,27 @@ describe('donchian', () => {
     expect(values.map((x) => k.update(x))).toEqual(first);
   });
 });
+
+describe('donchian with a start bar', () => {
+  it('equals the whole-history values from `from` on, and is NaN before', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 1000, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 320 }),
+        (xs, period, from) => {
+          const v = Float64Array.from(xs);
+          for (const f of [donchianHigh, donchianLow]) {
+            const full = f(v, period);
+            const part = f(v, period, from);
+            for (let t = 0; t < v.length; t++) {
+              if (t < from) expect(part[t]).toBeNaN();
+              else expect(Object.is(part[t], full[t])).toBe(true);
+            }
+          }
+        },
+      ),
+      fcRuns,
+    );
+  });
+});

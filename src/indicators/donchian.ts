@@ -101,52 +101,64 @@ export class DonchianLowKernel extends ChannelKernel implements StreamingKernel<
 let scratchPre = new Float64Array(0);
 let scratchSuf = new Float64Array(0);
 
-function channel(values: ArrayLike<number>, period: number, sign: 1 | -1): Float64Array {
+function channel(values: ArrayLike<number>, period: number, sign: 1 | -1, from: number): Float64Array {
   checkPeriod(period);
   const n = values.length;
   const out = new Float64Array(n);
-  if (scratchPre.length < n) {
-    scratchPre = new Float64Array(n);
-    scratchSuf = new Float64Array(n);
+  // Only the bars a window ending at or after `from` can see are scanned (extremes are exact
+  // whatever block boundaries the scan uses).
+  const base = Math.max(0, Math.min(from, n) - period);
+  const m = n - base;
+  if (scratchPre.length < m) {
+    scratchPre = new Float64Array(m);
+    scratchSuf = new Float64Array(m);
   }
   const pre = scratchPre;
   const suf = scratchSuf;
-  for (let start = 0; start < n; start += period) {
-    const end = Math.min(start + period, n);
+  for (let start = 0; start < m; start += period) {
+    const end = Math.min(start + period, m);
     let acc = Number.NEGATIVE_INFINITY;
     for (let i = start; i < end; i++) {
-      const x = sign * values[i];
+      const x = sign * values[base + i];
       if (x > acc) acc = x;
       pre[i] = acc;
     }
     acc = Number.NEGATIVE_INFINITY;
     for (let i = end - 1; i >= start; i--) {
-      const x = sign * values[i];
+      const x = sign * values[base + i];
       if (x > acc) acc = x;
       suf[i] = acc;
     }
   }
+  const firstOut = Math.min(n, Math.max(from, base + period));
+  out.fill(Number.NaN, 0, firstOut);
   let lastNan = -1;
-  for (let t = 0; t < n; t++) {
-    if (t >= period && lastNan < t - period) {
-      const a = suf[t - period];
-      const b = pre[t - 1];
-      out[t] = sign * (a > b ? a : b);
-    } else {
-      out[t] = Number.NaN;
+  for (let r = 0; r < m; r++) {
+    const t = base + r;
+    if (t >= firstOut) {
+      if (lastNan < r - period) {
+        const a = suf[r - period];
+        const b = pre[r - 1];
+        out[t] = sign * (a > b ? a : b);
+      } else {
+        out[t] = Number.NaN;
+      }
     }
     const v = values[t];
-    if (v !== v) lastNan = t;
+    if (v !== v) lastNan = r;
   }
   return out;
 }
 
-/** Batch face of DonchianHighKernel. */
-export function donchianHigh(high: ArrayLike<number>, period: number): Float64Array {
-  return channel(high, period, 1);
+/**
+ * Batch face of DonchianHighKernel. With `from`, bars before it are left NaN and not computed:
+ * a run that only reads bars from `from` on pays only for those.
+ */
+export function donchianHigh(high: ArrayLike<number>, period: number, from = 0): Float64Array {
+  return channel(high, period, 1, from);
 }
 
-/** Batch face of DonchianLowKernel. */
-export function donchianLow(low: ArrayLike<number>, period: number): Float64Array {
-  return channel(low, period, -1);
+/** Batch face of DonchianLowKernel; `from` as for donchianHigh. */
+export function donchianLow(low: ArrayLike<number>, period: number, from = 0): Float64Array {
+  return channel(low, period, -1, from);
 }

@@ -31,3 +31,15 @@ describe('ibs', () => {
     expect(isKobeError(caught) && caught.code).toBe('BAD_COLUMNS');
   });
 });
+
+describe('ibs with a start bar', () => {
+  it('equals the whole-history values from `from` on, and is NaN before', () => {
+    const h = [2, 3, 4, 5, 6];
+    const l = [1, 1, 2, 2, 3];
+    const c = [1.5, 2, 3, 4, 4];
+    const full = ibs(h, l, c);
+    const part = ibs(h, l, c, 2);
+    expect(Array.from(part.subarray(0, 2))).toEqual([NaN, NaN]);
+    expect(Array.from(part.subarray(2))).toEqual(Array.from(full.subarray(2)));
+  });
+});

@@ -26,9 +26,12 @@ function ibsOf(high: number, low: number, close: number): number {
 }
 
 /** Batch face of IbsKernel. */
-export function ibs(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>): Float64Array {
+export function ibs(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, from = 0): Float64Array {
   const n = checkSameLength({ high, low, close });
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = ibsOf(high[i], low[i], close[i]);
+  // Bars before `from` are left NaN and not computed (see donchianHigh).
+  const start = Math.max(0, Math.min(from, n));
+  out.fill(Number.NaN, 0, start);
+  for (let i = start; i < n; i++) out[i] = ibsOf(high[i], low[i], close[i]);
   return out;
 }

@@ -18,21 +18,15 @@ export class IndicatorMemo {
 
   /**
    * For indicators whose value at bar i does not depend on where the computation started
-   * (window extremes, per-bar ratios): computed only from `barsBefore` bars ahead of the first
-   * bar read, NaN before that. `compute(from)` returns the values of bars [from, length).
-   * Never for running sums or recursive smoothers, whose last bits depend on the start.
+   * (window extremes, per-bar ratios): `compute(from)` returns a full-length array that is exact
+   * from bar `from` on and may be NaN before it; `from` is the first bar this memo's users read,
+   * less `barsBefore`. Never for running sums or recursive smoothers, whose last bits depend on
+   * the start.
    */
   startInvariant(series: BarSeries, key: string, barsBefore: number, compute: (from: number) => Float64Array): Float64Array {
     const from = Math.max(0, this.firstBarOf(series) - barsBefore);
     // The start is part of the key: a later caller needing more history gets its own array.
-    return this.get(series, `${key}@${from}`, () => {
-      const values = compute(from);
-      if (from === 0) return values;
-      const full = new Float64Array(series.day.length);
-      full.fill(Number.NaN, 0, from);
-      full.set(values, from);
-      return full;
-    });
+    return this.get(series, `${key}@${from}`, () => compute(from));
   }
 
   get(series: BarSeries, key: string, compute: () => Float64Array): Float64Array {

@@ -34,7 +34,7 @@ export const ibsRsi: Strategy<IbsRsiPrep> = {
       close: series.close,
       trend: memo.get(series, `sma:${p.smaPeriod}`, () => sma(series.close, p.smaPeriod)),
       rsi: memo.get(series, `rsi:${p.rsiPeriod}`, () => rsi(series.close, p.rsiPeriod)),
-      ibs: memo.startInvariant(series, 'ibs', 0, (from) => ibs(series.high.subarray(from), series.low.subarray(from), series.close.subarray(from))),
+      ibs: memo.startInvariant(series, 'ibs', 0, (from) => ibs(series.high, series.low, series.close, from)),
     };
   },
   decide(s: IbsRsiPrep, i: number, p: Params): SignalCode {

@@ -49,8 +49,8 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     // Channel extremes are exact whatever bar they start from, so only the bars a run reads
     // (plus the lookback before them) are computed.
     const before = p.lookback + 1;
-    const dl = (n: number) => memo.startInvariant(series, `donchianLow:${n}`, before, (from) => donchianLow(series.low.subarray(from), n));
-    const dh = (n: number) => memo.startInvariant(series, `donchianHigh:${n}`, before, (from) => donchianHigh(series.high.subarray(from), n));
+    const dl = (n: number) => memo.startInvariant(series, `donchianLow:${n}`, before, (from) => donchianLow(series.low, n, from));
+    const dh = (n: number) => memo.startInvariant(series, `donchianHigh:${n}`, before, (from) => donchianHigh(series.high, n, from));
     return {
       low: series.low,
       high: series.high,
