@@ -160,7 +160,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     series = wanted.map((s) => bySymbol.get(s)).filter((s): s is BarSeries => s !== undefined);
     issues = loaded.issues;
     report = loaded.perSymbol;
-    notes.push('survivorship bias: a universe chosen with later knowledge (names alive today) overstates what a trader would have earned');
+    notes.push('survivorship bias: if this universe was chosen with later knowledge (names still listed and liquid today), results overstate what a trader would have earned');
     source = {
       kind: 'files',
       synthetic: false,
