@@ -24,21 +24,33 @@ export class MarketContext {
   private readonly books = new Map<string, EngineLeg>();
   private readonly regimes = new Map<number, Uint8Array | null>();
 
-  constructor(readonly panel: MarketPanel, span?: { from: number; to: number }) {
+  private readonly legCacheSize: number;
+
+  /**
+   * `memoBudgetBytes` bounds the indicator memo; `legCacheSize` how many signal books are kept
+   * (a walk-forward reuses a handful; a genome search would otherwise keep one per genome).
+   */
+  constructor(readonly panel: MarketPanel, span?: { from: number; to: number }, options: { memoBudgetBytes?: number; legCacheSize?: number } = {}) {
     this.span = span ?? { from: 0, to: panel.calendar.length - 1 };
     const firstDay = panel.calendar[this.span.from];
-    this.memo = new IndicatorMemo((s) => lowerBound(s.day, firstDay));
+    this.memo = new IndicatorMemo((s) => lowerBound(s.day, firstDay), options.memoBudgetBytes);
+    this.legCacheSize = options.legCacheSize ?? 64;
   }
 
   leg(strategy: Strategy, params: Params): EngineLeg {
     const key = `${strategy.name}@${strategy.version}|${paramsKey(params)}`;
     const found = this.books.get(key);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      this.books.delete(key);
+      this.books.set(key, found);
+      return found;
+    }
     const firstDay = this.panel.calendar[this.span.from];
     const lastDay = this.panel.calendar[this.span.to];
     const perSymbol = this.panel.series.map((s) => scanSignals(strategy, s, params, this.memo, lowerBound(s.day, firstDay), upperBound(s.day, lastDay)));
     const leg: EngineLeg = { strategy, params, book: buildSignalBook(this.panel, perSymbol) };
     this.books.set(key, leg);
+    if (this.books.size > this.legCacheSize) this.books.delete(this.books.keys().next().value as string);
     return leg;
   }
 

@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { isKobeError } from '../core/errors.js';
 import { registerData } from './commands/data.js';
+import { registerEvolve } from './commands/evolve.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerWf } from './commands/wf.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './io.js';
 import { makeChalk } from './render.js';
 import { KOBE_VERSION } from './version.js';
@@ -23,6 +25,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerWf(program, io, setExit);
   registerSimulate(program, io, setExit);
   registerData(program, io, setExit);
+  registerEvolve(program, io, setExit);
+  registerWorker(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -7,14 +7,22 @@ import type { BarSeries } from '../core/bar-series.js';
  */
 export class IndicatorMemo {
   private readonly arrays = new Map<string, Float64Array>();
+  private bytes = 0;
   hits = 0;
   misses = 0;
+  evictions = 0;
 
   /**
    * `firstBarOf` gives, per series, the first bar any user of this memo will read values at
-   * (a run's span start); without it every indicator covers the whole history.
+   * (a run's span start); without it every indicator covers the whole history. `budgetBytes`
+   * bounds the memory held: a genome search over many periods would otherwise keep one 23 MB
+   * array set per distinct indicator forever. The least recently used arrays go first; callers
+   * keep the arrays they hold, an evicted array is simply computed again when next asked for.
    */
-  constructor(private readonly firstBarOf: (series: BarSeries) => number = () => 0) {}
+  constructor(
+    private readonly firstBarOf: (series: BarSeries) => number = () => 0,
+    private readonly budgetBytes = 1024 * 1024 * 1024,
+  ) {}
 
   /**
    * For indicators whose value at bar i does not depend on where the computation started
@@ -34,12 +42,26 @@ export class IndicatorMemo {
     const found = this.arrays.get(full);
     if (found !== undefined) {
       this.hits++;
+      // Re-insert: a Map iterates in insertion order, so its front is the least recently used.
+      this.arrays.delete(full);
+      this.arrays.set(full, found);
       return found;
     }
     this.misses++;
     const value = compute();
     this.arrays.set(full, value);
+    this.bytes += value.byteLength;
+    for (const [key, old] of this.arrays) {
+      if (this.bytes <= this.budgetBytes || key === full) break;
+      this.arrays.delete(key);
+      this.bytes -= old.byteLength;
+      this.evictions++;
+    }
     return value;
+  }
+
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   get size(): number {

@@ -184,3 +184,23 @@ describe('signals inside a span equal those of a whole-history scan', () => {
     }
   });
 });
+
+describe('IndicatorMemo', () => {
+  it('reuses arrays and evicts the least recently used beyond its byte budget', () => {
+    const s = randomWalkBars('X', 100, 1);
+    const memo = new IndicatorMemo(() => 0, 2 * 800);
+    let computed = 0;
+    const get = (k: string) => memo.get(s, k, () => (computed++, new Float64Array(100)));
+    const a = get('a');
+    get('b');
+    expect(get('a')).toBe(a);
+    expect(computed).toBe(2);
+    get('c');
+    // Budget holds two arrays: 'b' was least recently used and went.
+    expect(memo.evictions).toBe(1);
+    expect(get('a')).toBe(a);
+    get('b');
+    expect(computed).toBe(4);
+    expect(memo.heldBytes).toBeLessThanOrEqual(1600);
+  });
+});

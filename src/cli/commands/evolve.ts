@@ -1,0 +1,306 @@
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { dayToIso } from '../../core/calendar.js';
+import { usageError } from '../../core/errors.js';
+import { stableStringify } from '../../core/stable-json.js';
+import { contextHash, type EvalContextSpec } from '../../evolution/eval-context.js';
+import { inProcessEvaluator } from '../../evolution/evaluators/in-process.js';
+import { threadPoolEvaluator } from '../../evolution/evaluators/thread-pool.js';
+import { runEvolution, type Evaluator, type GenerationSummary } from '../../evolution/evolve.js';
+import type { FitnessSettings } from '../../evolution/fitness.js';
+import type { Candidate, Scored } from '../../evolution/genetic-search.js';
+import type { SearchSpace } from '../../evolution/operators.js';
+import { describeRule } from '../../evolution/rules/rule-spec.js';
+import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
+import { EvolveStore } from '../../store/evolve-store.js';
+import { removeStaleStaging, StagedOutput } from '../artifacts.js';
+import { dataCheckLines } from '../data-report.js';
+import type { CliIo } from '../io.js';
+import { engineConfigJson, makeManifest } from '../manifest.js';
+import { loadRunMarket, type MarketFlags } from '../market-source.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { logger, makeChalk, num, pct, Progress } from '../render.js';
+import { KOBE_VERSION } from '../version.js';
+import { queueEvaluator } from './evolve-queue.js';
+
+interface EvolveFlags extends MarketFlags, EngineFlags {
+  strategy?: string;
+  rules?: boolean;
+  generations: string;
+  population: string;
+  elite: string;
+  tournament: string;
+  crossoverRate: string;
+  mutationRate: string;
+  workers: string;
+  queue?: string;
+  resume?: boolean;
+  trainDays: string;
+  testDays: string;
+  minTrainTrades: string;
+  blowUpPct: string;
+  outdir: string;
+  db: string;
+}
+
+/** Indicator memory per evaluating thread: two threads and the loaded market stay under 1 GB. */
+const MEMO_BUDGET_BYTES = 256 * 1024 * 1024;
+
+export function registerEvolve(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('evolve')
+    .description('strategy factory: a seeded genetic search over strategy parameters or free rules, judged out of sample by walk-forward')
+    .option('--strategy <name>', `tune the parameters of one strategy (${STRATEGY_NAMES.join(' | ')})`)
+    .option('--rules', 'free rule search: entry conditions from indicator primitives, a trend filter and an exit block')
+    .option('--generations <n>', 'generations to run', '4')
+    .option('--population <n>', 'genomes per generation', '20')
+    .option('--elite <n>', 'best genomes carried unchanged into the next generation', '2')
+    .option('--tournament <n>', 'tournament size for parent selection', '3')
+    .option('--crossover-rate <p>', 'probability a child is bred from two parents (else one, mutated)', '0.8')
+    .option('--mutation-rate <p>', 'per-gene mutation probability for parameter genomes (one gene always mutates)', '0.2')
+    .option('--workers <n>', 'evaluation threads on this machine (results do not depend on it)', String(availableParallelism()))
+    .option('--queue <url>', 'send evaluations through PostgreSQL to `kobe worker --queue URL` processes instead (postgres://...)')
+    .option('--resume', 'continue an interrupted run with the same flags (finished evaluations are reused)')
+    .option('--train-days <n>', 'sessions in each walk-forward train window', '252')
+    .option('--test-days <n>', 'sessions in each out-of-sample test window', '63')
+    .option('--min-train-trades <n>', 'prune a genome whose median train window has fewer signals than this', '10')
+    .option('--blow-up-pct <p>', 'prune a genome that loses more than this % of equity in any test split', '30')
+    .option('--outdir <dir>', 'artifact folder (the run goes to <outdir>/evolve/<run id>/)', 'wf_outputs');
+  addMarketOptions(cmd);
+  addEngineOptions(cmd);
+  cmd.action(async (flags: EvolveFlags, command: Command) => {
+    setExit(await runEvolve(flags, io, command.getOptionValueSource('dotenv') === 'cli'));
+  });
+}
+
+async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean): Promise<number> {
+  const json = flags.json === true;
+  const log = logger(io, json);
+  const c = makeChalk(io, json ? 'stderr' : 'stdout');
+  if ((flags.strategy === undefined) === (flags.rules !== true)) {
+    throw usageError('BAD_FLAG', 'choose what to breed: --strategy NAME (parameters) or --rules (free rules)', { flag: '--strategy' });
+  }
+  const space: SearchSpace = flags.rules ? { kind: 'rules' } : { kind: 'params', strategy: getStrategy(flags.strategy!).name };
+  const generations = numberFlag(flags.generations, '--generations', { integer: true, positive: true });
+  const population = numberFlag(flags.population, '--population', { integer: true, min: 2 });
+  const elite = numberFlag(flags.elite, '--elite', { integer: true, min: 0 });
+  if (elite >= population) throw usageError('BAD_FLAG', `--elite (${elite}) must be less than --population (${population})`, { flag: '--elite' });
+  const ga = {
+    population,
+    elite,
+    tournament: numberFlag(flags.tournament, '--tournament', { integer: true, positive: true }),
+    crossoverRate: probability(flags.crossoverRate, '--crossover-rate'),
+    mutationRate: probability(flags.mutationRate, '--mutation-rate'),
+    seed: numberFlag(flags.seed, '--seed', { integer: true, min: 0 }),
+  };
+  const workers = numberFlag(flags.workers, '--workers', { integer: true, positive: true });
+  const trainDays = numberFlag(flags.trainDays, '--train-days', { integer: true, positive: true });
+  const testDays = numberFlag(flags.testDays, '--test-days', { integer: true, positive: true });
+  const minTrainTrades = numberFlag(flags.minTrainTrades, '--min-train-trades', { integer: true, min: 0 });
+  const blowUpFrac = numberFlag(flags.blowUpPct, '--blow-up-pct', { positive: true }) / 100;
+  const config = engineConfigFromFlags(flags);
+
+  const run = await loadRunMarket(flags, io, log, dotenvExplicit);
+  if (config.regimeFilter.enabled && run.source.index === null) {
+    throw usageError('NO_INDEX', `the regime filter needs the index ${flags.index ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL or --no-regime-filter' });
+  }
+  for (const line of dataCheckLines(run)) log(line);
+  const { panel } = run.ctx;
+  const start = dayToIso(panel.calendar[run.from]);
+  const end = dayToIso(panel.calendar[run.to]);
+  const settings: FitnessSettings = { from: run.from, to: run.to, trainDays, testDays, config: { ...config, recordDecisions: false }, minTrainTrades, blowUpFrac };
+  const spec: EvalContextSpec = {
+    kobeVersion: KOBE_VERSION,
+    market: {
+      kind: run.source.kind,
+      dataDir: run.source.dataDir,
+      demoSeed: run.source.demoSeed,
+      symbols: run.source.symbols,
+      index: run.source.index,
+      badDataPolicy: run.source.badDataPolicy,
+      dataHash: run.source.dataHash,
+      start,
+      end,
+    },
+    engine: settings.config,
+    trainDays,
+    testDays,
+    minTrainTrades,
+    blowUpFrac,
+  };
+  const ctxHash = contextHash(spec);
+  const manifest = makeManifest({
+    command: 'evolve',
+    seed: ga.seed,
+    data: { ...run.source, start, end },
+    engine: engineConfigJson(config),
+    run: { space, ga, generations, trainDays, testDays, minTrainTrades, blowUpFrac, contextHash: ctxHash },
+  });
+
+  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  let evaluator: Evaluator | null = null;
+  try {
+    const status = store.runStatus(manifest.runId);
+    if (status === 'running' && flags.resume !== true) {
+      throw usageError('RUN_INTERRUPTED', `run ${manifest.runId} was interrupted before it finished`, { flag: '--resume', hint: 'rerun the same command with --resume to continue it' });
+    }
+    store.startRun(manifest.runId, ctxHash, stableStringify(manifest), new Date().toISOString());
+    const mode = flags.queue !== undefined ? `PostgreSQL queue` : workers > 1 ? `${workers} worker threads` : 'this thread';
+    log(
+      `evolve run ${manifest.runId}: ${space.kind === 'rules' ? 'free rules' : `${space.strategy} parameters`}, ${generations} generations of ${population}, seed ${ga.seed}, evaluated on ${mode}${status === 'running' ? ' (resumed)' : ''}`,
+    );
+    log(`fitness: walk-forward out of sample ${start}..${end}, train ${trainDays} / test ${testDays} sessions, costs as configured`);
+    evaluator =
+      flags.queue !== undefined
+        ? await queueEvaluator(flags.queue, spec, ctxHash)
+        : workers > 1
+          ? threadPoolEvaluator(run.ctx, settings, workers, MEMO_BUDGET_BYTES)
+          : inProcessEvaluator(run.ctx, settings);
+
+    const candidatesByFp = new Map<string, Candidate>();
+    const generationOf = new Map<string, number>();
+    const populations: { generation: number; scored: Scored[] }[] = [];
+    let progress: Progress | null = null;
+    const t0 = performance.now();
+    const result = await runEvolution({
+      space,
+      ga,
+      generations,
+      evaluator,
+      hooks: {
+        cached: (fp) => store.cached(ctxHash, fp),
+        saved: (genome, r) => store.saveResult(ctxHash, genome, r),
+        trials: (g, cands) => {
+          store.recordTrials(manifest.runId, g, cands);
+          for (const cand of cands) {
+            if (candidatesByFp.has(cand.fingerprint)) continue;
+            candidatesByFp.set(cand.fingerprint, cand);
+            generationOf.set(cand.fingerprint, g);
+          }
+          progress = new Progress(io, `generation ${g}`, cands.length);
+        },
+        progress: (done) => progress?.tick(done),
+        generationDone: (summary, scored) => {
+          progress?.end();
+          store.saveGeneration(manifest.runId, summary.generation, summary);
+          populations.push({ generation: summary.generation, scored: [...scored] });
+          if (!json) {
+            if (summary.generation === 0) log(c.bold(GENERATION_HEADER));
+            log(generationLine(summary));
+          }
+        },
+      },
+    });
+    const ms = performance.now() - t0;
+    store.finishRun(manifest.runId, new Date().toISOString());
+    const trials = store.trialCount(manifest.runId);
+    const evaluations = result.generations.reduce((a, g) => a + g.evaluations, 0);
+
+    const outDir = resolve(io.cwd, flags.outdir, 'evolve');
+    removeStaleStaging(outDir);
+    const stage = new StagedOutput(outDir, manifest.runId);
+    const best = result.best;
+    const lineage = best === null ? [] : lineageOf(best.candidate.fingerprint, candidatesByFp, generationOf);
+    const summary = {
+      runId: manifest.runId,
+      synthetic: run.source.synthetic,
+      space,
+      trials,
+      evaluations,
+      seconds: Number((ms / 1000).toFixed(3)),
+      generations: result.generations,
+      best: best === null ? null : describeScored(best),
+      pareto: result.pareto.map(describeScored),
+    };
+    try {
+      const dir = manifest.runId;
+      stage.write(`${dir}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
+      stage.write(`${dir}/summary.json`, `${stableStringify({ ...summary, seconds: undefined }, 2)}\n`);
+      stage.write(`${dir}/pareto.json`, `${stableStringify(result.pareto.map(describeScored), 2)}\n`);
+      stage.write(`${dir}/lineage_best.json`, `${stableStringify(lineage, 2)}\n`);
+      for (const p of populations) {
+        stage.write(`${dir}/population_gen_${String(p.generation).padStart(2, '0')}.json`, `${stableStringify(p.scored.map(describeScored), 2)}\n`);
+      }
+      stage.commit();
+    } catch (e) {
+      stage.abort();
+      throw e;
+    }
+
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ ...summary, outDir: join(outDir, manifest.runId), manifest }, null, 2)}\n`);
+      return 0;
+    }
+    log('');
+    log(`${evaluations} evaluations (${trials} trials in this search) in ${(ms / 1000).toFixed(1)} s${run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
+    if (best !== null) {
+      const o = best.result.objectives!;
+      log(c.bold(`best ${best.candidate.fingerprint.slice(0, 12)}: fitness ${num(best.result.fitness, 3)} (Sharpe ${num(o.sharpe)}, ${pct(o.consistency, 0)} of splits positive, max DD ${pct(o.maxDrawdown)}, turnover ${num(o.turnover, 1)}x/yr, ${best.result.trades} trades)`));
+      log(`  ${genomeText(best)}`);
+      log(`  lineage: ${lineage.map((l) => `${l.fingerprint.slice(0, 8)} (${l.operator}, gen ${l.generation})`).join(' <- ')}`);
+    } else {
+      log(c.yellow('no genome survived the pruning checks'));
+    }
+    log(`Pareto front (Sharpe, consistency, drawdown, turnover): ${result.pareto.length} genomes`);
+    log(`artifacts: ${join(flags.outdir, 'evolve', manifest.runId)}/ (manifest, summary, pareto, lineage_best, population_gen_NN); store ${flags.db}`);
+    return 0;
+  } finally {
+    await evaluator?.close();
+    store.close();
+  }
+}
+
+function probability(raw: string, flag: string): number {
+  const v = numberFlag(raw, flag, { min: 0 });
+  if (v > 1) throw usageError('BAD_FLAG', `must be a probability in [0, 1], was ${v}`, { flag, value: raw });
+  return v;
+}
+
+const COLUMNS = ['generation', 'best', 'median', 'diversity', 'evaluations', 'reused', 'pruned'];
+const GENERATION_HEADER = COLUMNS.map((h) => h.padStart(11)).join(' ');
+
+function generationLine(s: GenerationSummary): string {
+  return [s.generation, num(s.best, 3), num(s.median, 3), num(s.diversity, 2), s.evaluations, s.reused, s.pruned].map((v) => String(v).padStart(11)).join(' ');
+}
+
+function genomeText(s: Scored): string {
+  const g = s.candidate.genome;
+  return g.kind === 'rules' ? describeRule(g.rule) : `${g.strategy} ${Object.entries(g.params).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+}
+
+function describeScored(s: Scored) {
+  return {
+    fingerprint: s.candidate.fingerprint,
+    operator: s.candidate.operator,
+    parents: s.candidate.parents,
+    genome: s.candidate.genome,
+    text: genomeText(s),
+    status: s.result.status,
+    reason: s.result.reason,
+    fitness: s.result.fitness,
+    objectives: s.result.objectives,
+    sqn: s.result.sqn,
+    trades: s.result.trades,
+    splits: s.result.splits,
+  };
+}
+
+/** The best genome's ancestry within this run, newest first: each genome with how it was bred. */
+function lineageOf(fp: string, byFp: ReadonlyMap<string, Candidate>, generationOf: ReadonlyMap<string, number>) {
+  const out: { fingerprint: string; operator: string; generation: number; parents: readonly string[] }[] = [];
+  const seen = new Set<string>();
+  let frontier = [fp];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const f of frontier) {
+      const cand = byFp.get(f);
+      if (seen.has(f) || cand === undefined) continue;
+      seen.add(f);
+      out.push({ fingerprint: f, operator: cand.operator, generation: generationOf.get(f) ?? 0, parents: cand.parents });
+      next.push(...cand.parents);
+    }
+    frontier = next;
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+import { Worker } from 'node:worker_threads';
+import type { MarketContext } from '../../backtest/market-context.js';
+import { KobeError } from '../../core/errors.js';
+import { shareBars } from '../../core/shared-bars.js';
+import type { Evaluator } from '../evolve.js';
+import type { EvalResult, FitnessSettings } from '../fitness.js';
+import type { PoolWorkerData } from './eval-worker.js';
+
+type Reply = { ok: true; result: EvalResult } | { ok: false; fingerprint: string; message: string };
+
+/**
+ * Worker threads need compiled JavaScript. Running from TypeScript sources (the test suite),
+ * the pool uses dist/, which the suite's global setup has just built from the same sources.
+ */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../../dist/evolution/evaluators/eval-worker.js', here) : new URL('./eval-worker.js', here);
+}
+
+/**
+ * A pool of worker threads over one market in shared memory. Each thread keeps its own indicator
+ * memo, so a genome costs only its own logic once its indicators are warm. Work is handed out one
+ * genome at a time to whichever thread is free.
+ */
+export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSettings, threads: number, memoBudgetBytes: number): Evaluator {
+  const { panel } = ctx;
+  const series = panel.index === null ? [...panel.series] : [...panel.series, panel.index];
+  const data: PoolWorkerData = { bars: shareBars(series), indexAt: panel.index === null ? -1 : series.length - 1, span: ctx.span, settings, memoBudgetBytes };
+  let failCurrent: ((e: Error) => void) | null = null;
+  const workers = Array.from({ length: threads }, () => {
+    const w = new Worker(workerUrl(), { workerData: data });
+    w.on('error', (e) => failCurrent?.(e));
+    return w;
+  });
+  return {
+    evaluate(items, onResult) {
+      return new Promise<void>((resolve, reject) => {
+        failCurrent = (e) => {
+          failed = true;
+          reject(e);
+        };
+        let next = 0;
+        let running = 0;
+        let failed = false;
+        const feed = (w: Worker) => {
+          if (failed) return;
+          if (next >= items.length) {
+            if (running === 0) resolve();
+            return;
+          }
+          const item = items[next++];
+          running++;
+          w.once('message', (reply: Reply) => {
+            running--;
+            if (!reply.ok) {
+              failed = true;
+              reject(new KobeError('EVALUATION_FAILED', `evaluating genome ${reply.fingerprint.slice(0, 12)} failed: ${reply.message}`));
+              return;
+            }
+            onResult(reply.result);
+            feed(w);
+          });
+          w.postMessage(item);
+        };
+        for (const w of workers) feed(w);
+        if (items.length === 0) resolve();
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
