@@ -12,6 +12,8 @@ export interface MarketPanel {
   readonly series: readonly BarSeries[];
   readonly symbols: readonly string[];
   readonly barAt: readonly Int32Array[];
+  /** Per symbol: bar index -> calendar index (the inverse of barAt). */
+  readonly calendarIndexOf: readonly Int32Array[];
   /** The regime/benchmark index, aligned the same way; null when the market has none. */
   readonly index: BarSeries | null;
   readonly indexBarAt: Int32Array | null;
@@ -49,11 +51,17 @@ function alignTo(calendar: Int32Array, s: BarSeries): Int32Array {
 export function buildPanel(series: readonly BarSeries[], index: BarSeries | null): MarketPanel {
   if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbols with data to trade');
   const calendar = sessionCalendar(index === null ? series : [...series, index]);
+  const barAt = series.map((s) => alignTo(calendar, s));
   return {
     calendar,
     series,
     symbols: series.map((s) => s.symbol),
-    barAt: series.map((s) => alignTo(calendar, s)),
+    barAt,
+    calendarIndexOf: barAt.map((map, k) => {
+      const inverse = new Int32Array(series[k].day.length);
+      for (let t = 0; t < map.length; t++) if (map[t] >= 0) inverse[map[t]] = t;
+      return inverse;
+    }),
     index,
     indexBarAt: index === null ? null : alignTo(calendar, index),
   };

@@ -18,19 +18,6 @@ export interface SignalBook {
 
 export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSignals[]): SignalBook {
   const days = panel.calendar.length;
-  // Bar -> calendar index: the calendar is the union of all days, so a binary search per signal
-  // is cheap (signals are sparse) and avoids keeping an inverse map per symbol.
-  const calOf = (sym: number, bar: number): number => {
-    const day = panel.series[sym].day[bar];
-    let lo = 0;
-    let hi = days - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (panel.calendar[mid] < day) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   let total = 0;
   for (const sigs of perSymbol) total += sigs.bar.length;
   // Flatten, then order once by (day, score descending, symbol): days with hundreds of signals
@@ -41,22 +28,44 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   let k = 0;
   for (let s = 0; s < perSymbol.length; s++) {
     const sigs = perSymbol[s];
+    const calOf = panel.calendarIndexOf[s];
     for (let j = 0; j < sigs.bar.length; j++, k++) {
-      cal[k] = calOf(s, sigs.bar[j]);
+      cal[k] = calOf[sigs.bar[j]];
       sym[k] = s;
       at[k] = j;
     }
   }
-  const rank = (i: number) => {
-    const v = perSymbol[sym[i]].score[at[i]];
-    return v === v ? v : Number.NEGATIVE_INFINITY;
-  };
-  const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((x, y) => cal[x] - cal[y] || rank(y) - rank(x) || sym[x] - sym[y]);
+  // Counting sort by day (stable, so symbol order holds within a day), then rank each day by
+  // score; a day rarely holds more than a few dozen signals.
   const dayStart = new Int32Array(days + 1);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
+  const order = new Int32Array(total);
+  const next = dayStart.slice(0, days);
+  for (let i = 0; i < total; i++) order[next[cal[i]]++] = i;
+  const rank = new Float64Array(total);
+  for (let i = 0; i < total; i++) {
+    const v = perSymbol[sym[i]].score[at[i]];
+    rank[i] = v === v ? v : Number.NEGATIVE_INFINITY;
+  }
+  const before = (x: number, y: number) => rank[x] > rank[y] || (rank[x] === rank[y] && sym[x] < sym[y]);
+  for (let t = 0; t < days; t++) {
+    const from = dayStart[t];
+    const to = dayStart[t + 1];
+    if (to - from > 32) {
+      order.subarray(from, to).sort((x, y) => (before(x, y) ? -1 : before(y, x) ? 1 : 0));
+      continue;
+    }
+    for (let i = from + 1; i < to; i++) {
+      const v = order[i];
+      let j = i;
+      while (j > from && before(v, order[j - 1])) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = v;
+    }
+  }
   const book: SignalBook = {
     dayStart,
     sym: new Int32Array(total),

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import type { BarSeries } from '../core/bar-series.js';
-import { dayToIso, isoDayFlag } from '../core/calendar.js';
+import { sliceBars, type BarSeries } from '../core/bar-series.js';
+import { dayToIso, isoDayFlag, lowerBound } from '../core/calendar.js';
 import { inputError, usageError } from '../core/errors.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
@@ -26,6 +26,7 @@ export interface MarketFlags {
   onBadData: string;
   seed: string;
   dotenv: string;
+  historyBars?: string;
   json?: boolean;
 }
 
@@ -40,6 +41,8 @@ export interface MarketSource {
   readonly index: string | null;
   readonly badDataPolicy: BadDataPolicy;
   readonly dataHash: string;
+  /** Bars of history before the start that indicators see; null = all there is. */
+  readonly historyBars: number | null;
 }
 
 export interface LoadedRun {
@@ -87,6 +90,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     throw usageError('BAD_FLAG', `unknown bad-data policy '${flags.onBadData}'`, { flag: '--on-bad-data', value: flags.onBadData, hint: POLICIES.join(' | ') });
   }
   const cap = flags.cap === undefined ? null : numberFlag(flags.cap, '--cap', { integer: true, positive: true });
+  const historyBars = flags.historyBars === undefined ? null : numberFlag(flags.historyBars, '--history-bars', { integer: true, min: 0 });
   const startDay = flags.start === undefined ? null : isoDayFlag(flags.start, '--start');
   const endDay = flags.end === undefined ? null : isoDayFlag(flags.end, '--end');
   if (startDay !== null && endDay !== null && startDay > endDay) {
@@ -126,6 +130,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
       dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
+      historyBars,
     };
   } else {
     const dataDir = resolve(io.cwd, dataDirRaw);
@@ -171,17 +176,27 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
       dataHash: loaded.dataHash,
+      historyBars,
     };
   }
   if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbol with usable data is left to trade', { hint: 'check --symbols/--universe and the data check report (--on-bad-data)' });
-  const panel = buildPanel(series, index);
+  let panel = buildPanel(series, index);
   const lastDay = panel.calendar[panel.calendar.length - 1];
-  const firstDay = panel.calendar[0];
-  const range = calendarRange(panel, startDay ?? firstDay, endDay ?? lastDay);
+  let firstDay = panel.calendar[0];
+  let range = calendarRange(panel, startDay ?? firstDay, endDay ?? lastDay);
   if (range === null) {
     throw usageError('EMPTY_RANGE', `no sessions between ${flags.start ?? dayToIso(firstDay)} and ${flags.end ?? dayToIso(lastDay)}; the data spans ${dayToIso(firstDay)}..${dayToIso(lastDay)}`, {
       flag: flags.start !== undefined ? '--start' : '--end',
     });
+  }
+  if (historyBars !== null) {
+    // Indicators see only `historyBars` bars before the start: a search over thousands of
+    // genomes then computes each new indicator over a few years, not the whole archive.
+    const startOfRun = panel.calendar[range.from];
+    const trim = (x: BarSeries) => sliceBars(x, Math.max(0, lowerBound(x.day, startOfRun) - historyBars), x.day.length);
+    panel = buildPanel(series.map(trim), index === null ? null : trim(index));
+    firstDay = panel.calendar[0];
+    range = calendarRange(panel, startOfRun, endDay ?? lastDay)!;
   }
   const loadMs = performance.now() - t0;
   log(`data: ${series.length} symbols${index ? ` + index ${source.index}` : ''}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);

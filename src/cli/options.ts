@@ -15,6 +15,7 @@ export function addMarketOptions(cmd: Command): Command {
     .option('--index <symbol>', 'index for the regime filter and the benchmark (default SPY, or DEMX on the demo market)')
     .option('--start <date>', 'first session traded, YYYY-MM-DD (bars before it only warm indicators up)')
     .option('--end <date>', 'last session traded, YYYY-MM-DD (default: last bar in the data)')
+    .option('--history-bars <n>', 'bars of history before --start that indicators are computed from (default: all; kobe evolve: 756)')
     .option('--cache <dir>', 'binary bar cache folder, e.g. data/cache (invalidated when a source file changes)')
     .option('--on-bad-data <policy>', 'warn | mask | skip-symbol | fail: what to do with bars the data check flags', 'mask')
     .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42')

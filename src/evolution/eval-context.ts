@@ -16,6 +16,7 @@ export interface EvalContextSpec {
     readonly index: string | null;
     readonly badDataPolicy: string;
     readonly dataHash: string;
+    readonly historyBars: number | null;
     readonly start: string;
     readonly end: string;
   };

@@ -20,6 +20,9 @@ export interface SymbolSignals {
   readonly targetDist: Float64Array;
 }
 
+let scratchCodes = new Int8Array(0);
+let scratchHits = new Int32Array(0);
+
 export function scanSignals(
   strategy: Strategy,
   series: BarSeries,
@@ -33,15 +36,31 @@ export function scanSignals(
   const atrs = needAtr ? memo.get(series, `atr:${p.atrPeriod}`, () => atr(series.high, series.low, series.close, p.atrPeriod)) : null;
   const start = Math.max(0, fromBar);
   const end = Math.min(series.day.length, toBar);
-  // One pass collects the signal bars; the details are filled for those few bars only.
-  const hits = new Int32Array(Math.max(0, end - start));
-  const codes = new Int8Array(hits.length);
+  // One pass collects the signal bars into scratch space; the details are filled for those few
+  // bars only. Scratch is module-level (synchronous use only) so a genome search scanning 900
+  // symbols per genome does not allocate three throwaway arrays per symbol.
+  const width = Math.max(0, end - start);
+  if (scratchCodes.length < width) {
+    scratchCodes = new Int8Array(width);
+    scratchHits = new Int32Array(width);
+  }
+  const hits = scratchHits;
+  const codes = scratchCodes;
   let n = 0;
-  for (let i = start; i < end; i++) {
-    const code = strategy.decide(prep, i, p);
-    if (code === SIGNAL_NONE) continue;
-    hits[n] = i;
-    codes[n++] = code;
+  if (strategy.decideRange !== undefined) {
+    strategy.decideRange(prep, p, start, end, codes);
+    for (let k = 0; k < width; k++) {
+      if (codes[k] === SIGNAL_NONE) continue;
+      hits[n] = start + k;
+      codes[n++] = codes[k];
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const code = strategy.decide(prep, i, p);
+      if (code === SIGNAL_NONE) continue;
+      hits[n] = i;
+      codes[n++] = code;
+    }
   }
   const out: SymbolSignals = {
     bar: hits.slice(0, n),

@@ -195,12 +195,34 @@ describe('IndicatorMemo', () => {
     get('b');
     expect(get('a')).toBe(a);
     expect(computed).toBe(2);
-    get('c');
-    // Budget holds two arrays: 'b' was least recently used and went.
-    expect(memo.evictions).toBe(1);
-    expect(get('a')).toBe(a);
+    const c = get('c');
+    // Over budget: least recently used first ('b', then 'a') until three quarters of it remain.
+    expect(memo.evictions).toBe(2);
+    expect(memo.heldBytes).toBeLessThanOrEqual(1200);
+    expect(get('c')).toBe(c);
+    expect(computed).toBe(3);
     get('b');
     expect(computed).toBe(4);
-    expect(memo.heldBytes).toBeLessThanOrEqual(1600);
+  });
+});
+
+describe('batch decide equals per-bar decide', () => {
+  it.each(STRATEGY_NAMES.filter((n) => getStrategy(n).decideRange !== undefined))('%s', (name) => {
+    const strategy = getStrategy(name);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), (seed, short, filter) => {
+        const overrides: Record<string, number> = { ...FAST_PARAMS[name] };
+        if ('allowShort' in strategy.params) overrides.allowShort = short;
+        if ('trendFilter' in strategy.params) overrides.trendFilter = filter;
+        const p = resolveStrategyParams(strategy, overrides);
+        const bars = randomWalkBars('X', 300, seed);
+        const prep = strategy.prepare(bars, p, new IndicatorMemo());
+        const from = seed % 50;
+        const out = new Int8Array(300 - from);
+        strategy.decideRange!(prep, p, from, 300, out);
+        for (let i = from; i < 300; i++) expect(out[i - from]).toBe(strategy.decide(prep, i, p));
+      }),
+      fcOptions(60),
+    );
   });
 });

@@ -28,6 +28,12 @@ export interface Strategy<Prep = unknown> {
   validate?(p: Params): string | null;
   prepare(series: BarSeries, p: Params, memo: IndicatorMemo): Prep;
   decide(prep: Prep, i: number, p: Params): SignalCode;
+  /**
+   * Optional batch face of `decide` for bars [from, to): writes each bar's code into out[i - from].
+   * It exists for speed (no call per bar) and must equal `decide` bar for bar; a property test
+   * holds every strategy to that.
+   */
+  decideRange?(prep: Prep, p: Params, from: number, to: number, out: Int8Array): void;
   /** Strength of an entry signal at bar i: higher ranks first when slots are scarce. */
   score(prep: Prep, i: number): number;
   /** One line on why bar i signalled, for logs and trade lists. */

@@ -58,6 +58,7 @@ async function runKobeWorker(flags: WorkerFlags, io: CliIo): Promise<number> {
         onBadData: m.badDataPolicy,
         seed: String(m.demoSeed ?? 0),
         dotenv: flags.dotenv,
+        historyBars: m.historyBars === null ? undefined : String(m.historyBars),
       },
       io,
       quiet,

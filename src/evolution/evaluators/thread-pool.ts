@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { MarketContext } from '../../backtest/market-context.js';
 import { KobeError } from '../../core/errors.js';
+import { hash32 } from '../../core/rng.js';
 import { shareBars } from '../../core/shared-bars.js';
+import type { Genome } from '../genome.js';
 import type { Evaluator } from '../evolve.js';
 import type { EvalResult, FitnessSettings } from '../fitness.js';
 import type { PoolWorkerData } from './eval-worker.js';
@@ -15,6 +17,17 @@ type Reply = { ok: true; result: EvalResult } | { ok: false; fingerprint: string
 function workerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../../../dist/evolution/evaluators/eval-worker.js', here) : new URL('./eval-worker.js', here);
+}
+
+/**
+ * The thread a genome should go to: genomes whose whole-number genes (indicator periods, for
+ * every strategy kobe has) agree share their indicator arrays, so sending them to the same
+ * thread lets its memo answer instead of computing the same arrays twice. Only a preference:
+ * an idle thread takes any work.
+ */
+function affinity(genome: Genome, threads: number): number {
+  const key = genome.kind === 'params' ? Object.entries(genome.params).filter(([, v]) => Number.isInteger(v)).map(([k, v]) => `${k}=${v}`).join(',') : JSON.stringify(genome.rule.entry);
+  return hash32(key) % threads;
 }
 
 /**
@@ -39,16 +52,19 @@ export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSetting
           failed = true;
           reject(e);
         };
-        let next = 0;
+        const pending = items.map((item) => ({ item, home: affinity(item.genome, workers.length) }));
         let running = 0;
         let failed = false;
-        const feed = (w: Worker) => {
+        const feed = (w: Worker, index: number) => {
           if (failed) return;
-          if (next >= items.length) {
+          if (pending.length === 0) {
             if (running === 0) resolve();
             return;
           }
-          const item = items[next++];
+          // Prefer a genome whose indicators this thread has most likely computed already.
+          let k = pending.findIndex((x) => x.home === index);
+          if (k < 0) k = 0;
+          const { item } = pending.splice(k, 1)[0];
           running++;
           w.once('message', (reply: Reply) => {
             running--;
@@ -58,11 +74,11 @@ export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSetting
               return;
             }
             onResult(reply.result);
-            feed(w);
+            feed(w, index);
           });
           w.postMessage(item);
         };
-        for (const w of workers) feed(w);
+        workers.forEach((w, index) => feed(w, index));
         if (items.length === 0) resolve();
       });
     },

@@ -41,6 +41,12 @@ export const ibsRsi: Strategy<IbsRsiPrep> = {
     // NaN comparisons are false, so warm-up bars never signal.
     return s.close[i] > s.trend[i] && s.ibs[i] < p.ibsEntry && s.rsi[i] < p.rsiEntry ? SIGNAL_LONG : SIGNAL_NONE;
   },
+  decideRange(s: IbsRsiPrep, p: Params, from: number, to: number, out: Int8Array): void {
+    const { close, trend, ibs: ibsv, rsi: rsiv } = s;
+    const ibsEntry = p.ibsEntry;
+    const rsiEntry = p.rsiEntry;
+    for (let i = from; i < to; i++) out[i - from] = close[i] > trend[i] && ibsv[i] < ibsEntry && rsiv[i] < rsiEntry ? SIGNAL_LONG : SIGNAL_NONE;
+  },
   score: (s, i) => -s.rsi[i] - 10 * s.ibs[i],
   reason: (s, i, p) =>
     `close ${s.close[i].toFixed(2)} > SMA(${p.smaPeriod}) ${s.trend[i].toFixed(2)}, IBS ${s.ibs[i].toFixed(3)} < ${p.ibsEntry}, RSI(${p.rsiPeriod}) ${s.rsi[i].toFixed(1)} < ${p.rsiEntry}`,

@@ -79,6 +79,24 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     }
     return SIGNAL_NONE;
   },
+  decideRange(s: TurtleSoupPrep, p: Params, from: number, to: number, out: Int8Array): void {
+    const { low, high, close, trend, chanLow, olderLow, chanHigh, olderHigh } = s;
+    const k1 = p.minBarsSinceLow - 1;
+    const filter = p.trendFilter === 1;
+    for (let i = from; i < to; i++) {
+      let code: SignalCode = SIGNAL_NONE;
+      const older = i - k1;
+      if (older >= 0) {
+        const cl = chanLow[i];
+        if (low[i] < cl && close[i] > cl && olderLow[older] === cl && (!filter || close[i] > trend[i])) code = SIGNAL_LONG;
+        else if (chanHigh !== null && olderHigh !== null) {
+          const ch = chanHigh[i];
+          if (high[i] > ch && close[i] < ch && olderHigh[older] === ch && (!filter || close[i] < trend[i])) code = SIGNAL_SHORT;
+        }
+      }
+      out[i - from] = code;
+    }
+  },
   // How far the close reclaimed the broken level, in ATRs: a strong reclaim ranks first.
   score(s, i) {
     const a = s.atr[i];
