@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KobeError } from '../core/errors.js';
 import { redactUrl } from './pg-connect.js';
+import { PG_URL, skipWithoutPostgres } from '../test-support/postgres.js';
 import { DEFAULT_QUEUE_SCHEMA, openCoordinator, runWorker, type Coordinator, type CoordinatorOptions } from './pg-queue.js';
 
 /**
@@ -13,32 +14,8 @@ import { DEFAULT_QUEUE_SCHEMA, openCoordinator, runWorker, type Coordinator, typ
  * is unreachable the database tests are skipped with a warning, unless KOBE_REQUIRE_PG=1 (CI),
  * where they fail. Every test uses its own queue name and drops it afterwards.
  */
-const PG_URL = process.env.KOBE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REQUIRE_PG = process.env.KOBE_REQUIRE_PG === '1';
 const WORKER_SCRIPT = fileURLToPath(new URL('../test-support/pg-queue-worker.mjs', import.meta.url));
-
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message || e.name : String(e);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await probe();
-const skipDb = unreachable !== null && !REQUIRE_PG;
-if (skipDb) {
-  console.warn(
-    `pg-queue: SKIPPING the PostgreSQL tests: ${redactUrl(PG_URL)} is unreachable (${unreachable}). ` +
-      'Start PostgreSQL or set KOBE_TEST_PG_URL; set KOBE_REQUIRE_PG=1 to make this a failure.',
-  );
-}
+const { skip: skipDb, unreachable } = await skipWithoutPostgres('pg-queue', redactUrl);
 
 const uniqueQueue = (label: string) => `test-${label}-${randomBytes(5).toString('hex')}`;
 const toyHash = (seed: string) => createHash('sha256').update(`toy:${seed}`).digest('hex');

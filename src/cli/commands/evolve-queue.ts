@@ -5,7 +5,7 @@ import type { Evaluator } from '../../evolution/evolve.js';
 import type { EvalResult } from '../../evolution/fitness.js';
 import type { Genome } from '../../evolution/genome.js';
 
-/** The PostgreSQL queue every `kobe evolve --queue` and `kobe worker` share. */
+/** The PostgreSQL queue `kobe evolve --queue` and `kobe worker` share unless told otherwise. */
 export const EVOLVE_QUEUE = 'kobe-evolve';
 
 /** What travels to a worker: the genome and everything needed to judge it the same way. */
@@ -22,8 +22,13 @@ export interface EvalJobPayload {
  * `kobe worker` processes on any machines take jobs until none are left. A job whose worker dies
  * is retried by another when its lease runs out.
  */
-export async function queueEvaluator(url: string, spec: EvalContextSpec, contextHash: string): Promise<Evaluator> {
-  const coordinator = await openCoordinator(url, { queue: EVOLVE_QUEUE });
+export async function queueEvaluator(
+  url: string,
+  spec: EvalContextSpec,
+  contextHash: string,
+  opts: { queue: string; leaseSeconds: number; onError?: (e: Error) => void },
+): Promise<Evaluator> {
+  const coordinator = await openCoordinator(url, { queue: opts.queue, jobTimeoutSeconds: opts.leaseSeconds, onError: opts.onError });
   return {
     async evaluate(items, onResult) {
       if (items.length === 0) return;

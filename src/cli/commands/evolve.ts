@@ -22,7 +22,7 @@ import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
 import { logger, makeChalk, num, pct, Progress } from '../render.js';
 import { KOBE_VERSION } from '../version.js';
-import { queueEvaluator } from './evolve-queue.js';
+import { EVOLVE_QUEUE, queueEvaluator } from './evolve-queue.js';
 
 interface EvolveFlags extends MarketFlags, EngineFlags {
   strategy?: string;
@@ -35,6 +35,8 @@ interface EvolveFlags extends MarketFlags, EngineFlags {
   mutationRate: string;
   workers: string;
   queue?: string;
+  queueName: string;
+  queueLease: string;
   resume?: boolean;
   trainDays: string;
   testDays: string;
@@ -61,6 +63,8 @@ export function registerEvolve(program: Command, io: CliIo, setExit: (code: numb
     .option('--mutation-rate <p>', 'per-gene mutation probability for parameter genomes (one gene always mutates)', '0.2')
     .option('--workers <n>', 'evaluation threads on this machine (results do not depend on it)', String(availableParallelism()))
     .option('--queue <url>', 'send evaluations through PostgreSQL to `kobe worker --queue URL` processes instead (postgres://...)')
+    .option('--queue-name <name>', 'queue name shared with the workers', EVOLVE_QUEUE)
+    .option('--queue-lease <seconds>', 'a queued evaluation not finished this long after a worker took it is given to another worker (its worker is presumed dead)', '300')
     .option('--resume', 'continue an interrupted run with the same flags (finished evaluations are reused)')
     .option('--train-days <n>', 'sessions in each walk-forward train window', '252')
     .option('--test-days <n>', 'sessions in each out-of-sample test window', '63')
@@ -157,7 +161,11 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     log(`fitness: walk-forward out of sample ${start}..${end}, train ${trainDays} / test ${testDays} sessions, costs as configured`);
     evaluator =
       flags.queue !== undefined
-        ? await queueEvaluator(flags.queue, spec, ctxHash)
+        ? await queueEvaluator(flags.queue, spec, ctxHash, {
+            queue: flags.queueName,
+            leaseSeconds: numberFlag(flags.queueLease, '--queue-lease', { integer: true, positive: true }),
+            onError: (e) => log(`queue: ${e.message}`),
+          })
         : workers > 1
           ? threadPoolEvaluator(run.ctx, settings, workers, MEMO_BUDGET_BYTES)
           : inProcessEvaluator(run.ctx, settings);

@@ -12,6 +12,7 @@ import { EVOLVE_QUEUE, type EvalJobPayload } from './evolve-queue.js';
 
 interface WorkerFlags {
   queue: string;
+  queueName: string;
   concurrency: string;
   dataDir?: string;
   cache?: string;
@@ -24,6 +25,7 @@ export function registerWorker(program: Command, io: CliIo, setExit: (code: numb
     .command('worker')
     .description('evaluate `kobe evolve --queue` genomes from a PostgreSQL queue until stopped (Ctrl-C finishes the current job)')
     .requiredOption('--queue <url>', 'PostgreSQL URL, e.g. postgres://user@host:5432/db')
+    .option('--queue-name <name>', 'queue name shared with the coordinator', EVOLVE_QUEUE)
     .option('--concurrency <n>', 'jobs evaluated at once by this process', '1')
     .option('--data-dir <dir>', "this machine's copy of the coordinator's data folder (the data hash must match)")
     .option('--cache <dir>', 'binary bar cache folder')
@@ -87,10 +89,10 @@ async function runKobeWorker(flags: WorkerFlags, io: CliIo): Promise<number> {
   };
   armIdle();
   let jobs = 0;
-  log(`worker ${workerId}: waiting for jobs on queue ${EVOLVE_QUEUE}`);
+  log(`worker ${workerId}: waiting for jobs on queue ${flags.queueName}`);
   try {
     await runWorker(flags.queue, {
-      queue: EVOLVE_QUEUE,
+      queue: flags.queueName,
       workerId,
       concurrency,
       signal: stop.signal,
