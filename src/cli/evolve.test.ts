@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
 
@@ -122,5 +123,17 @@ describe('kobe evolve', () => {
     }
     expect(r.best).toEqual(c.best);
     expect(r.generations.map((g: { best: number }) => g.best)).toEqual(c.generations.map((g: { best: number }) => g.best));
+  });
+});
+
+describe.runIf(sharedDataAvailable())('kobe evolve on ../shared/data/us-equities-stooq', () => {
+  it('searches free rules over 40 real stocks on two threads', async () => {
+    const r = await kobe(['evolve', '--rules', '--data-dir', SHARED_STOOQ_DIR, '--cap', '40', '--start', '2014-01-01', '--end', '2017-11-10', '--generations', '2', '--population', '8', '--workers', '2', '--min-train-trades', '3', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.synthetic).toBe(false);
+    expect(j.manifest.data.historyBars).toBe(756);
+    expect(j.generations).toHaveLength(2);
+    expect(j.trials).toBeGreaterThanOrEqual(8);
   });
 });
