@@ -67,7 +67,13 @@ const sliceBars = (b: Bars, k: number): Bars => ({
   volume: b.volume.slice(0, k),
 });
 
-const periodArb = (d: IndicatorDescriptor): fc.Arbitrary<number> => fc.integer({ min: d.params[0]?.min ?? 1, max: 25 });
+/**
+ * One value per declared parameter, in order, each from its minimum up to 25 (indicators without
+ * parameters get an empty list).
+ */
+const paramsArb = (d: IndicatorDescriptor): fc.Arbitrary<number[]> =>
+  fc.tuple(...d.params.map((spec) => fc.integer({ min: spec.min, max: Math.max(spec.min, 25) })));
+const defaults = (d: IndicatorDescriptor): number[] => d.params.map((spec) => spec.default);
 
 function run(kernel: StreamingKernel<number[]>, cols: readonly ArrayLike<number>[]): Float64Array {
   const n = cols[0].length;
@@ -95,11 +101,33 @@ describe('registry', () => {
     const names = INDICATORS.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(
-      expect.arrayContaining(['sma', 'ema', 'rsi', 'atr', 'ibs', 'donchianHigh', 'donchianLow', 'rollingStd', 'realisedVol', 'avgDollarVolume']),
+      expect.arrayContaining([
+        'sma',
+        'ema',
+        'rsi',
+        'atr',
+        'ibs',
+        'donchianHigh',
+        'donchianLow',
+        'rollingStd',
+        'realisedVol',
+        'avgDollarVolume',
+        'stochK',
+        'stochD',
+        'ichimokuTenkan',
+        'ichimokuKijun',
+        'ichimokuSenkouA',
+        'ichimokuSenkouB',
+        'rollingVwap',
+      ]),
     );
     for (const d of INDICATORS) {
-      expect(d.window(20)).toHaveLength(d.inputs.length);
-      for (const p of [2, 3, 14, 50]) expect(d.kernel(p).warmup).toBe(d.warmup(p));
+      expect(d.window(...defaults(d))).toHaveLength(d.inputs.length);
+      for (const spec of d.params) expect(spec.default).toBeGreaterThanOrEqual(spec.min);
+      const vectors = [defaults(d), ...[2, 3, 14, 50].map((p) => d.params.map(() => p))];
+      // Each parameter moved alone, so a warm-up that swaps two parameters is caught.
+      d.params.forEach((_, i) => vectors.push(d.params.map((spec, j) => (j === i ? spec.default + 7 : spec.min))));
+      for (const ps of vectors) expect(d.kernel(...ps).warmup, `params ${ps.join(', ')}`).toBe(d.warmup(...ps));
     }
   });
 });
@@ -107,8 +135,8 @@ describe('registry', () => {
 describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name, d) => {
   it('returns one output per input bar', () => {
     fc.assert(
-      fc.property(barsArb(false), periodArb(d), (bars, p) => {
-        expect(d.batch(columnsOf(d, bars), p)).toHaveLength(bars.close.length);
+      fc.property(barsArb(false), paramsArb(d), (bars, ps) => {
+        expect(d.batch(columnsOf(d, bars), ...ps)).toHaveLength(bars.close.length);
       }),
       fcRuns,
     );
@@ -116,9 +144,9 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
 
   it('has exactly `warmup` leading NaNs on clean data, then finite values', () => {
     fc.assert(
-      fc.property(barsArb(true), periodArb(d), (bars, p) => {
-        const out = d.batch(columnsOf(d, bars), p);
-        const w = d.warmup(p);
+      fc.property(barsArb(true), paramsArb(d), (bars, ps) => {
+        const out = d.batch(columnsOf(d, bars), ...ps);
+        const w = d.warmup(...ps);
         for (let i = 0; i < out.length; i++) {
           if (i < w) expect(out[i]).toBeNaN();
           else expect(Number.isFinite(out[i]), `bar ${i} after warm-up ${w}`).toBe(true);
@@ -130,10 +158,10 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
 
   it('is causal: a prefix of the input gives a prefix of the output', () => {
     fc.assert(
-      fc.property(barsArb(false), periodArb(d), fc.nat(), (bars, p, cut) => {
+      fc.property(barsArb(false), paramsArb(d), fc.nat(), (bars, ps, cut) => {
         const k = bars.close.length === 0 ? 0 : cut % (bars.close.length + 1);
-        const full = d.batch(columnsOf(d, bars), p);
-        const prefix = d.batch(columnsOf(d, sliceBars(bars, k)), p);
+        const full = d.batch(columnsOf(d, bars), ...ps);
+        const prefix = d.batch(columnsOf(d, sliceBars(bars, k)), ...ps);
         expectSame(prefix, full.subarray(0, k));
       }),
       fcRuns,
@@ -142,7 +170,7 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
 
   it('is causal: rewriting future bars never changes past outputs', () => {
     fc.assert(
-      fc.property(barsArb(false), barsArb(false), periodArb(d), fc.nat(), (bars, other, p, cut) => {
+      fc.property(barsArb(false), barsArb(false), paramsArb(d), fc.nat(), (bars, other, ps, cut) => {
         const n = bars.close.length;
         const k = n === 0 ? 0 : cut % (n + 1);
         const altered: Bars = {
@@ -159,8 +187,8 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
           altered.close[i] = other.close[j];
           altered.volume[i] = other.volume[j];
         }
-        const before = d.batch(columnsOf(d, bars), p);
-        const after = d.batch(columnsOf(d, altered), p);
+        const before = d.batch(columnsOf(d, bars), ...ps);
+        const after = d.batch(columnsOf(d, altered), ...ps);
         expectSame(after.subarray(0, k), before.subarray(0, k));
       }),
       fcRuns,
@@ -169,11 +197,11 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
 
   it('batch equals streaming bit for bit, and reset() gives a fresh kernel', () => {
     fc.assert(
-      fc.property(barsArb(false), periodArb(d), (bars, p) => {
+      fc.property(barsArb(false), paramsArb(d), (bars, ps) => {
         const cols = columnsOf(d, bars);
-        const kernel = d.kernel(p);
+        const kernel = d.kernel(...ps);
         const streamed = run(kernel, cols);
-        expectSame(d.batch(cols, p), streamed);
+        expectSame(d.batch(cols, ...ps), streamed);
         kernel.reset();
         expectSame(run(kernel, cols), streamed);
       }),
@@ -183,8 +211,8 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
 
   it(`stays inside [${d.range[0]}, ${d.range[1]}] on valid bars`, () => {
     fc.assert(
-      fc.property(barsArb(false), periodArb(d), (bars, p) => {
-        const out = d.batch(columnsOf(d, bars), p);
+      fc.property(barsArb(false), paramsArb(d), (bars, ps) => {
+        const out = d.batch(columnsOf(d, bars), ...ps);
         for (let i = 0; i < out.length; i++) {
           if (Number.isNaN(out[i])) continue;
           expect(out[i]).toBeGreaterThanOrEqual(d.range[0]);
@@ -198,14 +226,14 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
   it('is NaN exactly during warm-up and where a NaN input lies in its declared window', () => {
     const injection = fc.array(fc.record({ input: fc.nat(), bar: fc.nat() }), { minLength: 1, maxLength: 3 });
     fc.assert(
-      fc.property(barsArb(true), periodArb(d), injection, (bars, p, holes) => {
+      fc.property(barsArb(true), paramsArb(d), injection, (bars, ps, holes) => {
         const n = bars.close.length;
         const cols = columnsOf(d, bars).map((c) => c.slice());
         const placed = n === 0 ? [] : holes.map((h) => ({ input: h.input % cols.length, bar: h.bar % n }));
         for (const h of placed) cols[h.input][h.bar] = Number.NaN;
-        const windows = d.window(p);
-        const w = d.warmup(p);
-        const out = d.batch(cols, p);
+        const windows = d.window(...ps);
+        const w = d.warmup(...ps);
+        const out = d.batch(cols, ...ps);
         for (let t = 0; t < n; t++) {
           const hit = placed.some((h) => h.bar >= t + windows[h.input][0] && h.bar <= t + windows[h.input][1]);
           expect(Number.isNaN(out[t]), `bar ${t}, NaNs at ${JSON.stringify(placed)}`).toBe(t < w || hit);
@@ -226,14 +254,18 @@ describe.each(INDICATORS.map((d) => [d.name, d] as const))('%s contract', (_name
       }
       expect(isKobeError(caught) && caught.code, String(caught)).toBe(code);
     };
-    if (cols.length > 1) expectCode(() => d.batch([...cols.slice(0, -1), [1, 2, 3]], 2), 'BAD_COLUMNS');
-    const spec = d.params[0];
-    if (spec === undefined) return;
-    for (const bad of [spec.min - 1, 0, -3, 2.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_PERIOD + 1]) {
-      expectCode(() => d.batch(cols, bad), 'BAD_PARAM');
-      expectCode(() => d.kernel(bad), 'BAD_PARAM');
-    }
-    expect(() => d.batch(cols, spec.min)).not.toThrow();
+    const mins = d.params.map((spec) => Math.max(spec.min, 2));
+    if (cols.length > 1) expectCode(() => d.batch([...cols.slice(0, -1), [1, 2, 3]], ...mins), 'BAD_COLUMNS');
+    // Each parameter in turn takes every disallowed value while the others stay valid.
+    d.params.forEach((spec, i) => {
+      const allowed = (v: number): boolean => Number.isInteger(v) && v >= spec.min && v <= spec.max;
+      for (const bad of [spec.min - 1, 0, -3, 2.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_PERIOD + 1].filter((v) => !allowed(v))) {
+        const ps = mins.map((v, j) => (j === i ? bad : v));
+        expectCode(() => d.batch(cols, ...ps), 'BAD_PARAM');
+        expectCode(() => d.kernel(...ps), 'BAD_PARAM');
+      }
+    });
+    expect(() => d.batch(cols, ...d.params.map((spec) => spec.min))).not.toThrow();
   });
 });
 

@@ -9,6 +9,18 @@ export { donchianHigh, DonchianHighKernel, donchianLow, DonchianLowKernel } from
 export { rollingStd, RollingStdKernel } from './rolling-std.js';
 export { realisedVol, RealisedVolKernel, TRADING_DAYS_PER_YEAR } from './realised-vol.js';
 export { avgDollarVolume, AvgDollarVolumeKernel } from './avg-dollar-volume.js';
+export { stochK, StochKKernel, stochD, StochDKernel } from './stochastic.js';
+export {
+  ichimokuTenkan,
+  IchimokuTenkanKernel,
+  ichimokuKijun,
+  IchimokuKijunKernel,
+  ichimokuSenkouA,
+  IchimokuSenkouAKernel,
+  ichimokuSenkouB,
+  IchimokuSenkouBKernel,
+} from './ichimoku.js';
+export { rollingVwap, RollingVwapKernel } from './rolling-vwap.js';
 export { plainRollingMean } from './plain-loop.js';
 export { INDICATORS, findIndicator } from './registry.js';
 export type { BarWindow, IndicatorDescriptor, ParamSpec, SeriesName } from './registry.js';
