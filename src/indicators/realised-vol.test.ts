@@ -75,3 +75,13 @@ describe('realisedVol', () => {
     expect((caught as Error).message).toBe('period must be an integer >= 2, was 1');
   });
 });
+
+describe('realisedVol after a huge move leaves the window', () => {
+  it('does not keep the rounding residue of the move (found by fast-check)', () => {
+    const close = [7.151118702079462, 1.0000000000000002, 1.0000000000000016, 1.0000000000000018];
+    const out = realisedVol(close, 2);
+    const r1 = Math.log(close[2] / close[1]);
+    const r2 = Math.log(close[3] / close[2]);
+    expect(out[3]).toBeCloseTo((Math.abs(r1 - r2) / Math.SQRT2) * Math.sqrt(252), 20);
+  });
+});

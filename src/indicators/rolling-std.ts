@@ -19,6 +19,9 @@ const MIN_PERIOD_HINT = 'the sample standard deviation (ddof = 1) needs at least
  * NaN inputs are kept out of the moments and counted: NaN while a NaN is in the window, recovering
  * once it has left.
  */
+/** m2 falling below this share of its previous value in one step signals cancellation. */
+const CANCELLATION_RATIO = 1e-6;
+
 export class RollingStdKernel implements StreamingKernel<[x: number]> {
   readonly warmup: number;
   private readonly period: number;
@@ -48,6 +51,7 @@ export class RollingStdKernel implements StreamingKernel<[x: number]> {
     const ring = this.ring;
     const full = this.seen === p;
     const leaving = full ? ring[this.pos] : Number.NaN;
+    const m2Before = this.m2;
     if (full && this.count === p && leaving === leaving && x === x) {
       // Steady state: swap the leaving value for the new one in one Welford step (one division).
       ring[this.pos] = x;
@@ -59,6 +63,9 @@ export class RollingStdKernel implements StreamingKernel<[x: number]> {
     } else {
       this.slowUpdate(x);
     }
+    // A large value leaving the window leaves rounding residue of its own size behind: when the
+    // sum of squares collapses, recompute this window exactly instead of trusting the update.
+    if (this.m2 < m2Before * CANCELLATION_RATIO) this.sinceExact = p - 1;
     return this.finish(x);
   }
 
@@ -147,6 +154,7 @@ export function rollingStdInto(values: ArrayLike<number>, period: number, scale:
   for (let i = 0; i < n; i++) {
     const x = values[i];
     const leaving = i >= p ? values[i - p] : Number.NaN;
+    const m2Before = m2;
     if (count === p && leaving === leaving && x === x) {
       // Same steady-state step as the kernel, in the same order of operations.
       const d = x - leaving;
@@ -179,6 +187,7 @@ export function rollingStdInto(values: ArrayLike<number>, period: number, scale:
         m2 += d * (x - mean);
       }
     }
+    if (m2 < m2Before * CANCELLATION_RATIO) sinceExact = p - 1;
     run = x === last ? run + 1 : 1;
     last = x;
     sinceExact++;
