@@ -9,7 +9,7 @@ export { createRng, hash32, type Rng } from './core/rng.js';
 export { stableStringify, sha256Hex } from './core/stable-json.js';
 
 export * as indicators from './indicators/index.js';
-export { sma, ema, rsi, atr, ibs, donchianHigh, donchianLow, rollingStd, realisedVol, avgDollarVolume } from './indicators/index.js';
+export { sma, ema, rsi, atr, ibs, donchianHigh, donchianLow, rollingStd, realisedVol, avgDollarVolume, stochK, stochD, ichimokuTenkan, ichimokuKijun, ichimokuSenkouA, ichimokuSenkouB, rollingVwap } from './indicators/index.js';
 
 export * from './strategies/types.js';
 export * from './strategies/params.js';
@@ -33,3 +33,11 @@ export { readUniverseFile, capUniverse, universeFromDataDir, type UniverseEntry 
 export { verifyBars, applyBadDataPolicy, type DataIssue, type BadDataPolicy } from './data/verify.js';
 export { loadMarket, type LoadedMarket, type LoadMarketOptions } from './data/load.js';
 export { generateDemoMarket, type DemoMarket, type DemoMarketOptions } from './data/demo-market.js';
+
+export type { Genome, ParamGenome, RuleGenome } from './evolution/genome.js';
+export type { RuleSpec, Condition, Expr } from './evolution/rules/rule-spec.js';
+export { fingerprint, canonicalGenome } from './evolution/fingerprint.js';
+export { GeneticSearch, type GaSettings, type Candidate } from './evolution/genetic-search.js';
+export { evaluateGenome, fitnessScore, paretoFront, type EvalResult, type FitnessSettings, type Objectives } from './evolution/fitness.js';
+export { runEvolution, type Evaluator, type EvolveHooks, type GenerationSummary } from './evolution/evolve.js';
+export { compileRule } from './evolution/rules/rule-compile.js';
