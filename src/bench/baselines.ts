@@ -91,19 +91,27 @@ export function plainDonchianLow(x: Float64Array, n: number): Float64Array {
   return out;
 }
 
-/** Sample standard deviation from running sums of x and x^2. */
+/**
+ * Sample standard deviation by a sliding Welford update (swap the leaving value for the new one).
+ * The textbook running sums of x and x^2 are not a fair baseline: they cancel catastrophically on
+ * prices (variance far below the mean squared). The library adds exactness guards on top of this.
+ */
 export function plainRollingStd(x: Float64Array, n: number): Float64Array {
   const out = new Float64Array(x.length);
-  let s = 0;
-  let s2 = 0;
+  let mean = 0;
+  let m2 = 0;
   for (let i = 0; i < x.length; i++) {
-    s += x[i];
-    s2 += x[i] * x[i];
-    if (i >= n) {
-      s -= x[i - n];
-      s2 -= x[i - n] * x[i - n];
+    if (i < n) {
+      const d = x[i] - mean;
+      mean += d / (i + 1);
+      m2 += d * (x[i] - mean);
+    } else {
+      const d = x[i] - x[i - n];
+      const before = mean;
+      mean += d / n;
+      m2 += d * (x[i] - mean + x[i - n] - before);
     }
-    out[i] = i >= n - 1 ? Math.sqrt(Math.max(0, (s2 - (s * s) / n) / (n - 1))) : Number.NaN;
+    out[i] = i >= n - 1 ? Math.sqrt(Math.max(0, m2 / (n - 1))) : Number.NaN;
   }
   return out;
 }
