@@ -1,5 +1,6 @@
 import type { StreamingKernel } from './kernel.js';
 import { checkPeriod } from './params.js';
+import { windowExtremeInto } from './window-extreme.js';
 
 /**
  * Donchian channel edges: the highest high / lowest low of the `period` bars BEFORE bar t, bar t
@@ -89,64 +90,19 @@ export class DonchianLowKernel extends ChannelKernel implements StreamingKernel<
 }
 
 /**
- * Batch face: van Herk / Gil-Werman. Within blocks of `period` bars, running maxima from the
- * block start (prefix) and to the block end (suffix); any window of `period` bars spans at most
- * two blocks, so its maximum is max(suffix[start], prefix[end]). Plain comparisons, no deque.
- * The low edge runs on negated values (negation is exact). NaN inputs are skipped in the scans
- * and applied afterwards as the NaN rule: NaN while a NaN is inside the window. The streaming
- * kernel above is the definition; a property test proves both faces equal.
+ * Batch face: the extreme of the `period` bars before t is the inclusive window extreme (see
+ * window-extreme.ts, van Herk / Gil-Werman) of the window ending at t - 1, shifted by one bar.
+ * The streaming kernel above is the definition; a property test proves both faces equal.
  */
-// Scratch for the prefix and suffix scans, grown on demand: a scan over 900 symbols would
-// otherwise allocate (and collect) two throwaway arrays per symbol. Synchronous use only.
-let scratchPre = new Float64Array(0);
-let scratchSuf = new Float64Array(0);
-
 function channel(values: ArrayLike<number>, period: number, sign: 1 | -1, from: number): Float64Array {
   checkPeriod(period);
   const n = values.length;
+  const inclusive = new Float64Array(n);
+  windowExtremeInto(values, period, sign, Math.max(0, from - 1), inclusive);
   const out = new Float64Array(n);
-  // Only the bars a window ending at or after `from` can see are scanned (extremes are exact
-  // whatever block boundaries the scan uses).
-  const base = Math.max(0, Math.min(from, n) - period);
-  const m = n - base;
-  if (scratchPre.length < m) {
-    scratchPre = new Float64Array(m);
-    scratchSuf = new Float64Array(m);
-  }
-  const pre = scratchPre;
-  const suf = scratchSuf;
-  for (let start = 0; start < m; start += period) {
-    const end = Math.min(start + period, m);
-    let acc = Number.NEGATIVE_INFINITY;
-    for (let i = start; i < end; i++) {
-      const x = sign * values[base + i];
-      if (x > acc) acc = x;
-      pre[i] = acc;
-    }
-    acc = Number.NEGATIVE_INFINITY;
-    for (let i = end - 1; i >= start; i--) {
-      const x = sign * values[base + i];
-      if (x > acc) acc = x;
-      suf[i] = acc;
-    }
-  }
-  const firstOut = Math.min(n, Math.max(from, base + period));
-  out.fill(Number.NaN, 0, firstOut);
-  let lastNan = -1;
-  for (let r = 0; r < m; r++) {
-    const t = base + r;
-    if (t >= firstOut) {
-      if (lastNan < r - period) {
-        const a = suf[r - period];
-        const b = pre[r - 1];
-        out[t] = sign * (a > b ? a : b);
-      } else {
-        out[t] = Number.NaN;
-      }
-    }
-    const v = values[t];
-    if (v !== v) lastNan = r;
-  }
+  const first = Math.min(n, Math.max(from, period));
+  out.fill(Number.NaN, 0, first);
+  for (let t = first; t < n; t++) out[t] = inclusive[t - 1];
   return out;
 }
 
