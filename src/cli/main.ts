@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { isKobeError } from '../core/errors.js';
+import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
+import { registerPromote } from './commands/promote.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerWf } from './commands/wf.js';
 import { registerWorker } from './commands/worker.js';
@@ -27,6 +29,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerData(program, io, setExit);
   registerEvolve(program, io, setExit);
   registerWorker(program, io, setExit);
+  registerPromote(program, io, setExit);
+  registerAudit(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -2,7 +2,7 @@ import type { EngineConfig } from '../backtest/config.js';
 import type { MarketContext } from '../backtest/market-context.js';
 import { metricsToJson, type MetricsJson } from '../backtest/metrics.js';
 import { signalCount } from '../backtest/signal-book.js';
-import { makeFolds, runWalkForward } from '../backtest/walk-forward.js';
+import { makeFolds, runWalkForward, type WalkForwardResult } from '../backtest/walk-forward.js';
 import { dayToIso } from '../core/calendar.js';
 import { fingerprint } from './fingerprint.js';
 import type { Genome } from './genome.js';
@@ -97,17 +97,7 @@ export function evaluateGenome(ctx: MarketContext, genome: Genome, s: FitnessSet
   if (medianSignals < s.minTrainTrades) {
     return pruned(`too few trades on the train windows: median ${medianSignals} signals per window < ${s.minTrainTrades}`);
   }
-  const wf = runWalkForward(ctx, {
-    strategy,
-    baseParams: params,
-    tune: false,
-    trainDays: s.trainDays,
-    testDays: s.testDays,
-    from: s.from,
-    to: s.to,
-    config: { ...s.config, recordDecisions: false },
-    minTrainTrades: 0,
-  });
+  const wf = genomeWalkForward(ctx, genome, s);
   const cal = ctx.panel.calendar;
   const splits: SplitOutcome[] = wf.folds.map((f) => ({
     split: f.fold.index,
@@ -145,6 +135,22 @@ export function evaluateGenome(ctx: MarketContext, genome: Genome, s: FitnessSet
     splits,
     oos: metricsToJson(m),
   };
+}
+
+/** The out-of-sample walk-forward a genome is judged by (no tuning: the genome is the parameters). */
+export function genomeWalkForward(ctx: MarketContext, genome: Genome, s: FitnessSettings): WalkForwardResult {
+  const { strategy, params } = genomeStrategy(genome);
+  return runWalkForward(ctx, {
+    strategy,
+    baseParams: params,
+    tune: false,
+    trainDays: s.trainDays,
+    testDays: s.testDays,
+    from: s.from,
+    to: s.to,
+    config: { ...s.config, recordDecisions: false },
+    minTrainTrades: 0,
+  });
 }
 
 /** Objectives are better when higher (sharpe, consistency) or lower (drawdown, turnover). */

@@ -80,6 +80,13 @@ export class EvolveStore {
     this.db.exec(SCHEMA);
   }
 
+  run(runId: string): { manifestJson: string; contextHash: string; status: string } | null {
+    const row = this.db.prepare('SELECT manifest_json, context_hash, status FROM evolve_runs WHERE run_id = ?').get(runId) as
+      | { manifest_json: string; context_hash: string; status: string }
+      | undefined;
+    return row === undefined ? null : { manifestJson: row.manifest_json, contextHash: row.context_hash, status: row.status };
+  }
+
   /** The run's status if it exists ('running' after a kill, 'done' when finished). */
   runStatus(runId: string): string | null {
     const row = this.db.prepare('SELECT status FROM evolve_runs WHERE run_id = ?').get(runId) as { status: string } | undefined;

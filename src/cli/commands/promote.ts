@@ -1,0 +1,274 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { appendAudit } from '../../audit/audit-log.js';
+import { backtest } from '../../backtest/backtest.js';
+import { dailyReturns, metricsToJson } from '../../backtest/metrics.js';
+import { makeFolds } from '../../backtest/walk-forward.js';
+import { dayToIso } from '../../core/calendar.js';
+import { usageError } from '../../core/errors.js';
+import type { EvalResult, FitnessSettings } from '../../evolution/fitness.js';
+import { genomeWalkForward } from '../../evolution/fitness.js';
+import type { Genome } from '../../evolution/genome.js';
+import { genomeStrategy } from '../../evolution/operators.js';
+import { describeRule } from '../../evolution/rules/rule-spec.js';
+import { DEFAULT_GATES, evaluateGates, failedGates, type GateThresholds } from '../../risk/gates.js';
+import { reviewStrategy, DEFAULT_REVIEW } from '../../risk/roster.js';
+import { scoreStrategy } from '../../risk/scoring.js';
+import { deflatedSharpe } from '../../risk/stats/deflated-sharpe.js';
+import { probabilityOfBacktestOverfitting } from '../../risk/stats/pbo.js';
+import { EvolveStore } from '../../store/evolve-store.js';
+import { RegistryStore } from '../../store/registry-store.js';
+import type { CliIo } from '../io.js';
+import type { Manifest } from '../manifest.js';
+import { engineFromManifest, marketFromManifest } from '../manifest-replay.js';
+import { numberFlag } from '../options.js';
+import { logger, makeChalk, num, pct, table } from '../render.js';
+
+interface PromoteFlags {
+  review?: boolean;
+  reviewDays: string;
+  minSharpe: string;
+  minPf: string;
+  minTrades: string;
+  minDsr: string;
+  maxPbo: string;
+  db: string;
+  audit: string;
+  cache?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** Exit code of a candidate that failed a gate (only src/cli knows exit codes). */
+const REJECTED = 3;
+
+export function registerPromote(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('promote [candidate]')
+    .description('promotion gates over a candidate\'s out-of-sample record (RUN_ID for the best genome of a kobe evolve run, RUN_ID:FINGERPRINT for another), or --review of the production roster')
+    .option('--review', 'review every production, decaying and retired strategy on the latest window: keep, flag, decay, retire, re-enable')
+    .option('--review-days <n>', 'sessions in the review window', '126')
+    .option('--min-sharpe <x>', 'gate: out-of-sample Sharpe must exceed', String(DEFAULT_GATES.minOosSharpe))
+    .option('--min-pf <x>', 'gate: profit factor must exceed', String(DEFAULT_GATES.minProfitFactor))
+    .option('--min-trades <n>', 'gate: at least this many out-of-sample trades', String(DEFAULT_GATES.minTrades))
+    .option('--min-dsr <p>', 'gate: Deflated Sharpe Ratio at least (probability)', String(DEFAULT_GATES.minDeflatedSharpe))
+    .option('--max-pbo <p>', 'gate: Probability of Backtest Overfitting at most', String(DEFAULT_GATES.maxPbo))
+    .option('--db <file>', 'SQLite store with the search and the registry', 'kobe.db')
+    .option('--audit <file>', 'hash-chained audit log', 'audit/audit.jsonl')
+    .option('--data-dir <dir>', "the data folder, when it moved since the search (its hash must match)")
+    .option('--cache <dir>', 'binary bar cache folder')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (candidate: string | undefined, flags: PromoteFlags) => {
+      if (flags.review === true) setExit(await runReview(flags, io));
+      else if (candidate === undefined) throw usageError('BAD_FLAG', 'name a candidate (RUN_ID or RUN_ID:FINGERPRINT) or pass --review', { flag: 'candidate' });
+      else setExit(await runPromote(candidate, flags, io));
+    });
+}
+
+function thresholds(f: PromoteFlags): GateThresholds {
+  const prob = (raw: string, flag: string) => {
+    const v = numberFlag(raw, flag, { min: 0 });
+    if (v > 1) throw usageError('BAD_FLAG', `must be a probability in [0, 1], was ${v}`, { flag });
+    return v;
+  };
+  return {
+    minOosSharpe: numberFlag(f.minSharpe, '--min-sharpe'),
+    minProfitFactor: numberFlag(f.minPf, '--min-pf', { min: 0 }),
+    minTrades: numberFlag(f.minTrades, '--min-trades', { integer: true, min: 0 }),
+    minDeflatedSharpe: prob(f.minDsr, '--min-dsr'),
+    maxPbo: prob(f.maxPbo, '--max-pbo'),
+  };
+}
+
+const genomeText = (g: Genome): string =>
+  g.kind === 'rules' ? describeRule(g.rule) : `${g.strategy} ${Object.entries(g.params).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+
+function settingsFrom(m: Manifest, from: number, to: number): FitnessSettings {
+  const r = m.run as { trainDays: number; testDays: number; minTrainTrades: number; blowUpFrac: number };
+  return { from, to, trainDays: r.trainDays, testDays: r.testDays, config: { ...engineFromManifest(m), recordDecisions: false }, minTrainTrades: r.minTrainTrades, blowUpFrac: r.blowUpFrac };
+}
+
+async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Promise<number> {
+  const json = flags.json === true;
+  const log = logger(io, json);
+  const c = makeChalk(io, json ? 'stderr' : 'stdout');
+  const gatesAt = thresholds(flags);
+  const [runId, fpPrefix] = candidate.split(':');
+  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  try {
+    const run = store.run(runId);
+    if (run === null) throw usageError('UNKNOWN_RUN', `no kobe evolve run ${runId} in ${flags.db}`, { flag: 'candidate', value: candidate });
+    const manifest = JSON.parse(run.manifestJson) as Manifest;
+    const trials = store.trials(runId);
+    const ok = trials.filter((t) => t.status === 'ok' && t.fitness !== null);
+    let chosen = ok.slice().sort((a, b) => b.fitness! - a.fitness! || a.fingerprint.localeCompare(b.fingerprint))[0];
+    if (fpPrefix !== undefined) {
+      const matches = trials.filter((t) => t.fingerprint.startsWith(fpPrefix));
+      if (matches.length !== 1) {
+        throw usageError('UNKNOWN_GENOME', `${matches.length === 0 ? 'no' : 'more than one'} genome of run ${runId} starts with ${fpPrefix}`, { flag: 'candidate', value: candidate });
+      }
+      chosen = matches[0];
+    }
+    if (chosen === undefined) throw usageError('NO_CANDIDATE', `run ${runId} has no genome that passed its pruning checks`, { flag: 'candidate' });
+    const genome = store.genome(chosen.fingerprint)!;
+    const stored = store.cached(run.contextHash, chosen.fingerprint);
+
+    const market = await marketFromManifest(manifest, io, log, { cache: flags.cache, dataDir: flags.dataDir, checkHash: true });
+    const settings = settingsFrom(manifest, market.from, market.to);
+    const wf = genomeWalkForward(market.ctx, genome, settings);
+    const m = wf.metrics;
+    // The replay must reproduce the search's own result: same data, same code, same numbers.
+    if (stored !== null && stored.oos !== null && stored.oos.sharpe !== metricsToJson(m).sharpe) {
+      throw usageError('REPLAY_MISMATCH', `re-evaluating ${chosen.fingerprint.slice(0, 12)} gave Sharpe ${m.sharpe.value}, the search stored ${stored.oos.sharpe}`, {
+        hint: 'the kobe version or data changed since the search; run it again',
+      });
+    }
+    const returns = dailyReturns(wf.equity);
+    const trialSharpes = ok.map((t) => (t.sharpe ?? 0) / Math.sqrt(252));
+    const dsr = deflatedSharpe({ returns, trials: trials.length, trialSharpeVariance: variance(trialSharpes) });
+    const pbo = pboOf(store, run.contextHash, ok.map((t) => t.fingerprint));
+    const foldsExpected = makeFolds(settings.from, settings.to, settings.trainDays, settings.testDays).length;
+    const gates = evaluateGates(
+      {
+        oosSharpe: m.sharpe.value,
+        profitFactor: m.profitFactor.value,
+        trades: m.trades,
+        splitsEvaluated: wf.folds.length,
+        splitsExpected: foldsExpected,
+        deflatedSharpe: dsr.dsr,
+        pbo: pbo.pbo,
+      },
+      gatesAt,
+    );
+    const failed = failedGates(gates);
+    const score = scoreStrategy({
+      sharpe: m.sharpe.value,
+      cagr: m.cagrFrac.value,
+      profitFactor: m.profitFactor.value,
+      maxDrawdown: m.maxDrawdownFrac.value,
+      trades: m.trades,
+      totalPnl: wf.trades.reduce((a, t) => a + t.pnl, 0),
+    }, gatesAt.minTrades);
+
+    const now = new Date().toISOString();
+    const label = genomeText(genome);
+    const entry = registry.register(chosen.fingerprint, label, JSON.stringify(genome), JSON.stringify({ runId, contextHash: run.contextHash }), now);
+    const auditPath = resolve(io.cwd, flags.audit);
+    const verdict = failed.length === 0 ? 'promoted' : 'rejected';
+    appendAudit(auditPath, { kind: 'gate-result', subject: chosen.fingerprint, at: now, data: { runId, verdict, gates, dsr, pbo: pbo.summary, score } });
+    if (failed.length === 0 && entry.state !== 'production') {
+      registry.transition(chosen.fingerprint, 'production', 'promoted: every gate passed', { runId, score: score.score }, now, 0);
+      appendAudit(auditPath, { kind: 'promotion', subject: chosen.fingerprint, at: now, data: { from: entry.state, to: 'production', runId } });
+    } else if (failed.length > 0) {
+      registry.transition(chosen.fingerprint, entry.state, `rejected: ${failed.map((g) => g.code).join(', ')}`, { gates: failed }, now);
+    }
+
+    const result = {
+      candidate: chosen.fingerprint,
+      runId,
+      genome,
+      text: label,
+      verdict,
+      state: registry.get(chosen.fingerprint)!.state,
+      gates,
+      failed: failed.map((g) => g.code),
+      deflatedSharpe: dsr,
+      pbo: pbo.summary,
+      score,
+      oos: metricsToJson(m),
+      splits: wf.folds.length,
+      synthetic: manifest.data.synthetic,
+    };
+    if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      log(`candidate ${chosen.fingerprint.slice(0, 12)} of run ${runId}: ${label}${manifest.data.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
+      log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
+      log(`deflated Sharpe ${num(dsr.dsr, 3)} from per-period Sharpe ${num(dsr.perPeriodSharpe, 4)} over ${dsr.nObs} returns, skew ${num(dsr.skew, 2)}, kurtosis ${num(dsr.kurtosis, 2)}, ${dsr.trials} trials with Sharpe variance ${num(dsr.trialSharpeVariance, 6)} (expected max ${num(dsr.expectedMaxSharpe, 4)})`);
+      log(`probability of backtest overfitting ${num(pbo.pbo, 3)} (${pbo.detail})`);
+      log(`score ${num(score.score, 3)}${score.tags.length ? ` [${score.tags.join(', ')}]` : ''}; out-of-sample return ${pct(m.totalReturnFrac.value)}, Sharpe ${num(m.sharpe.value)}, PF ${num(m.profitFactor.value)}, ${m.trades} trades`);
+      log(failed.length === 0 ? c.green(`PROMOTED to production`) : c.red(`REJECTED: ${failed.map((g) => `${g.code} (${g.detail})`).join('; ')}`));
+    }
+    return failed.length === 0 ? 0 : REJECTED;
+  } finally {
+    store.close();
+    registry.close();
+  }
+}
+
+function variance(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+}
+
+/** CSCV over the search's candidates: rows are the walk-forward test splits, columns the genomes. */
+function pboOf(store: EvolveStore, contextHash: string, fingerprints: readonly string[]) {
+  const results = fingerprints.map((fp) => store.cached(contextHash, fp)).filter((r): r is EvalResult => r !== null && r.splits.length > 0);
+  const splits = results.length ? Math.min(...results.map((r) => r.splits.length)) : 0;
+  if (results.length < 2 || splits < 4) {
+    const detail = `needs at least 2 candidates and 4 splits, had ${results.length} and ${splits}`;
+    return { pbo: null as number | null, detail, summary: { pbo: null, reason: detail } };
+  }
+  const columns = results.map((r) => Float64Array.from(r.splits.slice(0, splits), (x) => x.returnFrac));
+  const out = probabilityOfBacktestOverfitting({ columns, blocks: splits % 2 === 0 ? Math.min(splits, 16) : Math.min(splits - 1, 16) });
+  const { lambdas: _lambdas, ...summary } = out;
+  return { pbo: out.pbo as number | null, detail: `${out.combinations} combinations of ${out.blocks} blocks over ${splits} splits x ${results.length} candidates`, summary };
+}
+
+async function runReview(flags: PromoteFlags, io: CliIo): Promise<number> {
+  const json = flags.json === true;
+  const log = logger(io, json);
+  const reviewDays = numberFlag(flags.reviewDays, '--review-days', { integer: true, positive: true });
+  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  const auditPath = resolve(io.cwd, flags.audit);
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const entry of registry.list(['production', 'decaying', 'retired'])) {
+      const source = JSON.parse(entry.sourceJson) as { runId: string };
+      const run = store.run(source.runId);
+      if (run === null) continue;
+      const manifest = JSON.parse(run.manifestJson) as Manifest;
+      // The latest data there is: a review looks past the end of the search.
+      const market = await marketFromManifest(manifest, io, () => undefined, { cache: flags.cache, dataDir: flags.dataDir, end: '9999-12-31', checkHash: false });
+      const to = market.ctx.panel.calendar.length - 1;
+      const from = Math.max(market.from, to - reviewDays + 1);
+      const genome = JSON.parse(entry.genomeJson) as Genome;
+      const { strategy, params } = genomeStrategy(genome);
+      const r = backtest(market.ctx, [{ strategy, params }], { ...engineFromManifest(manifest), recordDecisions: false }, from, to);
+      const measures = { trades: r.metrics.trades, sharpe: r.metrics.sharpe.value, profitFactor: r.metrics.profitFactor.value };
+      const outcome = reviewStrategy(entry.state, entry.consecutiveFailures, measures, DEFAULT_REVIEW);
+      const now = new Date().toISOString();
+      const windowStart = dayToIso(market.ctx.panel.calendar[from]);
+      const windowEnd = dayToIso(market.ctx.panel.calendar[to]);
+      registry.recordReview(entry.id, windowStart, windowEnd, measures, outcome, now);
+      registry.transition(entry.id, outcome.next, outcome.reason, { measures, windowStart, windowEnd }, now, outcome.consecutiveFailures);
+      appendAudit(auditPath, { kind: 'review', subject: entry.id, at: now, data: { from: entry.state, to: outcome.next, measures, outcome, windowStart, windowEnd } });
+      if (outcome.next === 'retired' && entry.state !== 'retired') {
+        const since = registry.failingSince(entry.id) ?? windowEnd;
+        registry.writePostMortem(entry.id, since, outcome.failures.join('; '), { measures, reviews: outcome.consecutiveFailures }, now);
+        appendAudit(auditPath, { kind: 'retirement', subject: entry.id, at: now, data: { decayedSince: since, whatDecayed: outcome.failures } });
+      }
+      rows.push({ id: entry.id, label: entry.label, from: entry.state, to: outcome.next, borderline: outcome.borderline, measures, reason: outcome.reason, window: `${windowStart}..${windowEnd}` });
+    }
+  } finally {
+    store.close();
+    registry.close();
+  }
+  if (json) io.stdout.write(`${JSON.stringify({ reviewed: rows }, null, 2)}\n`);
+  else if (rows.length === 0) log('no strategy in production, decaying or retired to review');
+  else {
+    log(
+      table(
+        ['strategy', 'window', 'trades', 'Sharpe', 'PF', 'state', 'reason'],
+        rows.map((r) => {
+          const m = r.measures as { trades: number; sharpe: number | null; profitFactor: number | null };
+          return [String(r.id).slice(0, 12), String(r.window), m.trades, num(m.sharpe), num(m.profitFactor), `${r.from} -> ${r.to}${r.borderline ? ' (borderline)' : ''}`, String(r.reason)];
+        }),
+        io,
+      ),
+    );
+  }
+  return 0;
+}
