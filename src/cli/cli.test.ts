@@ -226,3 +226,33 @@ describe.runIf(sharedDataAvailable())('real data: ../shared/data/us-equities-sto
     expect(j.errors).toBeGreaterThan(0);
   });
 });
+
+describe('kobe simulate risk analysis', () => {
+  it('adds seeded Monte Carlo, stress scenarios, a shadow challenger and decision records', async () => {
+    const args = ['simulate', ...DEMO_SMALL, '--monte-carlo', '2000', '--stress', '--max-dd', '15', '--challenger', 'ibs-rsi:rsiEntry=5', '--json'];
+    const a = await kobe(args);
+    expect(a.code, a.err).toBe(0);
+    const j = JSON.parse(a.out);
+    expect(j.monteCarlo.simulations).toBe(2000);
+    for (const k of ['var95', 'cvar95', 'probabilityOfProfit', 'probabilityOfBreach', 'maxDrawdown', 'equityBands', 'survival']) expect(j.monteCarlo).toHaveProperty(k);
+    expect(j.stress.scenarios.map((s: { name: string }) => s.name)).toEqual(['black-monday', 'covid-crash', 'volatility-doubled', 'flash-crash']);
+    expect(j.shadow.champion.real).toBe(true);
+    expect(j.shadow.challenger.real).toBe(false);
+    expect(j.shadow.trades.length).toBe(j.shadow.challenger.trades);
+    const d = j.decisions.find((x: { admit: boolean }) => !x.admit);
+    expect(d).toMatchObject({ admit: false, hardBlocked: expect.any(Boolean), source: expect.any(String) });
+    expect(d.reasons[0]).toMatch(/^[A-Z_]+: /);
+    expect(j.decisions.some((x: { admit: boolean }) => x.admit)).toBe(true);
+    // Seeded: the same flags give the same Monte Carlo.
+    const b = await kobe(args);
+    expect(JSON.parse(b.out).monteCarlo).toEqual(j.monteCarlo);
+    const other = await kobe([...args.slice(0, -1), '--seed', '9', '--json']);
+    expect(JSON.parse(other.out).monteCarlo.finalReturn).not.toEqual(j.monteCarlo.finalReturn);
+  });
+
+  it('refuses bad risk flags', async () => {
+    expect((await kobe(['simulate', '--mc-method', 'nope'])).err).toMatch(/--mc-method/);
+    expect((await kobe(['simulate', '--max-dd', '150'])).code).toBe(2);
+    expect((await kobe(['simulate', '--challenger', 'nope'])).err).toMatch(/--challenger: unknown strategy/);
+  });
+});

@@ -9,7 +9,7 @@ import { DENIAL_CODES } from '../../backtest/engine.js';
 import { metricsToJson, type Metrics } from '../../backtest/metrics.js';
 import { signalCount } from '../../backtest/signal-book.js';
 import { parseParamsFlag } from '../../strategies/params.js';
-import { resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
+import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
 import { RunStore } from '../../store/run-store.js';
 import { dataCheckJson, dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
@@ -17,6 +17,8 @@ import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
 import { tradesJson } from '../report-writers.js';
+import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
+import { compareShadow } from '../../risk/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd } from '../render.js';
 import { parseStrategyList } from './wf.js';
 
@@ -25,6 +27,11 @@ interface SimulateFlags extends MarketFlags, EngineFlags {
   params?: string;
   showTrades: string;
   db: string;
+  monteCarlo: string;
+  mcMethod: string;
+  maxDd: string;
+  stress?: boolean;
+  challenger?: string;
 }
 
 export function registerSimulate(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -33,7 +40,12 @@ export function registerSimulate(program: Command, io: CliIo, setExit: (code: nu
     .description('one backtest of one strategy config that explains every step it takes')
     .option('--strategy <names>', `${STRATEGY_NAMES.join(' | ')}, or a comma list sharing one account`, 'ibs-rsi')
     .option('--params <k=v,...>', 'parameter overrides (one strategy only), e.g. rsiEntry=5,timeExitBars=3')
-    .option('--show-trades <n>', 'trades listed in the log (the JSON always has all)', '10');
+    .option('--show-trades <n>', 'trades listed in the log (the JSON always has all)', '10')
+    .option('--monte-carlo <n>', 'resample the trade sequence this many times (seeded by --seed): VaR, CVaR, drawdown distribution, equity bands', '0')
+    .option('--mc-method <m>', 'bootstrap (draw trades with replacement) | shuffle (permute them)', 'bootstrap')
+    .option('--max-dd <pct>', 'drawdown tolerance for survival analysis, percent of equity', '20')
+    .option('--stress', 'apply Black Monday, the COVID crash, doubled volatility and a flash crash to the equity path')
+    .option('--challenger <spec>', 'run a challenger in shadow beside the strategy: NAME or NAME:k=v,... (only the champion trades)');
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: SimulateFlags, command: Command) => {
@@ -59,6 +71,13 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     }
   }
   const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
+  const simulations = numberFlag(flags.monteCarlo, '--monte-carlo', { integer: true, min: 0 });
+  if (flags.mcMethod !== 'bootstrap' && flags.mcMethod !== 'shuffle') {
+    throw usageError('BAD_FLAG', `unknown Monte Carlo method '${flags.mcMethod}'`, { flag: '--mc-method', hint: 'bootstrap or shuffle' });
+  }
+  const maxDd = numberFlag(flags.maxDd, '--max-dd', { positive: true });
+  if (maxDd > 100) throw usageError('BAD_FLAG', `a drawdown tolerance is a percent in (0, 100], was ${maxDd}`, { flag: '--max-dd' });
+  const challenger = flags.challenger === undefined ? null : parseChallenger(flags.challenger);
 
   const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
   if (config.regimeFilter.enabled && run.source.index === null) {
@@ -124,6 +143,29 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
       (run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''),
   );
 
+  const monteCarlo = simulations > 0 ? runMonteCarlo(e, simulations, flags.mcMethod, seed, maxDd / 100) : null;
+  if (monteCarlo !== null) {
+    step(10, 'Monte Carlo:');
+    for (const line of monteCarloLines(monteCarlo)) log(`    ${line}`);
+  }
+  const stress = flags.stress === true ? runStress(e, m.beta.value, maxDd / 100) : null;
+  if (stress !== null) {
+    step(11, 'stress scenarios:');
+    for (const line of stressLines(stress)) log(`    ${line}`);
+  }
+  let shadow: ReturnType<typeof compareShadow> | null = null;
+  let shadowTrades: ReturnType<typeof tradesJson> = [];
+  if (challenger !== null) {
+    const ch = backtest(run.ctx, [challenger], config, run.from, run.to);
+    shadow = compareShadow(`${runs.map((r) => r.strategy.name).join('+')}|${challenger.strategy.name}:${stableStringify(challenger.params)}`, { strategy: runs.map((r) => r.strategy.name).join('+'), engine: e, metrics: m }, { strategy: challenger.strategy.name, engine: ch.engine, metrics: ch.metrics });
+    shadowTrades = tradesJson(ch.engine.trades);
+    step(12, `challenger ${challenger.strategy.name} in shadow (its orders are not real): ${shadow.challenger.trades} trades, return ${pct(shadow.challenger.totalReturnFrac)}, Sharpe ${num(shadow.challenger.sharpe)} against the champion's ${pct(shadow.champion.totalReturnFrac)}, ${num(shadow.champion.sharpe)}`);
+    for (const arm of ['A', 'B'] as const) {
+      log(`    arm ${arm}: champion ${shadow.champion.arms[arm].trades} trades ${usd(shadow.champion.arms[arm].pnl)}, challenger ${shadow.challenger.arms[arm].trades} trades ${usd(shadow.challenger.arms[arm].pnl)}`);
+    }
+    log(`    ${shadow.verdict}; ${shadow.sharedTrades} signals traded by both`);
+  }
+
   const store = new RunStore(resolve(io.cwd, flags.db));
   try {
     store.recordRun({ runId: manifest.runId, command: 'simulate', manifestJson: stableStringify(manifest), summaryJson: stableStringify(metricsToJson(m)) }, [], new Date().toISOString());
@@ -145,7 +187,10 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           finalEquityUsd: e.finalEquity,
           metrics: metricsToJson(m),
           trades: tradesJson(e.trades),
-          decisions: e.decisions.map((d) => ({ ...d, day: dayToIso(d.day) })),
+          decisions: e.decisions.map(decisionView),
+          monteCarlo,
+          stress,
+          shadow: shadow === null ? null : { ...shadow, trades: shadowTrades },
         },
         null,
         2,
@@ -165,4 +210,12 @@ function metricsBlock(m: Metrics): string[] {
     `hit rate ${v(m.hitRate, (n) => pct(n, 1))} of invested sessions up, avg hold ${v(m.avgBarsHeld, (n) => `${num(n, 1)} bars`)}, fees ${v(m.feesPaidUsd, usd)}`,
     `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
   ];
+}
+
+/** `NAME` or `NAME:k=v,...` */
+function parseChallenger(spec: string) {
+  const at = spec.indexOf(':');
+  const strategy = getStrategy(at < 0 ? spec : spec.slice(0, at), '--challenger');
+  const params = resolveStrategyParams(strategy, at < 0 ? {} : parseParamsFlag(spec.slice(at + 1), '--challenger'), '--challenger');
+  return { strategy, params };
 }
