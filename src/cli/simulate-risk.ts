@@ -43,8 +43,13 @@ export function runMonteCarlo(e: EngineResult, simulations: number, method: Resa
   return monteCarloTrades({ tradeReturns: tradeReturns(e), initialEquity: e.initialCapital, simulations, seed, method, maxDrawdownTolerance });
 }
 
-export function runStress(e: EngineResult, beta: number | null, maxDrawdownTolerance: number): StressReport {
-  return stressTest({ equity: e.equity, exposureFrac: e.exposureFrac, days: e.days, initialEquity: e.initialCapital, beta: beta !== null && beta > 0 ? beta : 1, maxDrawdownTolerance });
+/**
+ * The stress model shocks each session by exposure x beta x drop, so it wants the beta of the
+ * positions themselves: the portfolio's beta (measured on equity) over its average exposure.
+ */
+export function runStress(e: EngineResult, portfolioBeta: number | null, avgExposure: number | null, maxDrawdownTolerance: number): StressReport {
+  const beta = portfolioBeta !== null && avgExposure !== null && avgExposure > 0 && portfolioBeta > 0 ? portfolioBeta / avgExposure : 1;
+  return stressTest({ equity: e.equity, exposureFrac: e.exposureFrac, days: e.days, initialEquity: e.initialCapital, beta, maxDrawdownTolerance });
 }
 
 const v = (x: { value: number | null; reason?: string }, f: (n: number) => string) => (x.value === null ? `n/a (${x.reason})` : f(x.value));

@@ -148,7 +148,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     step(10, 'Monte Carlo:');
     for (const line of monteCarloLines(monteCarlo)) log(`    ${line}`);
   }
-  const stress = flags.stress === true ? runStress(e, m.beta.value, maxDd / 100) : null;
+  const stress = flags.stress === true ? runStress(e, m.beta.value, m.avgExposureFrac.value, maxDd / 100) : null;
   if (stress !== null) {
     step(11, 'stress scenarios:');
     for (const line of stressLines(stress)) log(`    ${line}`);

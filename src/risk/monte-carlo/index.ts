@@ -1,0 +1,40 @@
+/** Monte Carlo of trade sequences and deterministic stress scenarios: pure, seeded, typed arrays. */
+export {
+  monteCarloTrades,
+  MonteCarloReason,
+  DEFAULT_BANDS,
+  DEFAULT_MAX_BAND_POINTS,
+  DEFAULT_SURVIVAL_POINTS,
+  MAX_SIMULATIONS,
+  BAND_VALUES_BUDGET,
+  MIN_SIMULATIONS_FOR_VAR,
+  type ResampleMethod,
+  type MonteCarloInput,
+  type MonteCarloResult,
+  type Reported,
+  type Distribution,
+  type PercentileValue,
+  type SurvivalCurve,
+  type EquityBands,
+} from './monte-carlo.js';
+export {
+  stressTest,
+  shockedPath,
+  StressReason,
+  STRESS_SCENARIOS,
+  BLACK_MONDAY_DROP_FRAC,
+  COVID_DROP_FRAC,
+  COVID_SESSIONS,
+  FLASH_CRASH_DROP_FRAC,
+  DEFAULT_VOLATILITY_MULTIPLIER,
+  MAX_VOLATILITY_MULTIPLIER,
+  type StressScenarioName,
+  type StressInput,
+  type StressReport,
+  type StressScenarioResult,
+  type StressOutcome,
+  type PathOutcome,
+  type SessionReturn,
+} from './stress.js';
+export { benchMonteCarlo, type MonteCarloBenchOptions, type MonteCarloBenchRow } from './monte-carlo-bench.js';
+export { selectInPlace, percentilesInPlace, percentileInPlace, sampleIndices } from './percentile.js';
