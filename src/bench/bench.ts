@@ -12,6 +12,8 @@ import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.js';
 import { createRng } from '../core/rng.js';
+import { benchMonteCarlo } from '../risk/monte-carlo/index.js';
+import { probabilityOfBacktestOverfitting } from '../risk/stats/pbo.js';
 import { sliceBars } from '../core/bar-series.js';
 import { lowerBound } from '../core/calendar.js';
 import { runEvolution, type EvolveHooks } from '../evolution/evolve.js';
@@ -154,6 +156,7 @@ async function run(): Promise<void> {
     report(`wf both strategies, compute only (${evaluations} backtests)`, `${(ms(t0) / 1000).toFixed(3)} s`);
 
     await benchEvolve(panel, range);
+    benchRisk();
 
     if (sink === 42) console.log('');
   } finally {
@@ -209,6 +212,18 @@ async function benchEvolve(panel: MarketPanel, range: { from: number; to: number
       await evaluator.close();
     }
   }
+}
+
+/** The promotion statistics and Monte Carlo at the sizes the issue names. */
+function benchRisk(): void {
+  for (const row of benchMonteCarlo(() => performance.now(), { simulations: 10_000, trades: 500, repeats: 5 })) {
+    report(`Monte Carlo ${row.method}, ${row.simulations} x ${row.trades} trades (best of 5)`, `${(row.bestMs / 1000).toFixed(3)} s`, 'target well under 1 s');
+  }
+  const rng = createRng(11);
+  const columns = Array.from({ length: 50 }, () => Float64Array.from({ length: 1000 }, () => 0.01 * rng.normal()));
+  const t0 = performance.now();
+  const r = probabilityOfBacktestOverfitting({ columns });
+  report(`PBO by CSCV, 1000 periods x 50 candidates, ${r.combinations} combinations`, `${((performance.now() - t0) / 1000).toFixed(3)} s`);
 }
 
 run().catch((e: unknown) => {
