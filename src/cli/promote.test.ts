@@ -87,3 +87,19 @@ describe('kobe promote', () => {
     expect((await kobe(['promote'])).code).toBe(2);
   });
 });
+
+describe('kobe promote of a kobe wf run', () => {
+  it('replays the tuned walk-forward and judges it against its tuning grid as the trials', async () => {
+    const wf = await kobe(['wf', '--strategy', 'ibs-rsi', '--cap', '20', '--start', '2016-01-01', '--end', '2021-12-31', '--train-days', '252', '--test-days', '126', '--json']);
+    expect(wf.code, wf.err).toBe(0);
+    const id = JSON.parse(wf.out).runId;
+    const r = await kobe(['promote', `wf:${id}:ibs-rsi`, '--json']);
+    expect([0, 3]).toContain(r.code);
+    const j = JSON.parse(r.out);
+    expect(j.source).toEqual({ kind: 'wf', runId: id, strategy: 'ibs-rsi' });
+    expect(j.deflatedSharpe.trials).toBe(9);
+    expect(j.pbo.strategies).toBe(9);
+    expect(j.splits).toBe(JSON.parse(wf.out).strategies[0].splits.length);
+    expect((await kobe(['promote', `wf:${id}:turtle-soup`])).code).toBe(2);
+  });
+});

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { appendAudit } from '../../audit/audit-log.js';
 import { backtest } from '../../backtest/backtest.js';
 import { dailyReturns, metricsToJson } from '../../backtest/metrics.js';
-import { makeFolds } from '../../backtest/walk-forward.js';
+import { expandGrid, type Params } from '../../strategies/params.js';
+import { getStrategy } from '../../strategies/registry.js';
+import { makeFolds, runWalkForward, type WalkForwardResult } from '../../backtest/walk-forward.js';
+import { RunStore } from '../../store/run-store.js';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import type { EvalResult, FitnessSettings } from '../../evolution/fitness.js';
@@ -45,7 +48,7 @@ const REJECTED = 3;
 export function registerPromote(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('promote [candidate]')
-    .description('promotion gates over a candidate\'s out-of-sample record (RUN_ID for the best genome of a kobe evolve run, RUN_ID:FINGERPRINT for another), or --review of the production roster')
+    .description("promotion gates over a candidate's out-of-sample record: RUN_ID (the best genome of a kobe evolve run), RUN_ID:FINGERPRINT (another), wf:RUN_ID[:STRATEGY] (a kobe wf run); or --review of the production roster")
     .option('--review', 'review every production, decaying and retired strategy on the latest window: keep, flag, decay, retire, re-enable')
     .option('--review-days <n>', 'sessions in the review window', '126')
     .option('--min-sharpe <x>', 'gate: out-of-sample Sharpe must exceed', String(DEFAULT_GATES.minOosSharpe))
@@ -88,54 +91,47 @@ function settingsFrom(m: Manifest, from: number, to: number): FitnessSettings {
   return { from, to, trainDays: r.trainDays, testDays: r.testDays, config: { ...engineFromManifest(m), recordDecisions: false }, minTrainTrades: r.minTrainTrades, blowUpFrac: r.blowUpFrac };
 }
 
+/** What the gates judge, however the candidate was found. */
+interface CandidateRecord {
+  readonly id: string;
+  readonly label: string;
+  /** What a review re-runs. */
+  readonly genome: Genome;
+  readonly source: Record<string, unknown>;
+  readonly synthetic: boolean;
+  readonly wf: WalkForwardResult;
+  readonly splitsExpected: number;
+  /** Configurations the selection chose among, and their per-period out-of-sample Sharpes. */
+  readonly trials: number;
+  readonly trialSharpes: readonly number[];
+  readonly pbo: PboOutcome;
+}
+
+interface PboOutcome {
+  readonly pbo: number | null;
+  readonly detail: string;
+  readonly summary: Record<string, unknown>;
+}
+
 async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Promise<number> {
   const json = flags.json === true;
   const log = logger(io, json);
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
   const gatesAt = thresholds(flags);
-  const [runId, fpPrefix] = candidate.split(':');
-  const store = new EvolveStore(resolve(io.cwd, flags.db));
   const registry = new RegistryStore(resolve(io.cwd, flags.db));
   try {
-    const run = store.run(runId);
-    if (run === null) throw usageError('UNKNOWN_RUN', `no kobe evolve run ${runId} in ${flags.db}`, { flag: 'candidate', value: candidate });
-    const manifest = JSON.parse(run.manifestJson) as Manifest;
-    const trials = store.trials(runId);
-    const ok = trials.filter((t) => t.status === 'ok' && t.fitness !== null);
-    let chosen = ok.slice().sort((a, b) => b.fitness! - a.fitness! || a.fingerprint.localeCompare(b.fingerprint))[0];
-    if (fpPrefix !== undefined) {
-      const matches = trials.filter((t) => t.fingerprint.startsWith(fpPrefix));
-      if (matches.length !== 1) {
-        throw usageError('UNKNOWN_GENOME', `${matches.length === 0 ? 'no' : 'more than one'} genome of run ${runId} starts with ${fpPrefix}`, { flag: 'candidate', value: candidate });
-      }
-      chosen = matches[0];
-    }
-    if (chosen === undefined) throw usageError('NO_CANDIDATE', `run ${runId} has no genome that passed its pruning checks`, { flag: 'candidate' });
-    const genome = store.genome(chosen.fingerprint)!;
-    const stored = store.cached(run.contextHash, chosen.fingerprint);
-
-    const market = await marketFromManifest(manifest, io, log, { cache: flags.cache, dataDir: flags.dataDir, checkHash: true });
-    const settings = settingsFrom(manifest, market.from, market.to);
-    const wf = genomeWalkForward(market.ctx, genome, settings);
+    const rec = candidate.startsWith('wf:') ? await wfCandidate(candidate.slice(3), flags, io, log) : await evolveCandidate(candidate, flags, io, log);
+    const { wf } = rec;
     const m = wf.metrics;
-    // The replay must reproduce the search's own result: same data, same code, same numbers.
-    if (stored !== null && stored.oos !== null && stored.oos.sharpe !== metricsToJson(m).sharpe) {
-      throw usageError('REPLAY_MISMATCH', `re-evaluating ${chosen.fingerprint.slice(0, 12)} gave Sharpe ${m.sharpe.value}, the search stored ${stored.oos.sharpe}`, {
-        hint: 'the kobe version or data changed since the search; run it again',
-      });
-    }
-    const returns = dailyReturns(wf.equity);
-    const trialSharpes = ok.map((t) => (t.sharpe ?? 0) / Math.sqrt(252));
-    const dsr = deflatedSharpe({ returns, trials: trials.length, trialSharpeVariance: variance(trialSharpes) });
-    const pbo = pboOf(store, run.contextHash, ok.map((t) => t.fingerprint));
-    const foldsExpected = makeFolds(settings.from, settings.to, settings.trainDays, settings.testDays).length;
+    const dsr = deflatedSharpe({ returns: dailyReturns(wf.equity), trials: rec.trials, trialSharpeVariance: variance(rec.trialSharpes) });
+    const pbo = rec.pbo;
     const gates = evaluateGates(
       {
         oosSharpe: m.sharpe.value,
         profitFactor: m.profitFactor.value,
         trades: m.trades,
         splitsEvaluated: wf.folds.length,
-        splitsExpected: foldsExpected,
+        splitsExpected: rec.splitsExpected,
         deflatedSharpe: dsr.dsr,
         pbo: pbo.pbo,
       },
@@ -152,25 +148,24 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
     }, gatesAt.minTrades);
 
     const now = new Date().toISOString();
-    const label = genomeText(genome);
-    const entry = registry.register(chosen.fingerprint, label, JSON.stringify(genome), JSON.stringify({ runId, contextHash: run.contextHash }), now);
+    const entry = registry.register(rec.id, rec.label, JSON.stringify(rec.genome), JSON.stringify(rec.source), now);
     const auditPath = resolve(io.cwd, flags.audit);
     const verdict = failed.length === 0 ? 'promoted' : 'rejected';
-    appendAudit(auditPath, { kind: 'gate-result', subject: chosen.fingerprint, at: now, data: { runId, verdict, gates, dsr, pbo: pbo.summary, score } });
+    appendAudit(auditPath, { kind: 'gate-result', subject: rec.id, at: now, data: { source: rec.source, verdict, gates, dsr, pbo: pbo.summary, score } });
     if (failed.length === 0 && entry.state !== 'production') {
-      registry.transition(chosen.fingerprint, 'production', 'promoted: every gate passed', { runId, score: score.score }, now, 0);
-      appendAudit(auditPath, { kind: 'promotion', subject: chosen.fingerprint, at: now, data: { from: entry.state, to: 'production', runId } });
+      registry.transition(rec.id, 'production', 'promoted: every gate passed', { source: rec.source, score: score.score }, now, 0);
+      appendAudit(auditPath, { kind: 'promotion', subject: rec.id, at: now, data: { from: entry.state, to: 'production', source: rec.source } });
     } else if (failed.length > 0) {
-      registry.transition(chosen.fingerprint, entry.state, `rejected: ${failed.map((g) => g.code).join(', ')}`, { gates: failed }, now);
+      registry.transition(rec.id, entry.state, `rejected: ${failed.map((g) => g.code).join(', ')}`, { gates: failed }, now);
     }
 
     const result = {
-      candidate: chosen.fingerprint,
-      runId,
-      genome,
-      text: label,
+      candidate: rec.id,
+      source: rec.source,
+      genome: rec.genome,
+      text: rec.label,
       verdict,
-      state: registry.get(chosen.fingerprint)!.state,
+      state: registry.get(rec.id)!.state,
       gates,
       failed: failed.map((g) => g.code),
       deflatedSharpe: dsr,
@@ -178,11 +173,11 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
       score,
       oos: metricsToJson(m),
       splits: wf.folds.length,
-      synthetic: manifest.data.synthetic,
+      synthetic: rec.synthetic,
     };
     if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      log(`candidate ${chosen.fingerprint.slice(0, 12)} of run ${runId}: ${label}${manifest.data.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
+      log(`candidate ${rec.id}: ${rec.label}${rec.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
       log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
       log(`deflated Sharpe ${num(dsr.dsr, 3)} from per-period Sharpe ${num(dsr.perPeriodSharpe, 4)} over ${dsr.nObs} returns, skew ${num(dsr.skew, 2)}, kurtosis ${num(dsr.kurtosis, 2)}, ${dsr.trials} trials with Sharpe variance ${num(dsr.trialSharpeVariance, 6)} (expected max ${num(dsr.expectedMaxSharpe, 4)})`);
       log(`probability of backtest overfitting ${num(pbo.pbo, 3)} (${pbo.detail})`);
@@ -191,9 +186,101 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
     }
     return failed.length === 0 ? 0 : REJECTED;
   } finally {
-    store.close();
     registry.close();
   }
+}
+
+/** RUN_ID or RUN_ID:FINGERPRINT of a kobe evolve run: the genome replayed from the run's manifest. */
+async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
+  const [runId, fpPrefix] = candidate.split(':');
+  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  try {
+    const run = store.run(runId);
+    if (run === null) throw usageError('UNKNOWN_RUN', `no kobe evolve run ${runId} in ${flags.db}`, { flag: 'candidate', value: candidate, hint: 'a kobe wf run is named wf:RUN_ID[:STRATEGY]' });
+    const manifest = JSON.parse(run.manifestJson) as Manifest;
+    const trials = store.trials(runId);
+    const ok = trials.filter((t) => t.status === 'ok' && t.fitness !== null);
+    let chosen = ok.slice().sort((a, b) => b.fitness! - a.fitness! || a.fingerprint.localeCompare(b.fingerprint))[0];
+    if (fpPrefix !== undefined) {
+      const matches = trials.filter((t) => t.fingerprint.startsWith(fpPrefix));
+      if (matches.length !== 1) {
+        throw usageError('UNKNOWN_GENOME', `${matches.length === 0 ? 'no' : 'more than one'} genome of run ${runId} starts with ${fpPrefix}`, { flag: 'candidate', value: candidate });
+      }
+      chosen = matches[0];
+    }
+    if (chosen === undefined) throw usageError('NO_CANDIDATE', `run ${runId} has no genome that passed its pruning checks`, { flag: 'candidate' });
+    const genome = store.genome(chosen.fingerprint)!;
+    const stored = store.cached(run.contextHash, chosen.fingerprint);
+    const market = await marketFromManifest(manifest, io, log, { cache: flags.cache, dataDir: flags.dataDir, checkHash: true });
+    const settings = settingsFrom(manifest, market.from, market.to);
+    const wf = genomeWalkForward(market.ctx, genome, settings);
+    // The replay must reproduce the search's own result: same data, same code, same numbers.
+    if (stored !== null && stored.oos !== null && stored.oos.sharpe !== metricsToJson(wf.metrics).sharpe) {
+      throw usageError('REPLAY_MISMATCH', `re-evaluating ${chosen.fingerprint.slice(0, 12)} gave Sharpe ${wf.metrics.sharpe.value}, the search stored ${stored.oos.sharpe}`, {
+        hint: 'the kobe version or data changed since the search; run it again',
+      });
+    }
+    const results = ok.map((t) => store.cached(run.contextHash, t.fingerprint)).filter((r): r is EvalResult => r !== null && r.splits.length > 0);
+    return {
+      id: chosen.fingerprint,
+      label: genomeText(genome),
+      genome,
+      source: { kind: 'evolve', runId, contextHash: run.contextHash },
+      synthetic: manifest.data.synthetic,
+      wf,
+      splitsExpected: makeFolds(settings.from, settings.to, settings.trainDays, settings.testDays).length,
+      // Every genome the search tried counts, pruned ones included: they were tried.
+      trials: trials.length,
+      trialSharpes: ok.map((t) => (t.sharpe ?? 0) / Math.sqrt(252)),
+      pbo: pboFromColumns(results.map((r) => Float64Array.from(r.splits, (x) => x.returnFrac))),
+    };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * wf:RUN_ID[:STRATEGY] of a kobe wf run: its tuned walk-forward, replayed. The selection chose
+ * among the strategy's tuning grid, so the grid points are the trials: each is walked forward
+ * with fixed parameters over the same folds for the DSR's trial variance and for PBO.
+ */
+async function wfCandidate(ref: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
+  const [runId, name] = ref.split(':');
+  const runs = new RunStore(resolve(io.cwd, flags.db));
+  let row;
+  try {
+    row = runs.getRun(runId);
+  } finally {
+    runs.close();
+  }
+  if (row === undefined || row.command !== 'wf') throw usageError('UNKNOWN_RUN', `no kobe wf run ${runId} in ${flags.db}`, { flag: 'candidate', value: `wf:${ref}` });
+  const manifest = JSON.parse(row.manifestJson) as Manifest;
+  const r = manifest.run as { strategies: { name: string; baseParams: Params; tuneGrid: Record<string, number[]> | null }[]; trainDays: number; testDays: number; tune: boolean; minTrainTrades: number };
+  const entry = name === undefined ? r.strategies[0] : r.strategies.find((x) => x.name === name);
+  if (entry === undefined) throw usageError('UNKNOWN_STRATEGY', `run ${runId} did not walk ${name} forward`, { flag: 'candidate', hint: `it ran ${r.strategies.map((x) => x.name).join(', ')}` });
+  const strategy = getStrategy(entry.name);
+  const market = await marketFromManifest(manifest, io, log, { cache: flags.cache, dataDir: flags.dataDir, checkHash: true });
+  const base = { strategy, trainDays: r.trainDays, testDays: r.testDays, from: market.from, to: market.to, config: { ...engineFromManifest(manifest), recordDecisions: false }, minTrainTrades: r.minTrainTrades };
+  const wf = runWalkForward(market.ctx, { ...base, baseParams: entry.baseParams, tune: r.tune });
+  const stored = (JSON.parse(row.summaryJson) as { strategy: string; outOfSample: { metrics: { sharpe: number | null } } }[]).find((x) => x.strategy === entry.name);
+  if (stored !== undefined && stored.outOfSample.metrics.sharpe !== metricsToJson(wf.metrics).sharpe) {
+    throw usageError('REPLAY_MISMATCH', `replaying run ${runId} gave Sharpe ${wf.metrics.sharpe.value}, the run stored ${stored.outOfSample.metrics.sharpe}`, { hint: 'the kobe version or data changed since the run' });
+  }
+  const grid = r.tune && entry.tuneGrid !== null ? expandGrid(entry.baseParams, entry.tuneGrid).filter((p) => (strategy.validate?.(p) ?? null) === null) : [entry.baseParams];
+  const fixed = grid.map((p) => runWalkForward(market.ctx, { ...base, baseParams: p, tune: false }));
+  const lastParams = wf.folds[wf.folds.length - 1].params;
+  return {
+    id: `wf-${runId}-${entry.name}`,
+    label: `${entry.name} walked forward${r.tune ? ` with tuning over ${grid.length} grid points` : ''} (latest: ${Object.entries(lastParams).map(([k, v]) => `${k}=${v}`).join(' ')})`,
+    genome: { kind: 'params', strategy: entry.name, params: lastParams },
+    source: { kind: 'wf', runId, strategy: entry.name },
+    synthetic: manifest.data.synthetic,
+    wf,
+    splitsExpected: makeFolds(market.from, market.to, r.trainDays, r.testDays).length,
+    trials: grid.length,
+    trialSharpes: fixed.map((w) => (w.metrics.sharpe.value ?? 0) / Math.sqrt(252)),
+    pbo: pboFromColumns(fixed.map((w) => Float64Array.from(w.folds, (f) => f.test.engine.finalEquity / f.test.engine.initialCapital - 1))),
+  };
 }
 
 function variance(xs: readonly number[]): number {
@@ -202,18 +289,16 @@ function variance(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
 }
 
-/** CSCV over the search's candidates: rows are the walk-forward test splits, columns the genomes. */
-function pboOf(store: EvolveStore, contextHash: string, fingerprints: readonly string[]) {
-  const results = fingerprints.map((fp) => store.cached(contextHash, fp)).filter((r): r is EvalResult => r !== null && r.splits.length > 0);
-  const splits = results.length ? Math.min(...results.map((r) => r.splits.length)) : 0;
-  if (results.length < 2 || splits < 4) {
-    const detail = `needs at least 2 candidates and 4 splits, had ${results.length} and ${splits}`;
-    return { pbo: null as number | null, detail, summary: { pbo: null, reason: detail } };
+/** CSCV over candidates' per-split returns: rows are the walk-forward test splits, columns candidates. */
+function pboFromColumns(columns: readonly Float64Array[]): PboOutcome {
+  const splits = columns.length ? Math.min(...columns.map((x) => x.length)) : 0;
+  if (columns.length < 2 || splits < 4) {
+    const detail = `needs at least 2 candidates and 4 splits, had ${columns.length} and ${splits}`;
+    return { pbo: null, detail, summary: { pbo: null, reason: detail } };
   }
-  const columns = results.map((r) => Float64Array.from(r.splits.slice(0, splits), (x) => x.returnFrac));
-  const out = probabilityOfBacktestOverfitting({ columns, blocks: splits % 2 === 0 ? Math.min(splits, 16) : Math.min(splits - 1, 16) });
+  const out = probabilityOfBacktestOverfitting({ columns: columns.map((x) => x.subarray(0, splits)), blocks: Math.min(splits - (splits % 2), 16) });
   const { lambdas: _lambdas, ...summary } = out;
-  return { pbo: out.pbo as number | null, detail: `${out.combinations} combinations of ${out.blocks} blocks over ${splits} splits x ${results.length} candidates`, summary };
+  return { pbo: out.pbo, detail: `${out.combinations} combinations of ${out.blocks} blocks over ${splits} splits x ${columns.length} candidates`, summary };
 }
 
 async function runReview(flags: PromoteFlags, io: CliIo): Promise<number> {
