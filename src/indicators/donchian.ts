@@ -1,6 +1,6 @@
 import type { StreamingKernel } from './kernel.js';
 import { checkPeriod } from './params.js';
-import { windowExtremeInto } from './window-extreme.js';
+import { WindowExtreme, windowExtremeInto } from './window-extreme.js';
 
 /**
  * Donchian channel edges: the highest high / lowest low of the `period` bars BEFORE bar t, bar t
@@ -10,68 +10,35 @@ import { windowExtremeInto } from './window-extreme.js';
  * includes bar t can never fire, because close[t] <= high[t] <= that channel. Comparing bar t with
  * the channel of the bars before it is the rule traders mean, and it is causal.
  *
- * A monotonic deque keeps the candidates for the extreme: amortised O(1) per bar, each bar enters
- * and leaves at most once. The low edge runs the same code on negated values (negation is exact).
- * NaN inputs never enter the deque; the output is NaN while a NaN is among the previous `period`
- * bars, and recovers once it has left.
+ * The streaming face is the inclusive window extreme (window-extreme.ts, a monotonic deque) of
+ * the bars up to t - 1, read before bar t is pushed. NaN rule: the output is NaN while a NaN is
+ * among the previous `period` bars, and recovers once it has left.
  */
 class ChannelKernel {
   readonly warmup: number;
   private readonly period: number;
-  private readonly sign: number;
-  private readonly cap: number;
-  private readonly dequeValue: Float64Array;
-  private readonly dequeIndex: Float64Array;
-  private head = 0;
-  private size = 0;
+  private readonly extreme: WindowExtreme;
+  private previous = Number.NaN;
   private t = 0;
-  private lastNan = Number.NEGATIVE_INFINITY;
 
   constructor(period: number, sign: 1 | -1) {
     checkPeriod(period);
     this.period = period;
-    this.sign = sign;
     this.warmup = period;
-    // The window [t - period, t - 1] plus bar t, pushed after the output is read.
-    this.cap = period + 1;
-    this.dequeValue = new Float64Array(this.cap);
-    this.dequeIndex = new Float64Array(this.cap);
+    this.extreme = new WindowExtreme(period, sign);
   }
 
   update(value: number): number {
-    const t = this.t;
-    const start = t - this.period;
-    const cap = this.cap;
-    while (this.size > 0 && this.dequeIndex[this.head] < start) {
-      this.head = this.head + 1 === cap ? 0 : this.head + 1;
-      this.size--;
-    }
-    const out = start >= 0 && this.lastNan < start ? this.sign * this.dequeValue[this.head] : Number.NaN;
-    const x = this.sign * value;
-    if (x !== x) {
-      this.lastNan = t;
-    } else {
-      let back = this.head + this.size - 1;
-      if (back >= cap) back -= cap;
-      while (this.size > 0 && this.dequeValue[back] <= x) {
-        this.size--;
-        back = back === 0 ? cap - 1 : back - 1;
-      }
-      let slot = this.head + this.size;
-      if (slot >= cap) slot -= cap;
-      this.dequeValue[slot] = x;
-      this.dequeIndex[slot] = t;
-      this.size++;
-    }
-    this.t = t + 1;
+    const out = this.t >= this.period ? this.previous : Number.NaN;
+    this.previous = this.extreme.update(value);
+    this.t++;
     return out;
   }
 
   reset(): void {
-    this.head = 0;
-    this.size = 0;
+    this.extreme.reset();
+    this.previous = Number.NaN;
     this.t = 0;
-    this.lastNan = Number.NEGATIVE_INFINITY;
   }
 }
 
