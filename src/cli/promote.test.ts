@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
 
@@ -101,5 +102,21 @@ describe('kobe promote of a kobe wf run', () => {
     expect(j.pbo.strategies).toBe(9);
     expect(j.splits).toBe(JSON.parse(wf.out).strategies[0].splits.length);
     expect((await kobe(['promote', `wf:${id}:turtle-soup`])).code).toBe(2);
+  });
+});
+
+describe.runIf(sharedDataAvailable())('promotion on ../shared/data/us-equities-stooq', () => {
+  it('judges an evolve candidate on real stocks and stress-tests a real simulation', async () => {
+    const common = ['--data-dir', SHARED_STOOQ_DIR, '--cap', '40', '--start', '2014-01-01', '--end', '2017-11-10'];
+    const evo = await kobe(['evolve', '--strategy', 'ibs-rsi', ...common, '--generations', '2', '--population', '6', '--workers', '1', '--min-train-trades', '2', '--json']);
+    expect(evo.code, evo.err).toBe(0);
+    const p = await kobe(['promote', JSON.parse(evo.out).runId, '--json']);
+    expect([0, 3]).toContain(p.code);
+    const j = JSON.parse(p.out);
+    expect(j.synthetic).toBe(false);
+    expect(j.deflatedSharpe.nObs).toBeGreaterThan(100);
+    const sim = await kobe(['simulate', ...common, '--monte-carlo', '1000', '--stress', '--json']);
+    expect(sim.code, sim.err).toBe(0);
+    expect(JSON.parse(sim.out).stress.scenarios).toHaveLength(4);
   });
 });
