@@ -1,27 +1,10 @@
 import { ATR } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
-import { createRng } from '../core/rng.js';
 import { atr, AtrKernel } from './atr.js';
+import { randomHlc } from '../test-support/synthetic-bars.js';
 
-interface Hlc {
-  high: number[];
-  low: number[];
-  close: number[];
-}
-
-function randomBars(seed: number, n: number): Hlc {
-  const rng = createRng(seed);
-  const bars: Hlc = { high: [], low: [], close: [] };
-  let c = 100;
-  for (let i = 0; i < n; i++) {
-    c *= Math.exp(0.02 * rng.normal());
-    bars.close.push(c);
-    bars.high.push(c * (1 + 0.02 * rng.next()));
-    bars.low.push(c * (1 - 0.02 * rng.next()));
-  }
-  return bars;
-}
+const randomBars = randomHlc;
 
 describe('atr', () => {
   it('uses high - low for the first bar and Wilder smoothing after the seed', () => {

@@ -2,30 +2,12 @@ import fc from 'fast-check';
 import { Stochastic } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
-import { createRng } from '../core/rng.js';
 import { stochD, StochDKernel, stochK, StochKKernel } from './stochastic.js';
-import { fcOptions } from '../test-support/synthetic-bars.js';
+import { fcOptions, randomHlc, type Hlc } from '../test-support/synthetic-bars.js';
 
 const fcRuns = fcOptions(150);
 
-interface Hlc {
-  high: number[];
-  low: number[];
-  close: number[];
-}
-
-function randomBars(seed: number, n: number): Hlc {
-  const rng = createRng(seed);
-  const bars: Hlc = { high: [], low: [], close: [] };
-  let c = 100;
-  for (let i = 0; i < n; i++) {
-    c *= Math.exp(0.02 * rng.normal());
-    bars.close.push(c);
-    bars.high.push(c * (1 + 0.02 * rng.next()));
-    bars.low.push(c * (1 - 0.02 * rng.next()));
-  }
-  return bars;
-}
+const randomBars = randomHlc;
 
 /** Bars on a grid of small integers: ties, flat windows and closes on the extremes are common. */
 const gridBarsArb = fc

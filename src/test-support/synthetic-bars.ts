@@ -66,3 +66,23 @@ export function randomWalkCloses(seed: number, n: number): number[] {
   for (let i = 0; i < n; i++) out.push((c *= Math.exp(0.02 * rng.normal())));
   return out;
 }
+
+export interface Hlc {
+  high: number[];
+  low: number[];
+  close: number[];
+}
+
+/** A random walk of closes with highs and lows up to 2% away, as plain arrays. */
+export function randomHlc(seed: number, n: number): Hlc {
+  const rng = createRng(seed);
+  const bars: Hlc = { high: [], low: [], close: [] };
+  let c = 100;
+  for (let i = 0; i < n; i++) {
+    c *= Math.exp(0.02 * rng.normal());
+    bars.close.push(c);
+    bars.high.push(c * (1 + 0.02 * rng.next()));
+    bars.low.push(c * (1 - 0.02 * rng.next()));
+  }
+  return bars;
+}
