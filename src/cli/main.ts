@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isKobeError } from '../core/errors.js';
+import { EXIT } from './exit-codes.js';
 import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
@@ -11,8 +12,7 @@ import type { CliIo } from './io.js';
 import { makeChalk } from './render.js';
 import { KOBE_VERSION } from './version.js';
 
-/** Exit codes: the only place that knows them. */
-export const EXIT = { ok: 0, runtime: 1, usage: 2, rejected: 3, interrupted: 130 } as const;
+export { EXIT };
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('kobe')

@@ -3,16 +3,12 @@ import type { Command } from 'commander';
 import { type AuditInspection, GENESIS_HASH, inspectAudit, verifyAudit } from '../../audit/audit-log.js';
 import { isKobeError, type KobeError, usageError } from '../../core/errors.js';
 import { stableStringify } from '../../core/stable-json.js';
+import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { logger, makeChalk, table } from '../render.js';
 
 /** Where kobe keeps its audit trail, relative to the working folder. */
 export const DEFAULT_AUDIT_FILE = 'audit/audit.jsonl';
-
-/** Exit codes of `kobe audit verify` and `kobe audit show`. */
-const EXIT_INTACT = 0;
-const EXIT_TAMPERED = 1;
-const EXIT_NOT_FOUND = 2;
 
 export interface AuditVerifyOptions {
   /** The log as the user named it; relative paths resolve against `io.cwd`. */
@@ -78,7 +74,7 @@ export function runAuditVerify(opts: AuditVerifyOptions, io: CliIo): number {
     log(`${opts.file}:${result.line}: ${result.problem}`);
     log(`${c.red('audit trail broken')}: ${result.records} intact records before line ${result.line}`);
   }
-  return result.ok ? EXIT_INTACT : EXIT_TAMPERED;
+  return result.ok ? EXIT.ok : EXIT.runtime;
 }
 
 /** `kobe audit show`: returns the exit code (1 when the chain is broken: the intact records before the break are still shown). */
@@ -107,7 +103,7 @@ export function runAuditShow(opts: AuditShowOptions, io: CliIo): number {
       log(c.red('audit trail broken: run kobe audit verify'));
     }
   }
-  return problem === null ? EXIT_INTACT : EXIT_TAMPERED;
+  return problem === null ? EXIT.ok : EXIT.runtime;
 }
 
 const isNotFound = (e: unknown): e is KobeError => isKobeError(e) && e.code === 'AUDIT_NOT_FOUND';
@@ -118,7 +114,7 @@ function notFound(e: KobeError, opts: { file: string; json: boolean }, io: CliIo
   const shown = { ...e.toJSON(), file: opts.file };
   io.stderr.write(`${c.red('error:')} ${opts.file}: ${e.message} [${e.code}]${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
   if (opts.json) io.stdout.write(`${JSON.stringify({ file: opts.file, ok: false, error: shown }, null, 2)}\n`);
-  return EXIT_NOT_FOUND;
+  return EXIT.usage;
 }
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);

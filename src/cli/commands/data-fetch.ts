@@ -2,6 +2,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { isKobeError, type KobeError, usageError } from '../../core/errors.js';
 import { checkDateRange, normalizeSymbol } from '../../data/providers/provider.js';
 import { type BarProvider, createProviderFromEnv, downloadSymbols, type DownloadResult, type HttpOptions } from '../../data/providers/index.js';
+import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { logger, makeChalk, Progress, table } from '../render.js';
 
@@ -23,9 +24,6 @@ export interface DataFetchDeps {
   readonly http?: HttpOptions;
 }
 
-const EXIT_OK = 0;
-const EXIT_SOME_FAILED = 1;
-const EXIT_USAGE = 2;
 
 function parseSymbols(raw: readonly string[]): string[] {
   const items = raw.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s.length > 0);
@@ -39,7 +37,7 @@ function reportUsageError(e: KobeError, opts: DataFetchOptions, io: CliIo): numb
   const c = makeChalk(io, 'stderr');
   io.stderr.write(`${c.red('error:')} ${e.describe()}\n`);
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
-  return EXIT_USAGE;
+  return EXIT.usage;
 }
 
 /**
@@ -88,7 +86,7 @@ export async function runDataFetch(opts: DataFetchOptions, io: CliIo, deps: Data
 
   const failed = results.filter((r) => !r.ok);
   const fatal = results.find((r): r is Extract<DownloadResult, { ok: false }> => !r.ok && r.kind === 'usage');
-  const code = fatal !== undefined ? EXIT_USAGE : failed.length > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+  const code = fatal !== undefined ? EXIT.usage : failed.length > 0 ? EXIT.runtime : EXIT.ok;
 
   if (opts.json) {
     io.stdout.write(

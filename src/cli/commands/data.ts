@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadRunMarket, resolveEnv, type MarketFlags } from '../market-source.js';
 import { addMarketOptions } from '../options.js';
@@ -86,5 +87,5 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
     }
     log(`${errors.length} errors, ${run.issues.length - errors.length} warnings in ${run.report.length} symbols`);
   }
-  return errors.length > 0 ? 1 : 0;
+  return errors.length > 0 ? EXIT.runtime : EXIT.ok;
 }

@@ -21,6 +21,7 @@ import { deflatedSharpe } from '../../risk/stats/deflated-sharpe.js';
 import { probabilityOfBacktestOverfitting } from '../../risk/stats/pbo.js';
 import { EvolveStore } from '../../store/evolve-store.js';
 import { RegistryStore } from '../../store/registry-store.js';
+import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Manifest } from '../manifest.js';
 import { engineFromManifest, marketFromManifest } from '../manifest-replay.js';
@@ -41,9 +42,6 @@ interface PromoteFlags {
   dataDir?: string;
   json?: boolean;
 }
-
-/** Exit code of a candidate that failed a gate (only src/cli knows exit codes). */
-const REJECTED = 3;
 
 export function registerPromote(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -184,7 +182,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
       log(`score ${num(score.score, 3)}${score.tags.length ? ` [${score.tags.join(', ')}]` : ''}; out-of-sample return ${pct(m.totalReturnFrac.value)}, Sharpe ${num(m.sharpe.value)}, PF ${num(m.profitFactor.value)}, ${m.trades} trades`);
       log(failed.length === 0 ? c.green(`PROMOTED to production`) : c.red(`REJECTED: ${failed.map((g) => `${g.code} (${g.detail})`).join('; ')}`));
     }
-    return failed.length === 0 ? 0 : REJECTED;
+    return failed.length === 0 ? EXIT.ok : EXIT.rejected;
   } finally {
     registry.close();
   }
