@@ -81,3 +81,20 @@ export function engineConfigFromFlags(f: EngineFlags): EngineConfig {
     recordDecisions: true,
   };
 }
+
+/** risk-pct sizing risks a share of equity to the stop, so every strategy must have one. */
+export function requireStopsForRiskSizing(config: EngineConfig, runs: readonly { readonly name: string; readonly params: Readonly<Record<string, number>> }[]): void {
+  if (config.sizing.mode !== 'risk-pct') return;
+  for (const r of runs) {
+    if (!(r.params.stopAtrMult > 0)) {
+      throw usageError('BAD_SIZING', `risk-pct sizing needs a stop, and ${r.name} has stopAtrMult=0`, { flag: '--sizing', hint: 'set --params stopAtrMult=2 or use another sizing' });
+    }
+  }
+}
+
+/** The regime filter reads the index: refuse to run without one rather than trade unfiltered. */
+export function requireIndexForRegime(config: EngineConfig, index: string | null, asked: string | undefined): void {
+  if (config.regimeFilter.enabled && index === null) {
+    throw usageError('NO_INDEX', `the regime filter needs the index ${asked ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL with a file in --data-dir, or --no-regime-filter' });
+  }
+}

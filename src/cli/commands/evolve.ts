@@ -19,7 +19,7 @@ import { dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, type EngineFlags } from '../options.js';
 import { logger, makeChalk, num, pct, Progress } from '../render.js';
 import { KOBE_VERSION } from '../version.js';
 import { EVOLVE_QUEUE, queueEvaluator } from './evolve-queue.js';
@@ -109,9 +109,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
   // the whole archive. A Wilder average's memory of older bars decays as (1 - 1/n)^756: below
   // 1e-16 for n <= 20, 2e-7 at n = 50. `kobe wf --history-bars 756` reproduces a fitness exactly.
   const run = await loadRunMarket({ ...flags, historyBars: flags.historyBars ?? '756' }, io, log, dotenvExplicit);
-  if (config.regimeFilter.enabled && run.source.index === null) {
-    throw usageError('NO_INDEX', `the regime filter needs the index ${flags.index ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL or --no-regime-filter' });
-  }
+  requireIndexForRegime(config, run.source.index, flags.index);
   for (const line of dataCheckLines(run)) log(line);
   const { panel } = run.ctx;
   const start = dayToIso(panel.calendar[run.from]);

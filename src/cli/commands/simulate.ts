@@ -15,7 +15,7 @@ import { dataCheckJson, dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
 import { tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
 import { compareShadow } from '../../risk/champion-challenger.js';
@@ -65,11 +65,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const runs = strategies.map((strategy) => ({ strategy, params: resolveStrategyParams(strategy, overrides) }));
   const config = engineConfigFromFlags(flags);
   const showTrades = numberFlag(flags.showTrades, '--show-trades', { integer: true, min: 0 });
-  for (const r of runs) {
-    if (config.sizing.mode === 'risk-pct' && !(r.params.stopAtrMult > 0)) {
-      throw usageError('BAD_SIZING', `risk-pct sizing needs a stop, and ${r.strategy.name} has stopAtrMult=0`, { flag: '--sizing' });
-    }
-  }
+  requireStopsForRiskSizing(config, runs.map((r) => ({ name: r.strategy.name, params: r.params })));
   const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
   const simulations = numberFlag(flags.monteCarlo, '--monte-carlo', { integer: true, min: 0 });
   if (flags.mcMethod !== 'bootstrap' && flags.mcMethod !== 'shuffle') {
@@ -80,9 +76,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const challenger = flags.challenger === undefined ? null : parseChallenger(flags.challenger);
 
   const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
-  if (config.regimeFilter.enabled && run.source.index === null) {
-    throw usageError('NO_INDEX', `the regime filter needs the index ${flags.index ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL or --no-regime-filter' });
-  }
+  requireIndexForRegime(config, run.source.index, flags.index);
   for (const line of dataCheckLines(run)) log(`    ${line}`);
   const { panel } = run.ctx;
   const startIso = dayToIso(panel.calendar[run.from]);

@@ -14,7 +14,7 @@ import { dataCheckJson, dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
 import { equityCurveCsv, tradeListCsv } from '../report-writers.js';
 import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
@@ -67,16 +67,10 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   const trainDays = numberFlag(flags.trainDays, '--train-days', { integer: true, positive: true });
   const testDays = numberFlag(flags.testDays, '--test-days', { integer: true, positive: true });
   const minTrainTrades = numberFlag(flags.minTrainTrades, '--min-train-trades', { integer: true, min: 0 });
-  for (const s of strategies) {
-    if (config.sizing.mode === 'risk-pct' && !(baseParams.get(s.name)!.stopAtrMult > 0)) {
-      throw usageError('BAD_SIZING', `risk-pct sizing needs a stop, and ${s.name} has stopAtrMult=0`, { flag: '--sizing', hint: 'set --params stopAtrMult=2 or use another sizing' });
-    }
-  }
+  requireStopsForRiskSizing(config, strategies.map((s) => ({ name: s.name, params: baseParams.get(s.name)! })));
 
   const run = await loadRunMarket(flags, io, log, dotenvExplicit);
-  if (config.regimeFilter.enabled && run.source.index === null) {
-    throw usageError('NO_INDEX', `the regime filter needs the index ${flags.index ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL with a file in --data-dir, or --no-regime-filter' });
-  }
+  requireIndexForRegime(config, run.source.index, flags.index);
   for (const line of dataCheckLines(run)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
   const { panel } = run.ctx;
   const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
@@ -140,12 +134,12 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
       };
       summaries.push(summary);
       const base = strategy.name;
-      for (const f of wf.folds) {
+      wf.folds.forEach((f, i) => {
         const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
         stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades));
         stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
-        stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRow(panel.calendar, f, metricsToJson(f.test.metrics)), denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
-      }
+        stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
+      });
       stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
       stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades));
       stage.write(`${base}/summary.json`, `${stableStringify(summary, 2)}\n`);
