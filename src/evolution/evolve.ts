@@ -70,12 +70,13 @@ export async function runEvolution(o: {
       }
     }
     const pending = candidates.filter((c) => !results.has(c.fingerprint));
+    const pendingByFp = new Map(pending.map((c) => [c.fingerprint, c]));
     let done = reused;
     o.hooks.progress?.(done, candidates.length);
     await o.evaluator.evaluate(
       pending.map((c) => ({ fingerprint: c.fingerprint, genome: c.genome })),
       (r) => {
-        const c = pending.find((x) => x.fingerprint === r.fingerprint);
+        const c = pendingByFp.get(r.fingerprint);
         if (c === undefined || results.has(r.fingerprint)) return;
         results.set(r.fingerprint, r);
         o.hooks.saved(c.genome, r);
