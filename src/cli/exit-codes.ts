@@ -1,0 +1,7 @@
+/**
+ * Exit codes, the only place they are defined (house style: only src/cli knows them).
+ * A check that ran and found problems (data verify, audit verify, some downloads failed) exits
+ * with `runtime`; a candidate a gate turned down exits with `rejected`. An interrupted run is
+ * ended by the signal itself (the shell reports 130).
+ */
+export const EXIT = { ok: 0, runtime: 1, usage: 2, rejected: 3 } as const;
