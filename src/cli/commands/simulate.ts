@@ -16,7 +16,7 @@ import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { tradesJson } from '../report-writers.js';
+import { equityCurveJson, tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
 import { compareShadow } from '../../risk/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd } from '../render.js';
@@ -130,11 +130,13 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   step(8, 'metrics:');
   for (const line of metricsBlock(m)) log(`    ${line}`);
   const vs = m.excessReturnFrac.value;
+  const synthetic = run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : '';
   step(
     9,
-    `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index ?? 'n/a'} ${pct(m.benchmarkReturnFrac.value)}: ` +
-      `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}` +
-      (run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''),
+    run.source.index === null
+      ? `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}); benchmark: none (${run.indexReason})${synthetic}`
+      : `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index} ${pct(m.benchmarkReturnFrac.value)}: ` +
+          `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}${synthetic}`,
   );
 
   const monteCarlo = simulations > 0 ? runMonteCarlo(e, simulations, flags.mcMethod, seed, maxDd / 100) : null;
@@ -180,6 +182,12 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           slippageUsd: e.slippageUsd,
           finalEquityUsd: e.finalEquity,
           metrics: metricsToJson(m),
+          benchmark:
+            run.source.index === null
+              ? null
+              : { symbol: run.source.index, returnFrac: m.benchmarkReturnFrac.value, cagrFrac: m.benchmarkCagrFrac.value, sharpe: m.benchmarkSharpe.value },
+          benchmarkReason: run.indexReason,
+          equityCurve: equityCurveJson(e, result.benchmark),
           trades: tradesJson(e.trades),
           decisions: e.decisions.map(decisionView),
           monteCarlo,
