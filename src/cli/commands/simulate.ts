@@ -128,7 +128,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     if (e.trades.length > shown.length) log(`    ... ${e.trades.length - shown.length} more (all of them in --json)`);
   }
   step(8, 'metrics:');
-  for (const line of metricsBlock(m)) log(`    ${line}`);
+  for (const line of metricsBlock(m, run.indexReason)) log(`    ${line}`);
   const vs = m.excessReturnFrac.value;
   const synthetic = run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : '';
   step(
@@ -202,7 +202,8 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   return 0;
 }
 
-function metricsBlock(m: Metrics): string[] {
+/** `noBenchmark`: why the run has no index, so the benchmark line says that once instead of five n/a. */
+function metricsBlock(m: Metrics, noBenchmark: string | null): string[] {
   const v = (x: { value: number | null; reason?: string }, f: (n: number | null) => string) => (x.value === null ? `n/a (${x.reason})` : f(x.value));
   return [
     `trades ${m.trades}, win rate ${v(m.winRate, (n) => pct(n, 1))}, avg win ${v(m.avgWinUsd, usd)}, avg loss ${v(m.avgLossUsd, usd)}`,
@@ -210,7 +211,9 @@ function metricsBlock(m: Metrics): string[] {
     `total return ${v(m.totalReturnFrac, pct)}, CAGR ${v(m.cagrFrac, pct)}, Sharpe ${v(m.sharpe, num)}, Sortino ${v(m.sortino, num)}`,
     `max drawdown ${v(m.maxDrawdownFrac, pct)} (longest ${v(m.maxDrawdownDays, (n) => `${n} sessions`)} underwater), exposure ${v(m.exposureFrac, pct)} of sessions, avg ${v(m.avgExposureFrac, pct)} invested`,
     `hit rate ${v(m.hitRate, (n) => pct(n, 1))} of invested sessions up, avg hold ${v(m.avgBarsHeld, (n) => `${num(n, 1)} bars`)}, fees ${v(m.feesPaidUsd, usd)}`,
-    `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
+    noBenchmark !== null
+      ? `benchmark: none (${noBenchmark})`
+      : `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
   ];
 }
 
