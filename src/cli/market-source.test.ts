@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dayToIso } from '../core/calendar.js';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { randomWalkBars } from '../test-support/synthetic-bars.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
@@ -194,5 +195,19 @@ describe('simulate --json equityCurve', () => {
     expect(curve[0].benchmark).toBeCloseTo(100_000, 6);
     expect(j.benchmark.symbol).toBe('SPY');
     expect(j.benchmark.returnFrac).toBeCloseTo(curve[curve.length - 1].benchmark! / curve[0].benchmark! - 1, 9);
+  });
+});
+
+describe.runIf(sharedDataAvailable())('real data: the shared universe marks SPY, QQQ, IWM and DIA as etf', () => {
+  it('--types etf trades the index ETFs but SPY, the index; the stocks are left out and counted', async () => {
+    const r = await kobe(['simulate', '--data-dir', SHARED_STOOQ_DIR, '--types', 'etf', '--no-regime-filter', '--start', '2015-01-01', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.manifest.data.symbols).toEqual(['QQQ', 'IWM', 'DIA']);
+    expect(j.manifest.data.index).toBe('SPY');
+    expect(r.err).toMatch(/--types etf: \d{3} stock symbols left out/);
+    expect(r.err).toContain('index SPY not traded (use --trade-index)');
+    expect(j.benchmark.symbol).toBe('SPY');
+    for (const t of j.trades) expect(['QQQ', 'IWM', 'DIA']).toContain(t.symbol);
   });
 });
