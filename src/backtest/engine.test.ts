@@ -61,6 +61,27 @@ function equityFromTrades(panel: MarketPanel, r: EngineResult): Float64Array {
   return out;
 }
 
+/** Open positions' market values at each close, rebuilt from the trade list: signed (net) and absolute (gross). */
+function positionValuesFromTrades(panel: MarketPanel, r: EngineResult): { net: Float64Array; gross: Float64Array } {
+  const net = new Float64Array(r.days.length);
+  const gross = new Float64Array(r.days.length);
+  const bySymbol = new Map(panel.series.map((s) => [s.symbol, s]));
+  for (const t of r.trades) {
+    const s = bySymbol.get(t.symbol)!;
+    const side = t.side === 'long' ? 1 : -1;
+    let lastClose = Number.NaN;
+    let bar = 0;
+    for (let k = 0; k < r.days.length; k++) {
+      const d = r.days[k];
+      while (bar < s.day.length && s.day[bar] <= d) lastClose = s.close[bar++];
+      if (d < t.entryDay || d >= t.exitDay) continue;
+      net[k] += side * t.shares * lastClose;
+      gross[k] += t.shares * lastClose;
+    }
+  }
+  return { net, gross };
+}
+
 const panelArb = fc.record({
   symbols: fc.integer({ min: 1, max: 4 }),
   length: fc.integer({ min: 30, max: 120 }),
@@ -116,6 +137,26 @@ describe('engine accounting', () => {
         }
         const sumPnl = r.trades.reduce((a, t) => a + t.pnl, 0);
         expect(r.finalEquity).toBeCloseTo(r.initialCapital + sumPnl, 6);
+      }),
+      fcOptions(150),
+    );
+  });
+
+  it('equity = cash + signed position values and grossExposureUsd = their absolute sum, on every bar', () => {
+    fc.assert(
+      fc.property(panelArb, (p) => {
+        const { panel, sigs, config, params } = scenario(p);
+        const r = run(panel, sigs, config, params);
+        const { net, gross } = positionValuesFromTrades(panel, r);
+        expect(r.grossExposureUsd).toBeInstanceOf(Float64Array);
+        expect(r.grossExposureUsd).toHaveLength(r.days.length);
+        for (let k = 0; k < r.days.length; k++) {
+          expect(r.equity[k]).toBeCloseTo(r.cash[k] + net[k], 6);
+          expect(r.grossExposureUsd[k]).toBeCloseTo(gross[k], 6);
+        }
+        // The window ends flat.
+        expect(r.grossExposureUsd[r.days.length - 1]).toBe(0);
+        expect(r.cash[r.days.length - 1]).toBe(r.finalEquity);
       }),
       fcOptions(150),
     );

@@ -66,6 +66,9 @@ export interface EngineResult {
   readonly days: Int32Array;
   readonly equity: Float64Array;
   readonly cash: Float64Array;
+  /** Sum of |shares x last close| over open positions at each close, USD (0 when flat). */
+  readonly grossExposureUsd: Float64Array;
+  /** grossExposureUsd / equity (0 when equity is not positive). */
   readonly exposureFrac: Float64Array;
   readonly openPositions: Int32Array;
   readonly trades: Trade[];
@@ -146,6 +149,7 @@ export function runEngine(input: EngineInput): EngineResult {
   const days = panel.calendar.slice(from, to + 1);
   const equityCurve = new Float64Array(n);
   const cashCurve = new Float64Array(n);
+  const grossCurve = new Float64Array(n);
   const exposure = new Float64Array(n);
   const openCount = new Int32Array(n);
   const trades: Trade[] = [];
@@ -390,6 +394,7 @@ export function runEngine(input: EngineInput): EngineResult {
 
     equityCurve[k] = marked;
     cashCurve[k] = cash;
+    grossCurve[k] = gross;
     exposure[k] = marked > 0 ? gross / marked : 0;
     openCount[k] = positions.length;
   }
@@ -409,6 +414,7 @@ export function runEngine(input: EngineInput): EngineResult {
   const last = n - 1;
   equityCurve[last] = cash;
   cashCurve[last] = cash;
+  grossCurve[last] = 0;
   exposure[last] = 0;
   openCount[last] = 0;
 
@@ -416,6 +422,7 @@ export function runEngine(input: EngineInput): EngineResult {
     days,
     equity: equityCurve,
     cash: cashCurve,
+    grossExposureUsd: grossCurve,
     exposureFrac: exposure,
     openPositions: openCount,
     trades,

@@ -9,7 +9,8 @@ import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { generateDemoMarket } from '../data/demo-market.js';
 import { loadMarket, type SymbolReport } from '../data/load.js';
-import { capUniverse, readUniverseFile, universeFromDataDir } from '../data/universe.js';
+import { findSymbolFile, symbolFileCandidates } from '../data/locate.js';
+import { capUniverse, readUniverse, selectTypes, universeFromDataDir, type Universe } from '../data/universe.js';
 import type { DataIssue, BadDataPolicy } from '../data/verify.js';
 import type { CliIo } from './io.js';
 import { numberFlag } from './options.js';
@@ -27,7 +28,15 @@ export interface MarketFlags {
   seed: string;
   dotenv: string;
   historyBars?: string;
+  tradeIndex?: boolean;
+  types?: string;
   json?: boolean;
+}
+
+/** A universe symbol not traded, and why: `index` (the index, without --trade-index) or `type <t>` (--types). */
+export interface ExcludedSymbol {
+  readonly symbol: string;
+  readonly reason: string;
 }
 
 /** What was loaded, and from where: the data half of every run manifest. */
@@ -38,7 +47,14 @@ export interface MarketSource {
   readonly demoSeed: number | null;
   readonly universeFile: string | null;
   readonly symbols: readonly string[];
+  /** The regime/benchmark index; null when the data has none (runs without regime filter or benchmark). */
   readonly index: string | null;
+  /** Whether the index is among the traded symbols (--trade-index, or named in --symbols). */
+  readonly tradeIndex: boolean;
+  /** The universe types traded (--types, lower-case); null = every type. */
+  readonly types: readonly string[] | null;
+  /** Universe symbols left out of trading, in universe order. */
+  readonly excluded: readonly ExcludedSymbol[];
   readonly badDataPolicy: BadDataPolicy;
   readonly dataHash: string;
   /** Bars of history before the start that indicators see; null = all there is. */
@@ -55,7 +71,15 @@ export interface LoadedRun {
   readonly report: readonly SymbolReport[];
   readonly timings: { readonly loadMs: number };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Standing caveats of the data (synthetic, survivorship): printed with the data check. */
   readonly notes: readonly string[];
+  /**
+   * What the flags were quietly adjusted to (a cut --end, symbols left out): already said on
+   * stderr by loadRunMarket, and kept for the JSON result.
+   */
+  readonly warnings: readonly string[];
+  /** Why there is no index (and so no benchmark); null when there is one. */
+  readonly indexReason: string | null;
 }
 
 const POLICIES: readonly BadDataPolicy[] = ['warn', 'mask', 'skip-symbol', 'fail'];
@@ -79,9 +103,60 @@ function parseSymbolList(text: string): string[] {
   return out;
 }
 
+function parseTypes(text: string): string[] {
+  const out = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== ''),
+    ),
+  ];
+  if (out.length === 0) throw usageError('BAD_FLAG', 'no types given', { flag: '--types', value: text, hint: 'a comma list of universe types, e.g. stock or stock,etf' });
+  return out;
+}
+
+/** A universe that is a plain list of symbols (a data folder's files, the demo market): no types. */
+function untypedUniverse(file: string, symbols: readonly string[]): Universe {
+  return { file, entries: symbols.map((symbol, k) => ({ symbol, name: null, sector: null, type: null, line: k + 1 })), hasTypeColumn: false };
+}
+
+/**
+ * What a universe trades: only the types asked for (`types`, from its type column), and the
+ * index only when asked (`tradeIndex`): a benchmark ETF listed beside the stocks is the yardstick,
+ * not a position. Everything left out is recorded (type exclusions first, then the index) and
+ * said once per reason. Symbols named with --symbols skip this: they are traded as named.
+ */
+function tradedUniverse(universe: Universe, indexSymbol: string | null, tradeIndex: boolean, types: readonly string[] | null) {
+  const { kept, leftOut } = types === null ? { kept: universe.entries, leftOut: [] } : selectTypes(universe, types);
+  const excluded: ExcludedSymbol[] = leftOut.map((e) => ({ symbol: e.symbol, reason: e.type === null ? 'no type' : `type ${e.type}` }));
+  const warnings: string[] = [];
+  if (types !== null && leftOut.length > 0) {
+    const byType = new Map<string, number>();
+    for (const e of leftOut) byType.set(e.type ?? 'untyped', (byType.get(e.type ?? 'untyped') ?? 0) + 1);
+    const counts = [...byType].map(([t, n]) => `${n} ${t}`).join(', ');
+    warnings.push(`--types ${types.join(',')}: ${counts} symbol${leftOut.length === 1 ? '' : 's'} left out`);
+  }
+  const symbols: string[] = [];
+  for (const e of kept) {
+    if (!tradeIndex && e.symbol === indexSymbol) {
+      excluded.push({ symbol: e.symbol, reason: 'index' });
+      warnings.push(`index ${e.symbol} not traded (use --trade-index)`);
+    } else symbols.push(e.symbol);
+  }
+  return { symbols, excluded, warnings };
+}
+
 /**
  * Resolves the market flags into loaded, checked bars aligned on one calendar. Every run goes
  * through here, so every run gets the same data check and the same loud report of what it did.
+ *
+ * The index (--index, default SPY) is optional: without its file the run has no regime filter
+ * input and no benchmark (`index` null, `indexReason` says why), and the calendar is the union
+ * of the traded symbols' sessions, as it always is for sessions the index lacks. A symbol with
+ * no bar on a calendar session has a hole there: it is marked at its last close, no signal
+ * comes from it, and an order due on it expires unfilled (NO_FILL_BAR). An --index named
+ * explicitly must exist.
  */
 export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: string) => void, dotenvExplicit: boolean): Promise<LoadedRun> {
   const env = resolveEnv(io, flags.dotenv, dotenvExplicit);
@@ -96,11 +171,18 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
   if (startDay !== null && endDay !== null && startDay > endDay) {
     throw usageError('START_AFTER_END', `--start ${flags.start} is after --end ${flags.end}`, { flag: '--start', value: flags.start });
   }
+  const tradeIndex = flags.tradeIndex === true;
+  const types = flags.types === undefined ? null : parseTypes(flags.types);
+  if (types !== null && flags.symbols !== undefined) {
+    throw usageError('BAD_FLAG', '--types selects from a universe file; --symbols names the traded symbols exactly', { flag: '--types', value: flags.types });
+  }
   const t0 = performance.now();
   const dataDirRaw = flags.dataDir ?? env.KOBE_DATA_DIR;
   const notes: string[] = [];
+  const warnings: string[] = [];
   let series: BarSeries[];
   let index: BarSeries | null;
+  let indexReason: string | null = null;
   let source: MarketSource;
   let issues: DataIssue[] = [];
   let report: SymbolReport[] = [];
@@ -108,17 +190,29 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
   if (dataDirRaw === undefined || dataDirRaw === '') {
     const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
     if (flags.universe !== undefined) throw usageError('BAD_FLAG', '--universe needs --data-dir (the demo market has its own universe)', { flag: '--universe' });
+    if (types !== null) throw usageError('BAD_FLAG', 'the demo market has no universe types to select', { flag: '--types', value: flags.types });
     const demo = generateDemoMarket({ seed });
     const indexSymbol = (flags.index ?? demo.indexSymbol).toUpperCase();
-    let wanted = flags.symbols !== undefined ? parseSymbolList(flags.symbols) : demo.universe.map((u) => u.symbol);
-    if (cap !== null) wanted = wanted.slice(0, cap);
     const bySymbol = new Map(demo.series.map((s) => [s.symbol, s]));
+    if (!bySymbol.has(indexSymbol)) {
+      throw usageError('NO_INDEX', `the demo market has no symbol ${indexSymbol} to use as the index`, { flag: '--index', value: flags.index, hint: `its index is ${demo.indexSymbol}` });
+    }
+    let wanted: string[];
+    let excluded: ExcludedSymbol[] = [];
+    if (flags.symbols !== undefined) wanted = parseSymbolList(flags.symbols);
+    else {
+      const traded = tradedUniverse(untypedUniverse('(demo market)', demo.universe.map((u) => u.symbol)), indexSymbol, tradeIndex, null);
+      wanted = traded.symbols;
+      excluded = traded.excluded;
+      warnings.push(...traded.warnings);
+    }
+    if (cap !== null) wanted = wanted.slice(0, cap);
     const unknown = wanted.filter((s) => !bySymbol.has(s));
     if (unknown.length > 0) {
       throw usageError('UNKNOWN_SYMBOL', `not in the demo market: ${unknown.join(', ')}`, { flag: '--symbols', hint: `demo symbols: ${demo.universe.slice(0, 8).map((u) => u.symbol).join(', ')}, ...` });
     }
     series = wanted.map((s) => bySymbol.get(s)!);
-    index = bySymbol.get(indexSymbol) ?? null;
+    index = bySymbol.get(indexSymbol)!;
     notes.push(`SYNTHETIC DATA: the built-in demo market (seed ${seed}), fictional tickers; no result from it says anything about real stocks`);
     source = {
       kind: 'demo',
@@ -127,7 +221,10 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       demoSeed: seed,
       universeFile: null,
       symbols: wanted,
-      index: index === null ? null : indexSymbol,
+      index: indexSymbol,
+      tradeIndex: wanted.includes(indexSymbol),
+      types: null,
+      excluded,
       badDataPolicy: policy,
       dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
       historyBars,
@@ -135,8 +232,22 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
   } else {
     const dataDir = resolve(io.cwd, dataDirRaw);
     if (!existsSync(dataDir)) throw usageError('NO_DATA_DIR', `no such folder: ${dataDir}`, { flag: '--data-dir', value: dataDirRaw });
+    const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
+    const hasIndexFile = findSymbolFile(dataDir, indexSymbol) !== null;
+    if (!hasIndexFile) {
+      const looked = `looked for ${symbolFileCandidates(indexSymbol).join(', ')}`;
+      if (flags.index !== undefined) {
+        throw usageError('NO_INDEX', `no data file for the index ${indexSymbol} in ${dataDir} (${looked})`, {
+          flag: '--index',
+          value: flags.index,
+          hint: 'name a symbol that has a bar file in --data-dir, or leave --index out and pass --no-regime-filter to run without an index',
+        });
+      }
+      indexReason = `no data file for the index ${indexSymbol} in ${dataDir} (${looked})`;
+    }
     let universeFile: string | null = null;
     let wanted: string[];
+    let excluded: ExcludedSymbol[] = [];
     if (flags.symbols !== undefined) {
       wanted = parseSymbolList(flags.symbols);
     } else {
@@ -144,14 +255,20 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       if (flags.universe !== undefined && !existsSync(universeFile!)) {
         throw usageError('NO_UNIVERSE', `no such file: ${universeFile}`, { flag: '--universe', value: flags.universe });
       }
-      wanted = universeFile !== null ? readUniverseFile(universeFile).map((u) => u.symbol) : universeFromDataDir(dataDir);
+      if (universeFile === null && types !== null) {
+        throw usageError('BAD_FLAG', `--types selects by the type column of a universe file, and there is none (no --universe, no universe.csv in ${dataDir})`, { flag: '--types', value: flags.types });
+      }
+      const universe = universeFile !== null ? readUniverse(universeFile) : untypedUniverse(dataDir, universeFromDataDir(dataDir));
+      const traded = tradedUniverse(universe, indexSymbol, tradeIndex, types);
+      wanted = traded.symbols;
+      excluded = traded.excluded;
+      warnings.push(...traded.warnings);
     }
     if (cap !== null) wanted = capUniverse(wanted.map((symbol) => ({ symbol })), cap).map((u) => u.symbol);
-    const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
-    const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol });
-    const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
+    const toLoad = !hasIndexFile || wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: hasIndexFile ? indexSymbol : undefined });
+    const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol || wanted.includes(s));
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);
       throw inputError('UNKNOWN_SYMBOL', `no data file in ${dataDir} for ${explicitMissing.length} symbol(s): ${explicitMissing.slice(0, 10).join(', ')}${explicitMissing.length > 10 ? ', ...' : ''}`, {
@@ -161,7 +278,8 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       });
     }
     const bySymbol = new Map(loaded.series.map((s) => [s.symbol, s]));
-    index = bySymbol.get(indexSymbol) ?? null;
+    index = hasIndexFile ? (bySymbol.get(indexSymbol) ?? null) : null;
+    if (hasIndexFile && index === null) indexReason = `the index ${indexSymbol} was left out by the data check (--on-bad-data ${policy})`;
     series = wanted.map((s) => bySymbol.get(s)).filter((s): s is BarSeries => s !== undefined);
     issues = loaded.issues;
     report = loaded.perSymbol;
@@ -174,12 +292,15 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       universeFile,
       symbols: wanted,
       index: index === null ? null : indexSymbol,
+      tradeIndex: wanted.includes(indexSymbol),
+      types,
+      excluded,
       badDataPolicy: policy,
       dataHash: loaded.dataHash,
       historyBars,
     };
   }
-  if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbol with usable data is left to trade', { hint: 'check --symbols/--universe and the data check report (--on-bad-data)' });
+  if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbol with usable data is left to trade', { hint: 'check --symbols/--universe/--types and the data check report (--on-bad-data)' });
   let panel = buildPanel(series, index);
   const lastDay = panel.calendar[panel.calendar.length - 1];
   let firstDay = panel.calendar[0];
@@ -188,6 +309,9 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     throw usageError('EMPTY_RANGE', `no sessions between ${flags.start ?? dayToIso(firstDay)} and ${flags.end ?? dayToIso(lastDay)}; the data spans ${dayToIso(firstDay)}..${dayToIso(lastDay)}`, {
       flag: flags.start !== undefined ? '--start' : '--end',
     });
+  }
+  if (endDay !== null && endDay > lastDay) {
+    warnings.push(`--end ${flags.end} is after the last session in the data (${dayToIso(lastDay)}): runs to ${dayToIso(lastDay)}`);
   }
   if (historyBars !== null) {
     // Indicators see only `historyBars` bars before the start: a search over thousands of
@@ -199,6 +323,9 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     range = calendarRange(panel, startOfRun, endDay ?? lastDay)!;
   }
   const loadMs = performance.now() - t0;
-  log(`data: ${series.length} symbols${index ? ` + index ${source.index}` : ''}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);
-  return { source, ctx: new MarketContext(panel, range), from: range.from, to: range.to, issues, report, timings: { loadMs }, env, notes };
+  const indexText = index !== null ? ` + index ${source.index}` : `, no index (${indexReason})`;
+  log(`data: ${series.length} symbols${indexText}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);
+  // Adjustments to what was asked are said on stderr whatever the output mode: they change the run.
+  for (const w of warnings) io.stderr.write(`note: ${w}\n`);
+  return { source, ctx: new MarketContext(panel, range), from: range.from, to: range.to, issues, report, timings: { loadMs }, env, notes, warnings, indexReason };
 }

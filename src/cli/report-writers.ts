@@ -1,5 +1,5 @@
 import { dayToIso } from '../core/calendar.js';
-import type { Trade } from '../backtest/engine.js';
+import type { EngineResult, Trade } from '../backtest/engine.js';
 
 /** Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. */
 export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : String(Number(v.toFixed(6))));
@@ -53,4 +53,18 @@ export function tradesJson(trades: readonly Trade[]) {
     barsHeld: t.barsHeld,
     initialRiskUsd: t.initialRiskUsd,
   }));
+}
+
+/**
+ * The engine's daily account in the `--json` shape, one object per session: equity and cash at
+ * the close, grossExposureUsd = sum of |position market value| (USD), and the buy-and-hold
+ * benchmark's equity from the same capital (null without an index). The engine keeps these as
+ * typed arrays; objects are made only here, at the output edge.
+ */
+export function equityCurveJson(e: Pick<EngineResult, 'days' | 'equity' | 'cash' | 'grossExposureUsd'>, benchmark: Float64Array | null) {
+  const out = new Array<{ date: string; equity: number; cash: number; grossExposureUsd: number; benchmark: number | null }>(e.days.length);
+  for (let i = 0; i < e.days.length; i++) {
+    out[i] = { date: dayToIso(e.days[i]), equity: e.equity[i], cash: e.cash[i], grossExposureUsd: e.grossExposureUsd[i], benchmark: benchmark === null ? null : benchmark[i] };
+  }
+  return out;
 }

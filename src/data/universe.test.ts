@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KobeError } from '../core/errors.js';
-import { capUniverse, readUniverseFile, universeFromDataDir } from './universe.js';
+import { capUniverse, readUniverse, readUniverseFile, selectTypes, universeFromDataDir } from './universe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kobe-universe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,9 +31,9 @@ describe('readUniverseFile', () => {
       '\ufeff# my universe\r\nname,Symbol,sector,weight\r\n"Apple, Inc.",aapl,Tech,1\r\n\r\nMicrosoft,MSFT,,2\r\n,brk.b\r\n',
     );
     expect(readUniverseFile(path)).toEqual([
-      { symbol: 'AAPL', name: 'Apple, Inc.', sector: 'Tech', line: 3 },
-      { symbol: 'MSFT', name: 'Microsoft', sector: null, line: 5 },
-      { symbol: 'BRK.B', name: null, sector: null, line: 6 },
+      { symbol: 'AAPL', name: 'Apple, Inc.', sector: 'Tech', type: null, line: 3 },
+      { symbol: 'MSFT', name: 'Microsoft', sector: null, type: null, line: 5 },
+      { symbol: 'BRK.B', name: null, sector: null, type: null, line: 6 },
     ]);
   });
 
@@ -60,6 +60,28 @@ describe('readUniverseFile', () => {
     expect(blank.code).toBe('UNIVERSE_BAD_SYMBOL');
     expect(blank.line).toBe(2);
     expect(errorOf(() => readUniverseFile(join(dir, 'missing.csv'))).code).toBe('UNIVERSE_NOT_READABLE');
+  });
+});
+
+describe('selectTypes', () => {
+  it('keeps the entries of the given types (any case), leaves out the others and blank types, in file order', () => {
+    const u = readUniverse(write('typed.csv', 'symbol,type\nAAPL,stock\nSPY,ETF\nMSFT,Stock\nXYZ,\nQQQ,etf\n'));
+    expect(u.hasTypeColumn).toBe(true);
+    expect(u.entries.map((e) => e.type)).toEqual(['stock', 'etf', 'stock', null, 'etf']);
+    const stocks = selectTypes(u, ['stock']);
+    expect(stocks.kept.map((e) => e.symbol)).toEqual(['AAPL', 'MSFT']);
+    expect(stocks.leftOut.map((e) => e.symbol)).toEqual(['SPY', 'XYZ', 'QQQ']);
+    expect(selectTypes(u, ['ETF', ' stock']).kept.map((e) => e.symbol)).toEqual(['AAPL', 'SPY', 'MSFT', 'QQQ']);
+  });
+
+  it('refuses a universe without a type column, naming the file', () => {
+    const path = write('untyped.csv', 'symbol,sector\nAAPL,Tech\n');
+    const u = readUniverse(path);
+    expect(u.hasTypeColumn).toBe(false);
+    const e = errorOf(() => selectTypes(u, ['stock']));
+    expect(e.code).toBe('UNIVERSE_NO_TYPE_COLUMN');
+    expect(e.file).toBe(path);
+    expect(e.message).toContain('stock');
   });
 });
 

@@ -9,17 +9,31 @@ export interface UniverseEntry {
   readonly symbol: string;
   readonly name: string | null;
   readonly sector: string | null;
+  /** Lower-case asset type from an optional `type` column (`stock`, `etf`, ...); null when absent or blank. */
+  readonly type: string | null;
   /** 1-based line in the universe file. */
   readonly line: number;
 }
 
+export interface Universe {
+  readonly file: string;
+  readonly entries: UniverseEntry[];
+  /** Whether the header has a `type` column (so entries can be selected by type). */
+  readonly hasTypeColumn: boolean;
+}
+
+/** The entries of a universe file (see readUniverse). */
+export function readUniverseFile(path: string): UniverseEntry[] {
+  return readUniverse(path).entries;
+}
+
 /**
- * Reads a universe list: a CSV with a `symbol` (or `ticker`) column, optional `name` and
- * `sector` columns, other columns ignored. Blank lines and lines starting with `#` are skipped.
+ * Reads a universe list: a CSV with a `symbol` (or `ticker`) column, optional `name`, `sector`
+ * and `type` columns, other columns ignored. Blank lines and lines starting with `#` are skipped.
  * Entries come back in file order with upper-case symbols. A symbol listed twice is an input
  * error naming both lines: a universe is a set, and a silent duplicate would double-weight it.
  */
-export function readUniverseFile(path: string): UniverseEntry[] {
+export function readUniverse(path: string): Universe {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -31,6 +45,7 @@ export function readUniverseFile(path: string): UniverseEntry[] {
   let symbolCol = -1;
   let nameCol = -1;
   let sectorCol = -1;
+  let typeCol = -1;
   let headerSeen = false;
   const out: UniverseEntry[] = [];
   const firstLine = new Map<string, number>();
@@ -46,6 +61,7 @@ export function readUniverseFile(path: string): UniverseEntry[] {
       if (symbolCol < 0) symbolCol = names.indexOf('ticker');
       nameCol = names.indexOf('name');
       sectorCol = names.indexOf('sector');
+      typeCol = names.indexOf('type');
       if (symbolCol < 0) {
         throw inputError('UNIVERSE_NO_SYMBOL_COLUMN', `the header '${raw.trim()}' has no symbol column`, {
           file: path,
@@ -73,12 +89,32 @@ export function readUniverseFile(path: string): UniverseEntry[] {
       const v = col < 0 ? undefined : fields[col]?.trim();
       return v === undefined || v === '' ? null : v;
     };
-    out.push({ symbol, name: opt(nameCol), sector: opt(sectorCol), line: lineNo });
+    out.push({ symbol, name: opt(nameCol), sector: opt(sectorCol), type: opt(typeCol)?.toLowerCase() ?? null, line: lineNo });
   }
   if (!headerSeen) {
     throw inputError('UNIVERSE_EMPTY', 'the universe file is empty', { file: path, line: 1 });
   }
-  return out;
+  return { file: path, entries: out, hasTypeColumn: typeCol >= 0 };
+}
+
+/**
+ * Splits a universe by its `type` column: entries whose type is one of `types` (compared
+ * lower-case) are kept, the others (including a blank type) left out, both in file order.
+ * A universe without a type column cannot be selected by type: an input error naming the file.
+ */
+export function selectTypes(universe: Universe, types: readonly string[]): { kept: UniverseEntry[]; leftOut: UniverseEntry[] } {
+  const wanted = new Set(types.map((t) => t.trim().toLowerCase()));
+  if (!universe.hasTypeColumn) {
+    throw inputError('UNIVERSE_NO_TYPE_COLUMN', `the universe file has no \`type\` column to select the types ${[...wanted].join(', ')} from`, {
+      file: universe.file,
+      value: types,
+      hint: 'add a `type` column (stock, etf, ...) to the universe, or select no types',
+    });
+  }
+  const kept: UniverseEntry[] = [];
+  const leftOut: UniverseEntry[] = [];
+  for (const e of universe.entries) (e.type !== null && wanted.has(e.type) ? kept : leftOut).push(e);
+  return { kept, leftOut };
 }
 
 /** The first `n` entries (the `--cap N` flag). */

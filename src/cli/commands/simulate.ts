@@ -16,7 +16,7 @@ import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { tradesJson } from '../report-writers.js';
+import { equityCurveJson, tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
 import { compareShadow } from '../../risk/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd } from '../render.js';
@@ -128,13 +128,15 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     if (e.trades.length > shown.length) log(`    ... ${e.trades.length - shown.length} more (all of them in --json)`);
   }
   step(8, 'metrics:');
-  for (const line of metricsBlock(m)) log(`    ${line}`);
+  for (const line of metricsBlock(m, run.indexReason)) log(`    ${line}`);
   const vs = m.excessReturnFrac.value;
+  const synthetic = run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : '';
   step(
     9,
-    `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index ?? 'n/a'} ${pct(m.benchmarkReturnFrac.value)}: ` +
-      `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}` +
-      (run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''),
+    run.source.index === null
+      ? `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}); benchmark: none (${run.indexReason})${synthetic}`
+      : `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index} ${pct(m.benchmarkReturnFrac.value)}: ` +
+          `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}${synthetic}`,
   );
 
   const monteCarlo = simulations > 0 ? runMonteCarlo(e, simulations, flags.mcMethod, seed, maxDd / 100) : null;
@@ -180,6 +182,12 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           slippageUsd: e.slippageUsd,
           finalEquityUsd: e.finalEquity,
           metrics: metricsToJson(m),
+          benchmark:
+            run.source.index === null
+              ? null
+              : { symbol: run.source.index, returnFrac: m.benchmarkReturnFrac.value, cagrFrac: m.benchmarkCagrFrac.value, sharpe: m.benchmarkSharpe.value },
+          benchmarkReason: run.indexReason,
+          equityCurve: equityCurveJson(e, result.benchmark),
           trades: tradesJson(e.trades),
           decisions: e.decisions.map(decisionView),
           monteCarlo,
@@ -194,7 +202,8 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   return 0;
 }
 
-function metricsBlock(m: Metrics): string[] {
+/** `noBenchmark`: why the run has no index, so the benchmark line says that once instead of five n/a. */
+function metricsBlock(m: Metrics, noBenchmark: string | null): string[] {
   const v = (x: { value: number | null; reason?: string }, f: (n: number | null) => string) => (x.value === null ? `n/a (${x.reason})` : f(x.value));
   return [
     `trades ${m.trades}, win rate ${v(m.winRate, (n) => pct(n, 1))}, avg win ${v(m.avgWinUsd, usd)}, avg loss ${v(m.avgLossUsd, usd)}`,
@@ -202,7 +211,9 @@ function metricsBlock(m: Metrics): string[] {
     `total return ${v(m.totalReturnFrac, pct)}, CAGR ${v(m.cagrFrac, pct)}, Sharpe ${v(m.sharpe, num)}, Sortino ${v(m.sortino, num)}`,
     `max drawdown ${v(m.maxDrawdownFrac, pct)} (longest ${v(m.maxDrawdownDays, (n) => `${n} sessions`)} underwater), exposure ${v(m.exposureFrac, pct)} of sessions, avg ${v(m.avgExposureFrac, pct)} invested`,
     `hit rate ${v(m.hitRate, (n) => pct(n, 1))} of invested sessions up, avg hold ${v(m.avgBarsHeld, (n) => `${num(n, 1)} bars`)}, fees ${v(m.feesPaidUsd, usd)}`,
-    `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
+    noBenchmark !== null
+      ? `benchmark: none (${noBenchmark})`
+      : `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
   ];
 }
 
