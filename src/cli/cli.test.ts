@@ -109,6 +109,16 @@ describe('kobe simulate', () => {
     expect(r.err).toContain('regime filter');
   });
 
+  it('prints a per-share commission to the half cent and labels its two betas', async () => {
+    const r = await kobe(['simulate', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--stress']);
+    expect(r.code, r.err).toBe(0);
+    const text = r.out + r.err;
+    expect(text).toContain('$1.00 per order + $0.005 per share');
+    expect(text).toMatch(/portfolio beta -?\d/);
+    expect(text).toMatch(/stress beta -?\d[\d.]* per unit of exposure/);
+    expect(text).not.toMatch(/[^a-z]beta -?\d[\d.]*;/);
+  });
+
   it('honours the cost, fill and sizing flags', async () => {
     const base = await kobe(['simulate', '--symbols', 'ZMTL,QORX', '--start', '2019-01-01', '--end', '2021-12-31', '--no-regime-filter', '--json', '--commission-per-order', '0', '--commission-per-share', '0', '--slippage-bps', '0']);
     const dear = await kobe(['simulate', '--symbols', 'ZMTL,QORX', '--start', '2019-01-01', '--end', '2021-12-31', '--no-regime-filter', '--json', '--commission-per-order', '5']);

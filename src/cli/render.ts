@@ -13,6 +13,10 @@ export const num = (v: number | null, digits = 2): string => (v === null ? 'n/a'
 export const usd = (v: number | null): string =>
   v === null ? 'n/a' : `${v < 0 ? '-' : ''}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
+/** For per-share amounts, where a half cent matters: $0.005 stays $0.005, not $0.01. */
+export const usdFine = (v: number): string =>
+  `${v < 0 ? '-' : ''}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+
 export function table(head: string[], rows: (string | number)[][], io: CliIo): string {
   const t = new Table({
     head,

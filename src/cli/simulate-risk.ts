@@ -74,6 +74,6 @@ export function stressLines(s: StressReport): string[] {
         : `${sc.name}: worst placement ${w.startDay === null ? '' : dayToIso(w.startDay)} -> max drawdown ${pct(w.maxDrawdownFrac)}, final ${pct(w.finalReturnFrac)}, ${w.survived.value === null ? '' : w.survived.value ? 'survives' : 'BREACHES'} the ${pct(s.maxDrawdownTolerance)} tolerance`,
     );
   }
-  out.push(`(beta ${num(s.beta)}; shocks applied to the equity path and its exposure, not re-simulated positions)`);
+  out.push(`(stress beta ${num(s.beta)} per unit of exposure: the portfolio beta over the average exposure; shocks applied to the equity path and its exposure, not re-simulated positions)`);
   return out;
 }

@@ -19,7 +19,7 @@ import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, 
 import { equityCurveJson, tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
 import { compareShadow } from '../../risk/champion-challenger.js';
-import { logger, makeChalk, num, pct, table, usd } from '../render.js';
+import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
 
 interface SimulateFlags extends MarketFlags, EngineFlags {
@@ -114,7 +114,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const otherDenials = DENIAL_CODES.filter((d) => d !== 'REGIME_FILTER' && e.denials[d] > 0).map((d) => `${d} ${e.denials[d]}`);
   if (otherDenials.length > 0) log(`    other signals not traded: ${otherDenials.join(', ')}`);
   step(5, `fills: ${describeFillModel(config.fill)}; stops gap-aware (a gap through the stop fills at the open); stop beats target when both lie inside one bar; slippage ${config.costs.slippageBps} bps against every fill`);
-  step(6, `costs: ${usd(config.costs.commissionPerOrderUsd)} per order + ${usd(config.costs.commissionPerShareUsd)} per share; paid ${usd(e.feesPaidUsd)} in commissions and ${usd(e.slippageUsd)} in slippage`);
+  step(6, `costs: ${usd(config.costs.commissionPerOrderUsd)} per order + ${usdFine(config.costs.commissionPerShareUsd)} per share; paid ${usd(e.feesPaidUsd)} in commissions and ${usd(e.slippageUsd)} in slippage`);
   step(7, `trades: ${e.trades.length} closed, ${e.ordersFilled} orders filled; sizing ${flags.sizing}, at most ${config.maxPositions} positions, ${usd(config.initialCapital)} start (${ms.toFixed(0)} ms)`);
   if (showTrades > 0 && e.trades.length > 0) {
     const shown = e.trades.slice(0, showTrades);
@@ -136,7 +136,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     run.source.index === null
       ? `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}); benchmark: none (${run.indexReason})${synthetic}`
       : `result: ${usd(config.initialCapital)} -> ${usd(e.finalEquity)} (${pct(m.totalReturnFrac.value)}) against buy-and-hold ${run.source.index} ${pct(m.benchmarkReturnFrac.value)}: ` +
-          `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, beta ${num(m.beta.value)}${synthetic}`,
+          `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, portfolio beta ${num(m.beta.value)} (daily equity returns on the index's)${synthetic}`,
   );
 
   const monteCarlo = simulations > 0 ? runMonteCarlo(e, simulations, flags.mcMethod, seed, maxDd / 100) : null;
@@ -191,7 +191,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           trades: tradesJson(e.trades),
           decisions: e.decisions.map(decisionView),
           monteCarlo,
-          stress,
+          stress: stress === null ? null : { ...stress, betaBasis: 'per unit of exposure: the portfolio beta over the average exposure (1 when either is unknown or not positive)' },
           shadow: shadow === null ? null : { ...shadow, trades: shadowTrades },
         },
         null,
@@ -213,7 +213,7 @@ function metricsBlock(m: Metrics, noBenchmark: string | null): string[] {
     `hit rate ${v(m.hitRate, (n) => pct(n, 1))} of invested sessions up, avg hold ${v(m.avgBarsHeld, (n) => `${num(n, 1)} bars`)}, fees ${v(m.feesPaidUsd, usd)}`,
     noBenchmark !== null
       ? `benchmark: none (${noBenchmark})`
-      : `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, beta ${v(m.beta, num)}`,
+      : `benchmark ${v(m.benchmarkReturnFrac, pct)} (CAGR ${v(m.benchmarkCagrFrac, pct)}, Sharpe ${v(m.benchmarkSharpe, num)}), alpha ${v(m.alphaAnnualFrac, pct)}/yr, portfolio beta ${v(m.beta, num)} (daily equity returns on the index's)`,
   ];
 }
 
