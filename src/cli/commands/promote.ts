@@ -59,6 +59,7 @@ export function registerPromote(program: Command, io: CliIo, setExit: (code: num
     .option('--data-dir <dir>', "the data folder, when it moved since the search (its hash must match)")
     .option('--cache <dir>', 'binary bar cache folder')
     .option('--json', 'machine-readable result on stdout')
+    .addHelpText('after', `\nExit codes: ${EXIT.ok} promoted (or --review done), ${EXIT.runtime} runtime failure, ${EXIT.usage} usage, config or input error (also a replay that does not reproduce the run), ${EXIT.rejected} a gate rejected the candidate.`)
     .action(async (candidate: string | undefined, flags: PromoteFlags) => {
       if (flags.review === true) setExit(await runReview(flags, io));
       else if (candidate === undefined) throw usageError('BAD_FLAG', 'name a candidate (RUN_ID or RUN_ID:FINGERPRINT) or pass --review', { flag: 'candidate' });
@@ -176,7 +177,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
     if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       log(`candidate ${rec.id}: ${rec.label}${rec.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
-      log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
+      log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : g.count ? String(g.measured) : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
       log(`deflated Sharpe ${num(dsr.dsr, 3)}${dsr.reason === undefined ? '' : ` (${dsr.reason})`} from per-period Sharpe ${num(dsr.perPeriodSharpe, 4)} over ${dsr.nObs} returns, skew ${num(dsr.skew, 2)}, kurtosis ${num(dsr.kurtosis, 2)}, ${trialSet.trialCount} trials with Sharpe variance ${num(dsr.trialSharpeVariance, 6)} (expected max ${num(dsr.expectedMaxSharpe, 4)})`);
       if (trialSet.excluded > 0) log(`  of ${trialSet.trialsTried} trials tried, ${trialSet.excluded} have no Sharpe and count in neither N nor V: ${Object.entries(trialSet.excludedBecause).map(([why, k]) => `${k} ${why}`).join('; ')}`);
       log(`probability of backtest overfitting ${num(pbo.pbo, 3)} (${pbo.detail})`);
@@ -192,6 +193,9 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
 /** RUN_ID or RUN_ID:FINGERPRINT of a kobe evolve run: the genome replayed from the run's manifest. */
 async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
   const [runId, fpPrefix] = candidate.split(':');
+  if (fpPrefix === '') {
+    throw usageError('EMPTY_GENOME_PREFIX', `the genome prefix after '${runId}:' is empty`, { flag: 'candidate', value: candidate, hint: `name a genome as RUN_ID:FINGERPRINT_PREFIX, or give RUN_ID alone for the run's best genome` });
+  }
   const store = new EvolveStore(resolve(io.cwd, flags.db));
   try {
     const run = store.run(runId);
