@@ -10,6 +10,8 @@ export interface GateResult {
   readonly measured: number | null;
   readonly threshold: number;
   readonly comparison: '>' | '>=' | '<=' | '==';
+  /** The measure is a count (trades, splits): shown as an integer, never as 403.000. */
+  readonly count: boolean;
   readonly detail: string;
 }
 
@@ -40,20 +42,20 @@ export interface GateInputs {
   readonly pbo: number | null;
 }
 
-function gate(code: string, measured: number | null, threshold: number, comparison: GateResult['comparison'], what: string): GateResult {
+function gate(code: string, measured: number | null, threshold: number, comparison: GateResult['comparison'], what: string, count = false): GateResult {
   const ok =
     measured !== null &&
     (comparison === '>' ? measured > threshold : comparison === '>=' ? measured >= threshold : comparison === '<=' ? measured <= threshold : measured === threshold);
   const shown = measured === null ? 'n/a' : Number(measured.toFixed(4));
-  return { code, ok, measured, threshold, comparison, detail: `${what} ${shown} ${ok ? '' : 'not '}${comparison} ${threshold}` };
+  return { code, ok, measured, threshold, comparison, count, detail: `${what} ${shown} ${ok ? '' : 'not '}${comparison} ${threshold}` };
 }
 
 export function evaluateGates(x: GateInputs, t: GateThresholds = DEFAULT_GATES): GateResult[] {
   return [
     gate('OOS_SHARPE_TOO_LOW', x.oosSharpe, t.minOosSharpe, '>', 'out-of-sample Sharpe'),
     gate('PROFIT_FACTOR_TOO_LOW', x.profitFactor, t.minProfitFactor, '>', 'profit factor'),
-    gate('TOO_FEW_TRADES', x.trades, t.minTrades, '>=', 'out-of-sample trades'),
-    gate('SPLITS_MISSING', x.splitsEvaluated, x.splitsExpected, '==', 'splits evaluated'),
+    gate('TOO_FEW_TRADES', x.trades, t.minTrades, '>=', 'out-of-sample trades', true),
+    gate('SPLITS_MISSING', x.splitsEvaluated, x.splitsExpected, '==', 'splits evaluated', true),
     gate('DEFLATED_SHARPE_TOO_LOW', x.deflatedSharpe, t.minDeflatedSharpe, '>=', 'deflated Sharpe ratio'),
     gate('BACKTEST_OVERFIT', x.pbo, t.maxPbo, '<=', 'probability of backtest overfitting'),
   ];

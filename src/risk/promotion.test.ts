@@ -23,6 +23,24 @@ describe('promotion gates', () => {
     expect(bad[0].detail).toMatch(/0\.4 not > 1/);
   });
 
+  it('at the threshold: Sharpe and PF must exceed it, trades and DSR may equal it, PBO may equal its maximum', () => {
+    const t = { minOosSharpe: 1, minProfitFactor: 1.5, minTrades: 30, minDeflatedSharpe: 0.95, maxPbo: 0.2 };
+    const at: GateInputs = { oosSharpe: 1, profitFactor: 1.5, trades: 30, splitsEvaluated: 8, splitsExpected: 8, deflatedSharpe: 0.95, pbo: 0.2 };
+    expect(failedGates(evaluateGates(at, t)).map((g) => g.code)).toEqual(['OOS_SHARPE_TOO_LOW', 'PROFIT_FACTOR_TOO_LOW']);
+    expect(failedGates(evaluateGates({ ...at, oosSharpe: 1.0001, profitFactor: 1.5001 }, t))).toEqual([]);
+    for (const [change, code] of [
+      [{ trades: 29 }, 'TOO_FEW_TRADES'],
+      [{ splitsEvaluated: 7 }, 'SPLITS_MISSING'],
+      [{ deflatedSharpe: 0.9499 }, 'DEFLATED_SHARPE_TOO_LOW'],
+      [{ pbo: 0.2001 }, 'BACKTEST_OVERFIT'],
+      [{ deflatedSharpe: null }, 'DEFLATED_SHARPE_TOO_LOW'],
+    ] as const) {
+      expect(failedGates(evaluateGates({ ...at, oosSharpe: 1.1, profitFactor: 1.6, ...change }, t)).map((g) => g.code)).toEqual([code]);
+    }
+    // counts are flagged as counts, so they print as integers
+    expect(evaluateGates(at, t).filter((g) => g.count).map((g) => g.code)).toEqual(['TOO_FEW_TRADES', 'SPLITS_MISSING']);
+  });
+
   it('are monotone: improving any measure never turns a pass into a fail', () => {
     fc.assert(
       fc.property(

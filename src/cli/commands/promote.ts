@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { appendAudit } from '../../audit/audit-log.js';
 import { backtest } from '../../backtest/backtest.js';
-import { dailyReturns, metricsToJson } from '../../backtest/metrics.js';
+import { dailyReturns, metricsToJson, TRADING_DAYS_PER_YEAR } from '../../backtest/metrics.js';
 import { expandGrid, type Params } from '../../strategies/params.js';
 import { getStrategy } from '../../strategies/registry.js';
 import { makeFolds, runWalkForward, type WalkForwardResult } from '../../backtest/walk-forward.js';
@@ -17,7 +17,7 @@ import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { DEFAULT_GATES, evaluateGates, failedGates, type GateThresholds } from '../../risk/gates.js';
 import { reviewStrategy, DEFAULT_REVIEW } from '../../risk/roster.js';
 import { scoreStrategy } from '../../risk/scoring.js';
-import { deflatedSharpe } from '../../risk/stats/deflated-sharpe.js';
+import { deflatedSharpe, dsrTrialSet, type DeflatedSharpeResult, type TrialSharpe } from '../../risk/stats/deflated-sharpe.js';
 import { probabilityOfBacktestOverfitting } from '../../risk/stats/pbo.js';
 import { EvolveStore } from '../../store/evolve-store.js';
 import { RegistryStore } from '../../store/registry-store.js';
@@ -59,6 +59,7 @@ export function registerPromote(program: Command, io: CliIo, setExit: (code: num
     .option('--data-dir <dir>', "the data folder, when it moved since the search (its hash must match)")
     .option('--cache <dir>', 'binary bar cache folder')
     .option('--json', 'machine-readable result on stdout')
+    .addHelpText('after', `\nExit codes: ${EXIT.ok} promoted (or --review done), ${EXIT.runtime} runtime failure, ${EXIT.usage} usage, config or input error (also a replay that does not reproduce the run), ${EXIT.rejected} a gate rejected the candidate.`)
     .action(async (candidate: string | undefined, flags: PromoteFlags) => {
       if (flags.review === true) setExit(await runReview(flags, io));
       else if (candidate === undefined) throw usageError('BAD_FLAG', 'name a candidate (RUN_ID or RUN_ID:FINGERPRINT) or pass --review', { flag: 'candidate' });
@@ -99,9 +100,8 @@ interface CandidateRecord {
   readonly synthetic: boolean;
   readonly wf: WalkForwardResult;
   readonly splitsExpected: number;
-  /** Configurations the selection chose among, and their per-period out-of-sample Sharpes. */
-  readonly trials: number;
-  readonly trialSharpes: readonly number[];
+  /** Every configuration the selection chose among, with its per-period out-of-sample Sharpe or why it has none. */
+  readonly trials: readonly TrialSharpe[];
   readonly pbo: PboOutcome;
 }
 
@@ -121,7 +121,8 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
     const rec = candidate.startsWith('wf:') ? await wfCandidate(candidate.slice(3), flags, io, log) : await evolveCandidate(candidate, flags, io, log);
     const { wf } = rec;
     const m = wf.metrics;
-    const dsr = deflatedSharpe({ returns: dailyReturns(wf.equity), trials: rec.trials, trialSharpeVariance: variance(rec.trialSharpes) });
+    const trialSet = dsrTrialSet(rec.trials);
+    const dsr = deflatedSharpeOverTrials(dailyReturns(wf.equity), trialSet.trialCount, trialSet.trialSharpeVariance);
     const pbo = rec.pbo;
     const gates = evaluateGates(
       {
@@ -166,7 +167,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
       state: registry.get(rec.id)!.state,
       gates,
       failed: failed.map((g) => g.code),
-      deflatedSharpe: dsr,
+      deflatedSharpe: { ...dsr, trialCount: trialSet.trialCount, trialSet: { set: trialSet.set, tried: trialSet.trialsTried, excluded: trialSet.excluded, excludedBecause: trialSet.excludedBecause } },
       pbo: pbo.summary,
       score,
       oos: metricsToJson(m),
@@ -176,8 +177,9 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
     if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       log(`candidate ${rec.id}: ${rec.label}${rec.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
-      log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
-      log(`deflated Sharpe ${num(dsr.dsr, 3)} from per-period Sharpe ${num(dsr.perPeriodSharpe, 4)} over ${dsr.nObs} returns, skew ${num(dsr.skew, 2)}, kurtosis ${num(dsr.kurtosis, 2)}, ${dsr.trials} trials with Sharpe variance ${num(dsr.trialSharpeVariance, 6)} (expected max ${num(dsr.expectedMaxSharpe, 4)})`);
+      log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : g.count ? String(g.measured) : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
+      log(`deflated Sharpe ${num(dsr.dsr, 3)}${dsr.reason === undefined ? '' : ` (${dsr.reason})`} from per-period Sharpe ${num(dsr.perPeriodSharpe, 4)} over ${dsr.nObs} returns, skew ${num(dsr.skew, 2)}, kurtosis ${num(dsr.kurtosis, 2)}, ${trialSet.trialCount} trials with Sharpe variance ${num(dsr.trialSharpeVariance, 6)} (expected max ${num(dsr.expectedMaxSharpe, 4)})`);
+      if (trialSet.excluded > 0) log(`  of ${trialSet.trialsTried} trials tried, ${trialSet.excluded} have no Sharpe and count in neither N nor V: ${Object.entries(trialSet.excludedBecause).map(([why, k]) => `${k} ${why}`).join('; ')}`);
       log(`probability of backtest overfitting ${num(pbo.pbo, 3)} (${pbo.detail})`);
       log(`score ${num(score.score, 3)}${score.tags.length ? ` [${score.tags.join(', ')}]` : ''}; out-of-sample return ${pct(m.totalReturnFrac.value)}, Sharpe ${num(m.sharpe.value)}, PF ${num(m.profitFactor.value)}, ${m.trades} trades`);
       log(failed.length === 0 ? c.green(`PROMOTED to production`) : c.red(`REJECTED: ${failed.map((g) => `${g.code} (${g.detail})`).join('; ')}`));
@@ -191,6 +193,9 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
 /** RUN_ID or RUN_ID:FINGERPRINT of a kobe evolve run: the genome replayed from the run's manifest. */
 async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
   const [runId, fpPrefix] = candidate.split(':');
+  if (fpPrefix === '') {
+    throw usageError('EMPTY_GENOME_PREFIX', `the genome prefix after '${runId}:' is empty`, { flag: 'candidate', value: candidate, hint: `name a genome as RUN_ID:FINGERPRINT_PREFIX, or give RUN_ID alone for the run's best genome` });
+  }
   const store = new EvolveStore(resolve(io.cwd, flags.db));
   try {
     const run = store.run(runId);
@@ -218,7 +223,8 @@ async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo
         hint: 'the kobe version or data changed since the search; run it again',
       });
     }
-    const results = ok.map((t) => store.cached(run.contextHash, t.fingerprint)).filter((r): r is EvalResult => r !== null && r.splits.length > 0);
+    const evaluated = new Map(trials.map((t) => [t.fingerprint, store.cached(run.contextHash, t.fingerprint)]));
+    const results = ok.map((t) => evaluated.get(t.fingerprint) ?? null).filter((r): r is EvalResult => r !== null && r.splits.length > 0);
     return {
       id: chosen.fingerprint,
       label: genomeText(genome),
@@ -227,9 +233,7 @@ async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo
       synthetic: manifest.data.synthetic,
       wf,
       splitsExpected: makeFolds(settings.from, settings.to, settings.trainDays, settings.testDays).length,
-      // Every genome the search tried counts, pruned ones included: they were tried.
-      trials: trials.length,
-      trialSharpes: ok.map((t) => (t.sharpe ?? 0) / Math.sqrt(252)),
+      trials: trials.map((t) => evolveTrialSharpe(evaluated.get(t.fingerprint) ?? null)),
       pbo: pboFromColumns(results.map((r) => Float64Array.from(r.splits, (x) => x.returnFrac))),
     };
   } finally {
@@ -275,16 +279,30 @@ async function wfCandidate(ref: string, flags: PromoteFlags, io: CliIo, log: (li
     synthetic: manifest.data.synthetic,
     wf,
     splitsExpected: makeFolds(market.from, market.to, r.trainDays, r.testDays).length,
-    trials: grid.length,
-    trialSharpes: fixed.map((w) => (w.metrics.sharpe.value ?? 0) / Math.sqrt(252)),
+    trials: fixed.map((w) => (w.metrics.sharpe.value === null ? { perPeriodSharpe: null, missingReason: NO_SHARPE_FLAT } : { perPeriodSharpe: w.metrics.sharpe.value / Math.sqrt(TRADING_DAYS_PER_YEAR) })),
     pbo: pboFromColumns(fixed.map((w) => Float64Array.from(w.folds, (f) => f.test.engine.finalEquity / f.test.engine.initialCapital - 1))),
   };
 }
 
-function variance(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+const NO_SHARPE_FLAT = 'Sharpe undefined: a flat out-of-sample record';
+
+/**
+ * A search trial for the DSR: the per-period Sharpe of its stored out-of-sample record (the
+ * metrics' Sharpe, null when undefined: never the fitness objective, which uses 0 for that).
+ */
+function evolveTrialSharpe(r: EvalResult | null): TrialSharpe {
+  if (r === null) return { perPeriodSharpe: null, missingReason: 'not evaluated: the search stopped before it' };
+  if (r.status === 'pruned') {
+    return { perPeriodSharpe: null, missingReason: r.splits.length === 0 ? 'pruned before its out-of-sample run (too few train signals)' : 'pruned after a test split blew up (no Sharpe stored)' };
+  }
+  const sr = r.oos?.sharpe ?? null;
+  return sr === null ? { perPeriodSharpe: null, missingReason: NO_SHARPE_FLAT } : { perPeriodSharpe: sr / Math.sqrt(TRADING_DAYS_PER_YEAR) };
+}
+
+/** The DSR over N trials with Sharpe variance V; null with a reason when no trial has a Sharpe (N = 0). */
+function deflatedSharpeOverTrials(returns: Float64Array, trialCount: number, trialSharpeVariance: number): DeflatedSharpeResult {
+  if (trialCount >= 1) return deflatedSharpe({ returns, trials: trialCount, trialSharpeVariance });
+  return { ...deflatedSharpe({ returns, trials: 1, trialSharpeVariance: 0 }), dsr: null, reason: 'no trial has a computed out-of-sample Sharpe', trials: 0 };
 }
 
 /** CSCV over candidates' per-split returns: rows are the walk-forward test splits, columns candidates. */
@@ -294,9 +312,14 @@ function pboFromColumns(columns: readonly Float64Array[]): PboOutcome {
     const detail = `needs at least 2 candidates and 4 splits, had ${columns.length} and ${splits}`;
     return { pbo: null, detail, summary: { pbo: null, reason: detail } };
   }
-  const out = probabilityOfBacktestOverfitting({ columns: columns.map((x) => x.subarray(0, splits)), blocks: Math.min(splits - (splits % 2), 16) });
-  const { lambdas: _lambdas, ...summary } = out;
-  return { pbo: out.pbo, detail: `${out.combinations} combinations of ${out.blocks} blocks over ${splits} splits x ${columns.length} candidates`, summary };
+  // Default blocks: every split is used (blocks of floor/ceil size, see pbo.ts), never only the newest.
+  const out = probabilityOfBacktestOverfitting({ columns: columns.map((x) => x.subarray(0, splits)) });
+  const { lambdas: _lambdas, ...rest } = out;
+  const summary = { ...rest, blockCount: out.blocks, blockSizes: out.blockSizes, splitsUsed: out.blockSizes.reduce((a, b) => a + b, 0) };
+  const sizes = out.equalBlocks ? `${out.blockSizes[0]}` : `${Math.min(...out.blockSizes)}-${Math.max(...out.blockSizes)}`;
+  const longest = Math.max(...columns.map((x) => x.length));
+  const used = splits === longest ? `all ${splits} splits` : `the first ${splits} of ${longest} splits (the candidates' records differ in length)`;
+  return { pbo: out.pbo, detail: `${out.combinations} combinations of ${out.blocks} blocks of ${sizes} splits, ${used} x ${columns.length} candidates`, summary };
 }
 
 async function runReview(flags: PromoteFlags, io: CliIo): Promise<number> {

@@ -7,7 +7,9 @@ import {
   DsrNote,
   DsrReason,
   EULER_MASCHERONI,
+  DSR_TRIAL_SET,
   deflatedSharpe,
+  dsrTrialSet,
   expectedMaxSharpe,
   psr,
   psrVarianceTerm,
@@ -357,5 +359,51 @@ describe('Monte Carlo checks of the PSR (seeded, independent of the formula code
     expect(certified / reps).toBeLessThan(0.1);
     expect(dsrSum / reps).toBeGreaterThan(0.3);
     expect(dsrSum / reps).toBeLessThan(0.7);
+  });
+});
+
+describe('dsrTrialSet: N and V from one defined set of trials', () => {
+  it('takes N and V from the trials with a Sharpe; the others are excluded from both, with reasons', () => {
+    const pruned = 'pruned before its out-of-sample run';
+    const flat = 'Sharpe undefined: a flat record';
+    const trials = [
+      { perPeriodSharpe: 0.1 },
+      { perPeriodSharpe: null, missingReason: pruned },
+      { perPeriodSharpe: 0.05 },
+      { perPeriodSharpe: null, missingReason: pruned },
+      { perPeriodSharpe: -0.03 },
+      { perPeriodSharpe: null, missingReason: flat },
+      { perPeriodSharpe: 0.02 },
+    ];
+    const r = dsrTrialSet(trials);
+    // sample variance of [0.1, 0.05, -0.03, 0.02]: mean 0.035, squared deviations sum 0.0089
+    expect(r.trialCount).toBe(4);
+    expect(r.trialSharpeVariance).toBeCloseTo(0.0089 / 3, 15);
+    expect(r).toMatchObject({ set: DSR_TRIAL_SET, trialsTried: 7, excluded: 3, excludedBecause: { [pruned]: 2, [flat]: 1 } });
+    // The old inputs: N = 7 tried, V with the three missing Sharpes as 0 (variance 0.0018 here)
+    // would deflate against a different, invented benchmark.
+    const standIn = [0.1, 0, 0.05, 0, -0.03, 0, 0.02];
+    const m = standIn.reduce((a, b) => a + b, 0) / 7;
+    const vStandIn = standIn.reduce((a, b) => a + (b - m) ** 2, 0) / 6;
+    expect(r.trialSharpeVariance).not.toBeCloseTo(vStandIn, 6);
+    expect(expectedMaxSharpe(r.trialCount, r.trialSharpeVariance)).not.toBeCloseTo(expectedMaxSharpe(7, vStandIn), 6);
+  });
+
+  it('a non-finite Sharpe is no Sharpe; fewer than 2 Sharpes give V = 0; no trials, N = 0', () => {
+    expect(dsrTrialSet([{ perPeriodSharpe: Number.NaN }, { perPeriodSharpe: 0.2 }])).toMatchObject({ trialCount: 1, trialSharpeVariance: 0, excluded: 1, excludedBecause: { 'no Sharpe': 1 } });
+    expect(dsrTrialSet([])).toMatchObject({ trialCount: 0, trialSharpeVariance: 0, trialsTried: 0, excluded: 0 });
+  });
+
+  it('adding trials without a Sharpe changes neither N nor V (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { maxLength: 30 }), fc.integer({ min: 0, max: 20 }), (sharpes, missing) => {
+        const base = dsrTrialSet(sharpes.map((x) => ({ perPeriodSharpe: x })));
+        const more = dsrTrialSet([...sharpes.map((x) => ({ perPeriodSharpe: x })), ...Array.from({ length: missing }, () => ({ perPeriodSharpe: null, missingReason: 'pruned' }))]);
+        expect(more.trialCount).toBe(base.trialCount);
+        expect(more.trialSharpeVariance).toBe(base.trialSharpeVariance);
+        expect(more.excluded).toBe(missing);
+      }),
+      fcOptions(100),
+    );
   });
 });

@@ -213,3 +213,66 @@ export function deflatedSharpe(input: DeflatedSharpeInput): DeflatedSharpeResult
     psrVsZero: normalCdf(sr * scale),
   };
 }
+
+/** One trial of a search as the DSR sees it: its per-period Sharpe, or why it has none. */
+export interface TrialSharpe {
+  /** Per-period (not annualised) out-of-sample Sharpe; null when the trial has none. */
+  readonly perPeriodSharpe: number | null;
+  /** Why there is no Sharpe (e.g. 'pruned before its out-of-sample run'); read only when perPeriodSharpe is null. */
+  readonly missingReason?: string;
+}
+
+/**
+ * The DSR's N and V, both from one set of trials: those with a computed (finite) Sharpe. Every
+ * other trial is left out of both and counted under `excluded` by its reason.
+ */
+export interface DsrTrialSet {
+  /** N: trials with a computed Sharpe. */
+  readonly trialCount: number;
+  /** V: sample variance (n - 1) of their per-period Sharpes; 0 when fewer than 2. */
+  readonly trialSharpeVariance: number;
+  /** What the set is, in words (the --json documents it). */
+  readonly set: string;
+  /** Every trial the search made, the set and the excluded ones. */
+  readonly trialsTried: number;
+  /** Trials left out of both N and V. */
+  readonly excluded: number;
+  /** How many were excluded for each reason. */
+  readonly excludedBecause: Readonly<Record<string, number>>;
+}
+
+export const DSR_TRIAL_SET = 'trials with a computed out-of-sample Sharpe (N and V from the same set)';
+const NO_SHARPE = 'no Sharpe';
+
+/**
+ * N and V for `deflatedSharpe` from a search's trials, from one defined set: the trials with a
+ * finite per-period Sharpe. A trial without one (pruned before its out-of-sample run, or a flat
+ * record whose Sharpe is undefined) is left out of BOTH: counting it in N but not in V mixes two
+ * populations, and entering it in V as a 0 Sharpe invents a value (a cluster of zeros shrinks or
+ * inflates V at will). SR0 is the expected best of the trials whose Sharpe could have been lucky;
+ * a trial without a Sharpe offered no luck to select. The excluded ones are reported with reasons.
+ */
+export function dsrTrialSet(trials: readonly TrialSharpe[]): DsrTrialSet {
+  const xs: number[] = [];
+  const excludedBecause: Record<string, number> = {};
+  for (const t of trials) {
+    if (t.perPeriodSharpe !== null && Number.isFinite(t.perPeriodSharpe)) xs.push(t.perPeriodSharpe);
+    else {
+      const why = t.missingReason ?? NO_SHARPE;
+      excludedBecause[why] = (excludedBecause[why] ?? 0) + 1;
+    }
+  }
+  let v = 0;
+  if (xs.length >= 2) {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  }
+  return {
+    trialCount: xs.length,
+    trialSharpeVariance: v,
+    set: DSR_TRIAL_SET,
+    trialsTried: trials.length,
+    excluded: trials.length - xs.length,
+    excludedBecause,
+  };
+}

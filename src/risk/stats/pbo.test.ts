@@ -9,6 +9,7 @@ import {
   binomial,
   cscvCombinations,
   defaultPboBlocks,
+  pboBlockStarts,
   probabilityOfBacktestOverfitting,
 } from './pbo.js';
 
@@ -32,7 +33,7 @@ describe('PBO on hand-computed cases', () => {
     // IS {0}: A wins (1.414 > 0.707); OOS {1}: A 0 < B 1.414, rank 1 of 2 -> lambda = ln(1/2)
     // IS {1}: B wins (1.414 > 0);     OOS {0}: B 0.707 < A 1.414, rank 1 -> lambda = ln(1/2)
     const r = probabilityOfBacktestOverfitting({ columns: [col(1, 3, -1, 1), col(0, 2, 1, 3)], blocks: 2 });
-    expect(r).toMatchObject({ pbo: 1, combinations: 2, totalCombinations: 2, blocks: 2, rows: 4, rowsPerBlock: 2, strategies: 2 });
+    expect(r).toMatchObject({ pbo: 1, combinations: 2, totalCombinations: 2, blocks: 2, rows: 4, blockSizes: [2, 2], strategies: 2 });
     expect(Array.from(r.lambdas)).toEqual([Math.log(1 / 2), Math.log(1 / 2)]);
     expect(r.probabilityOfOosLoss).toBe(0);
     // the IS winner's IS Sharpe is sqrt 2 in both combinations: no spread, no regression line
@@ -108,18 +109,61 @@ describe('PBO on hand-computed cases', () => {
     expect(JSON.parse(JSON.stringify({ ...r, lambdas: Array.from(r.lambdas) }))).toEqual({ ...r, lambdas: Array.from(r.lambdas) });
   });
 
-  it('drops the oldest rows so the blocks are equal, and picks the default S', () => {
-    expect(defaultPboBlocks(1000)).toBe(16);
-    expect(defaultPboBlocks(16)).toBe(16);
-    expect(defaultPboBlocks(11)).toBe(10);
-    expect(defaultPboBlocks(4)).toBe(4);
+  it('uses every row: blocks of floor(T/S) or ceil(T/S) rows, oldest block first', () => {
     const cols = noiseColumns(5, 37, 3);
     const r = probabilityOfBacktestOverfitting({ columns: cols, blocks: 4 });
-    expect(r).toMatchObject({ rows: 37, rowsDropped: 1, rowsPerBlock: 9 });
-    // the dropped row is the oldest: same result as giving rows 1..36
-    const same = probabilityOfBacktestOverfitting({ columns: cols.map((c) => c.subarray(1)), blocks: 4 });
-    expect(Array.from(same.lambdas)).toEqual(Array.from(r.lambdas));
-    expect(probabilityOfBacktestOverfitting({ columns: noiseColumns(5, 11, 3) }).blocks).toBe(10);
+    // block b = rows floor(37 b / 4) ..: 0-8, 9-17, 18-26, 27-36
+    expect(r).toMatchObject({ rows: 37, blockSizes: [9, 9, 9, 10], equalBlocks: false });
+    expect(Array.from(pboBlockStarts(37, 4))).toEqual([0, 9, 18, 27, 37]);
+    // the oldest row counts: dropping it changes the result
+    const without = probabilityOfBacktestOverfitting({ columns: cols.map((c) => c.subarray(1)), blocks: 4 });
+    expect(without).toMatchObject({ rows: 36, blockSizes: [9, 9, 9, 9], equalBlocks: true });
+    expect(Array.from(without.lambdas)).not.toEqual(Array.from(r.lambdas));
+    expect(probabilityOfBacktestOverfitting({ columns: noiseColumns(5, 11, 3) })).toMatchObject({ blocks: 10, blockSizes: [1, 1, 1, 1, 1, 1, 1, 1, 1, 2] });
+  });
+
+  it('default S: equal (within 10%) blocks in [8, 16], the larger S on ties', () => {
+    expect(defaultPboBlocks(1000)).toBe(16); // blocks of 62 and 63: within 10%
+    expect(defaultPboBlocks(160)).toBe(16);
+    expect(defaultPboBlocks(16)).toBe(16);
+    expect(defaultPboBlocks(28)).toBe(14); // 14 blocks of 2, not 16 blocks of 1 and 2
+    expect(defaultPboBlocks(30)).toBe(10); // 10 blocks of 3
+    expect(defaultPboBlocks(29)).toBe(8); // no near-equal split: blocks of 3 and 4
+    expect(defaultPboBlocks(11)).toBe(10);
+    expect(defaultPboBlocks(6)).toBe(6);
+    expect(defaultPboBlocks(5)).toBe(4);
+    expect(defaultPboBlocks(4)).toBe(4);
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 5000 }), (t) => {
+        const s = defaultPboBlocks(t);
+        expect(s % 2).toBe(0);
+        expect(s).toBeLessThanOrEqual(Math.min(16, t));
+        expect(s).toBeGreaterThanOrEqual(Math.min(8, t - (t % 2)));
+        const starts = pboBlockStarts(t, s);
+        expect(starts[0]).toBe(0);
+        expect(starts[s]).toBe(t); // every row used
+        for (let b = 0; b < s; b++) expect([Math.floor(t / s), Math.ceil(t / s)]).toContain(starts[b + 1] - starts[b]);
+      }),
+      fcOptions(200),
+    );
+  });
+
+  it('28 walk-forward splits: all 28 count, so the 12 oldest can decide PBO', () => {
+    // A and B mirror each other (B = -A), so on any row set they have the same std and the one
+    // with the higher mean has the higher Sharpe. In the 16 newest splits A alternates +1%/-1%:
+    // whichever wins a half in sample loses the other half, PBO = 1 on those rows alone (what
+    // the old layout, S = 16 over the newest 16 splits, computed). In the 12 oldest splits A
+    // earns 5% every time: over all 28 splits A is the real winner, and PBO is nearly 0.
+    const t = 28;
+    const a = Float64Array.from({ length: t }, (_, i) => (i < 12 ? 0.05 : i % 2 === 0 ? 0.01 : -0.01));
+    const b = a.map((x) => -x);
+    const r = probabilityOfBacktestOverfitting({ columns: [a, b] });
+    expect(r).toMatchObject({ rows: 28, blocks: 14, blockSizes: Array(14).fill(2), equalBlocks: true, totalCombinations: 3432 });
+    // Overfit only when every old block is in sample: OOS is then 7 zero-sum new blocks, A and B
+    // tie there (mid-rank, lambda 0). C(8, 1) of C(14, 7) combinations.
+    expect(r.pbo).toBeCloseTo(8 / 3432, 15);
+    const newestOnly = probabilityOfBacktestOverfitting({ columns: [a.subarray(12), b.subarray(12)], blocks: 16 });
+    expect(newestOnly.pbo).toBe(1);
   });
 
   it('refuses bad input with a typed error', () => {
@@ -150,11 +194,11 @@ describe('PBO on hand-computed cases', () => {
 function naivePbo(columns: Float64Array[], s: number): { pbo: number; lambdas: number[] } {
   const t = columns[0].length;
   const n = columns.length;
-  const per = Math.floor(t / s);
-  const drop = t - per * s;
+  // every row, block b = rows [floor(b t / s), floor((b + 1) t / s))
+  const blockOf = Array.from({ length: t }, (_, i) => [...Array(s).keys()].find((b) => i >= Math.floor((b * t) / s) && i < Math.floor(((b + 1) * t) / s))!);
   const sharpe = (c: Float64Array, blocks: number[]): number => {
     const rows: number[] = [];
-    for (const b of blocks) for (let i = 0; i < per; i++) rows.push(c[drop + b * per + i]);
+    for (let i = 0; i < t; i++) if (blocks.includes(blockOf[i])) rows.push(c[i]);
     const m = rows.reduce((a, x) => a + x, 0) / rows.length;
     const sd = Math.sqrt(rows.reduce((a, x) => a + (x - m) ** 2, 0) / (rows.length - 1));
     if (sd <= 1e-9 * Math.abs(m)) return m > 0 ? Infinity : m < 0 ? -Infinity : 0;
