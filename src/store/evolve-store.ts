@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import type { EvalResult } from '../evolution/fitness.js';
 import type { Candidate } from '../evolution/genetic-search.js';
 import type { Genome } from '../evolution/genome.js';
@@ -71,12 +70,9 @@ export interface TrialRow {
 export class EvolveStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+  /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
+  constructor(path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
   }
 

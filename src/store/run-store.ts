@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 
 /**
  * The SQLite record of runs that later commands (evolve, promote) read. WAL mode so readers never
@@ -51,17 +50,19 @@ CREATE TABLE IF NOT EXISTS wf_splits (
 export class RunStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+  /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
+  constructor(path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
   }
 
-  /** Records a run and its splits in one transaction; `recordedAt` is supplied by the caller (the CLI edge owns the clock). */
-  recordRun(run: RunRow, splits: readonly SplitRow[], recordedAt: string): void {
+  /**
+   * Records a run and its splits in one transaction; `recordedAt` is supplied by the caller (the
+   * CLI edge owns the clock). `beforeCommit` runs inside the transaction after the rows are
+   * written (and holding the write lock): if it throws, nothing is recorded. It is how a command
+   * publishes its artifacts so that the registry and the disk agree (see `kobe wf`).
+   */
+  recordRun(run: RunRow, splits: readonly SplitRow[], recordedAt: string, beforeCommit?: () => void): void {
     const insertRun = this.db.prepare(
       'INSERT OR REPLACE INTO runs (run_id, command, recorded_at, manifest_json, summary_json) VALUES (?, ?, ?, ?, ?)',
     );
@@ -75,7 +76,8 @@ export class RunStore {
       for (const s of splits) {
         insertSplit.run(s.runId, s.strategy, s.split, s.trainStart, s.trainEnd, s.testStart, s.testEnd, s.paramsJson, s.metricsJson);
       }
-    })();
+      beforeCommit?.();
+    }).immediate();
   }
 
   getRun(runId: string): (RunRow & { recordedAt: string }) | undefined {

@@ -116,7 +116,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
   const log = logger(io, json);
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
   const gatesAt = thresholds(flags);
-  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  const registry = new RegistryStore(resolve(io.cwd, flags.db), { mustExist: true });
   try {
     const rec = candidate.startsWith('wf:') ? await wfCandidate(candidate.slice(3), flags, io, log) : await evolveCandidate(candidate, flags, io, log);
     const { wf } = rec;
@@ -191,7 +191,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
 /** RUN_ID or RUN_ID:FINGERPRINT of a kobe evolve run: the genome replayed from the run's manifest. */
 async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
   const [runId, fpPrefix] = candidate.split(':');
-  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const store = new EvolveStore(resolve(io.cwd, flags.db), { mustExist: true });
   try {
     const run = store.run(runId);
     if (run === null) throw usageError('UNKNOWN_RUN', `no kobe evolve run ${runId} in ${flags.db}`, { flag: 'candidate', value: candidate, hint: 'a kobe wf run is named wf:RUN_ID[:STRATEGY]' });
@@ -244,7 +244,7 @@ async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo
  */
 async function wfCandidate(ref: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
   const [runId, name] = ref.split(':');
-  const runs = new RunStore(resolve(io.cwd, flags.db));
+  const runs = new RunStore(resolve(io.cwd, flags.db), { mustExist: true });
   let row;
   try {
     row = runs.getRun(runId);
@@ -303,8 +303,8 @@ async function runReview(flags: PromoteFlags, io: CliIo): Promise<number> {
   const json = flags.json === true;
   const log = logger(io, json);
   const reviewDays = numberFlag(flags.reviewDays, '--review-days', { integer: true, positive: true });
-  const store = new EvolveStore(resolve(io.cwd, flags.db));
-  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  const store = new EvolveStore(resolve(io.cwd, flags.db), { mustExist: true });
+  const registry = new RegistryStore(resolve(io.cwd, flags.db), { mustExist: true });
   const auditPath = resolve(io.cwd, flags.audit);
   const rows: Record<string, unknown>[] = [];
   try {
