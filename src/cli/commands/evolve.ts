@@ -14,7 +14,7 @@ import type { SearchSpace } from '../../evolution/operators.js';
 import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
 import { EvolveStore } from '../../store/evolve-store.js';
-import { removeStaleStaging, StagedOutput } from '../artifacts.js';
+import { removeStaleStaging, StagedRun } from '../artifacts.js';
 import { dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
@@ -209,7 +209,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
 
     const outDir = resolve(io.cwd, flags.outdir, 'evolve');
     removeStaleStaging(outDir);
-    const stage = new StagedOutput(outDir, manifest.runId);
+    const stage = new StagedRun(outDir, manifest.runId);
     const best = result.best;
     const lineage = best === null ? [] : lineageOf(best.candidate.fingerprint, candidatesByFp, generationOf);
     const summary = {
@@ -224,15 +224,14 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
       pareto: result.pareto.map(describeScored),
     };
     try {
-      const dir = manifest.runId;
-      stage.write(`${dir}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
-      stage.write(`${dir}/summary.json`, `${stableStringify({ ...summary, seconds: undefined }, 2)}\n`);
-      stage.write(`${dir}/pareto.json`, `${stableStringify(result.pareto.map(describeScored), 2)}\n`);
-      stage.write(`${dir}/lineage_best.json`, `${stableStringify(lineage, 2)}\n`);
+      stage.write('manifest.json', `${stableStringify(manifest, 2)}\n`);
+      stage.write('summary.json', `${stableStringify({ ...summary, seconds: undefined }, 2)}\n`);
+      stage.write('pareto.json', `${stableStringify(result.pareto.map(describeScored), 2)}\n`);
+      stage.write('lineage_best.json', `${stableStringify(lineage, 2)}\n`);
       for (const p of populations) {
-        stage.write(`${dir}/population_gen_${String(p.generation).padStart(2, '0')}.json`, `${stableStringify(p.scored.map(describeScored), 2)}\n`);
+        stage.write(`population_gen_${String(p.generation).padStart(2, '0')}.json`, `${stableStringify(p.scored.map(describeScored), 2)}\n`);
       }
-      stage.commit();
+      stage.publish().confirm();
     } catch (e) {
       stage.abort();
       throw e;
