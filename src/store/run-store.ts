@@ -89,6 +89,20 @@ export class RunStore {
       : { runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json };
   }
 
+  /** Recorded runs, newest first (ties by id, so the order is stable). */
+  listRuns(limit?: number): (RunRow & { recordedAt: string })[] {
+    const rows = this.db
+      .prepare(`SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs ORDER BY recorded_at DESC, run_id${limit === undefined ? '' : ' LIMIT ?'}`)
+      .all(...(limit === undefined ? [] : [limit])) as { run_id: string; command: string; recorded_at: string; manifest_json: string; summary_json: string }[];
+    return rows.map((row) => ({ runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json }));
+  }
+
+  /** Ids of the runs whose id starts with `prefix` (at most `max`, enough to tell unique from ambiguous). */
+  runIdsWithPrefix(prefix: string, max = 10): string[] {
+    const rows = this.db.prepare('SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT ?').all(prefix.length, prefix, max) as { run_id: string }[];
+    return rows.map((r) => r.run_id);
+  }
+
   splits(runId: string): SplitRow[] {
     const rows = this.db.prepare('SELECT * FROM wf_splits WHERE run_id = ? ORDER BY strategy, split').all(runId) as Record<string, string | number>[];
     return rows.map((r) => ({
