@@ -96,6 +96,18 @@ describe('kobe wf on the demo market', () => {
     expect(r.out).toContain('SYNTHETIC');
     expect(r.out).not.toMatch(/\u001b\[/);
   });
+
+  it('prints each split table compactly: borders at top, under the header and at the bottom, one line per split', async () => {
+    const r = await kobe(['wf', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--train-days', '126', '--test-days', '63', '--json']);
+    const splits = JSON.parse(r.out).strategies[0].splits.length;
+    expect(splits).toBeGreaterThan(5);
+    const text = await kobe(['wf', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--train-days', '126', '--test-days', '63']);
+    const lines = text.out.split('\n');
+    const top = lines.findIndex((l) => l.startsWith('┌'));
+    const bottom = lines.findIndex((l) => l.startsWith('└'));
+    expect(bottom - top + 1).toBe(splits + 4);
+    expect(lines.slice(top, bottom + 1).filter((l) => l.startsWith('├'))).toHaveLength(1);
+  });
 });
 
 describe('kobe simulate', () => {

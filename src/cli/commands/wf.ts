@@ -206,6 +206,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
             ];
           }),
           io,
+          { compact: true },
         ),
       );
       const m = wf.metrics;
