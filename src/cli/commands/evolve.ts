@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
@@ -13,7 +13,8 @@ import type { Candidate, Scored } from '../../evolution/genetic-search.js';
 import type { SearchSpace } from '../../evolution/operators.js';
 import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
-import { EvolveStore } from '../../store/evolve-store.js';
+import { EvolveStore, runIsLive, type RunOwner } from '../../store/evolve-store.js';
+import { makeFolds } from '../../backtest/walk-forward.js';
 import { removeStaleStaging, StagedRun } from '../artifacts.js';
 import { dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
@@ -145,18 +146,14 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
   });
 
   const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const owner: RunOwner = { pid: process.pid, host: hostname() };
   let evaluator: Evaluator | null = null;
+  let claimed = false;
+  let finished = false;
+  let heartbeat: NodeJS.Timeout | null = null;
   try {
-    const status = store.runStatus(manifest.runId);
-    if (status === 'running' && flags.resume !== true) {
-      throw usageError('RUN_INTERRUPTED', `run ${manifest.runId} was interrupted before it finished`, { flag: '--resume', hint: 'rerun the same command with --resume to continue it' });
-    }
-    store.startRun(manifest.runId, ctxHash, stableStringify(manifest), new Date().toISOString());
-    const mode = flags.queue !== undefined ? `PostgreSQL queue` : workers > 1 ? `${workers} worker threads` : 'this thread';
-    log(
-      `evolve run ${manifest.runId}: ${space.kind === 'rules' ? 'free rules' : `${space.strategy} parameters`}, ${generations} generations of ${population}, seed ${ga.seed}, evaluated on ${mode}${status === 'running' ? ' (resumed)' : ''}`,
-    );
-    log(`fitness: walk-forward out of sample ${start}..${end}, train ${trainDays} / test ${testDays} sessions, costs as configured`);
+    // The evaluator first: an unreachable queue fails here, before the run is claimed, so it
+    // leaves no run behind that looks interrupted.
     evaluator =
       flags.queue !== undefined
         ? await queueEvaluator(flags.queue, spec, ctxHash, {
@@ -167,6 +164,47 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
         : workers > 1
           ? threadPoolEvaluator(run.ctx, settings, workers, MEMO_BUDGET_BYTES)
           : inProcessEvaluator(run.ctx, settings);
+
+    let resumed = false;
+    store.claimRun(manifest.runId, ctxHash, stableStringify(manifest), new Date().toISOString(), owner, (existing) => {
+      const db = flags.db;
+      if (existing !== null && runIsLive(existing, Date.now(), owner.host)) {
+        const beat = existing.heartbeatAt === null ? 'no heartbeat yet' : `heartbeat ${Math.max(0, Math.round((Date.now() - Date.parse(existing.heartbeatAt)) / 1000))} s ago`;
+        throw usageError('RUN_IN_PROGRESS', `run ${manifest.runId} is running (pid ${existing.owner!.pid} on ${existing.owner!.host}, ${beat})`, {
+          value: manifest.runId,
+          hint: `wait for it to finish (it records into ${db}), or stop that process and rerun with --resume`,
+        });
+      }
+      const interrupted = existing?.status === 'running';
+      if (interrupted && flags.resume !== true) {
+        throw usageError('RUN_INTERRUPTED', `run ${manifest.runId} was interrupted before it finished`, { flag: '--resume', hint: 'rerun the same command with --resume to continue it' });
+      }
+      if (!interrupted && flags.resume === true) {
+        throw usageError(
+          'NOTHING_TO_RESUME',
+          existing === null ? `nothing to resume: ${db} has no run ${manifest.runId} (these flags, data and seed)` : `nothing to resume: run ${manifest.runId} in ${db} already finished`,
+          { flag: '--resume', value: db, hint: existing === null ? 'drop --resume to start the run, or give the flags and --db of the run to resume' : 'drop --resume to run it again (finished evaluations are reused)' },
+        );
+      }
+      resumed = interrupted;
+    });
+    claimed = true;
+    // The lease: a second kobe evolve tells this live run from an interrupted one by it.
+    let lastBeat = Date.now();
+    const beat = () => {
+      lastBeat = Date.now();
+      store.heartbeat(manifest.runId, owner, new Date(lastBeat).toISOString());
+    };
+    heartbeat = setInterval(beat, 10_000);
+    heartbeat.unref();
+    const mode = flags.queue !== undefined ? `PostgreSQL queue` : workers > 1 ? `${workers} worker threads` : 'this thread';
+    log(
+      `evolve run ${manifest.runId}: ${space.kind === 'rules' ? 'free rules' : `${space.strategy} parameters`}, ${generations} generations of ${population}, seed ${ga.seed}, evaluated on ${mode}${resumed ? ' (resumed)' : ''}`,
+    );
+    // Out of sample starts with the first test window: the first trainDays sessions only train.
+    const folds = makeFolds(run.from, run.to, trainDays, testDays);
+    const oosStart = folds.length > 0 ? dayToIso(panel.calendar[folds[0].testFrom]) : start;
+    log(`fitness: walk-forward out of sample ${oosStart}..${end} (${folds.length} test splits), train ${trainDays} / test ${testDays} sessions, costs as configured`);
 
     const candidatesByFp = new Map<string, Candidate>();
     const generationOf = new Map<string, number>();
@@ -180,7 +218,10 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
       evaluator,
       hooks: {
         cached: (fp) => store.cached(ctxHash, fp),
-        saved: (genome, r) => store.saveResult(ctxHash, genome, r),
+        saved: (genome, r) => {
+          store.saveResult(ctxHash, genome, r);
+          if (Date.now() - lastBeat > 1000) beat();
+        },
         trials: (g, cands) => {
           store.recordTrials(manifest.runId, g, cands);
           for (const cand of cands) {
@@ -204,6 +245,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     });
     const ms = performance.now() - t0;
     store.finishRun(manifest.runId, new Date().toISOString());
+    finished = true;
     const trials = store.trialCount(manifest.runId);
     const evaluations = result.generations.reduce((a, g) => a + g.evaluations, 0);
 
@@ -255,6 +297,9 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     log(`artifacts: ${join(flags.outdir, 'evolve', manifest.runId)}/ (manifest, summary, pareto, lineage_best, population_gen_NN); store ${flags.db}`);
     return 0;
   } finally {
+    if (heartbeat !== null) clearInterval(heartbeat);
+    // A run that stopped without finishing gives up its lease: it is interrupted, resumable.
+    if (claimed && !finished) store.releaseRun(manifest.runId, owner);
     await evaluator?.close();
     store.close();
   }
