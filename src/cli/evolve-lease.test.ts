@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,6 +79,17 @@ describe('kobe evolve: resume, live runs and interrupted runs', () => {
     const firstTest = JSON.parse(wf.out).strategies[0].splits[0].testStart as string;
     expect(firstTest > '2017-12-01').toBe(true);
     expect(r.out).toContain(`walk-forward out of sample ${firstTest}..`);
+  });
+
+  it('a bad --outdir or --db is refused before the search, naming the path', async () => {
+    writeFileSync(join(dir, 'taken'), 'a file\n');
+    const out = await kobe([...ARGS, '--outdir', 'taken']);
+    expect(out.code, out.err).toBe(2);
+    expect(out.err).toMatch(/taken.*not a folder.*\[OUTDIR_NOT_A_FOLDER\]/);
+    expect(out.out).not.toMatch(/^evolve run /m);
+    const db = await kobe([...ARGS, '--db', 'taken']);
+    expect(db.code, db.err).toBe(2);
+    expect(db.err).toMatch(/taken is not a SQLite database.*\[DB_NOT_SQLITE\]/);
   });
 
   it('an unreachable --queue leaves no run behind in state running', async () => {

@@ -96,6 +96,16 @@ function notWritable(path: string, cause: unknown): KobeError {
   });
 }
 
+/**
+ * A database failure after the database was opened (disk full, I/O error, a lock held too long)
+ * as a runtime error naming the path and what was being done; a KobeError passes through.
+ */
+export function databaseFailure(path: string, doing: string, e: unknown): KobeError {
+  if (e instanceof KobeError) return e;
+  const code = (e as { code?: string }).code;
+  return new KobeError('DB_IO', `database ${path}: ${doing} failed${code ? ` (${code})` : ''}: ${(e as Error).message}`, { file: path, value: path, cause: e });
+}
+
 function classify(path: string, e: unknown): KobeError {
   if (e instanceof KobeError) return e;
   const code = (e as { code?: string }).code ?? '';

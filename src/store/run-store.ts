@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+import { databaseFailure, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 
 /**
  * The SQLite record of runs that later commands (evolve, promote) read. WAL mode so readers never
@@ -51,7 +51,7 @@ export class RunStore {
   private readonly db: Database.Database;
 
   /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
-  constructor(path: string, options: OpenDatabaseOptions = {}) {
+  constructor(private readonly path: string, options: OpenDatabaseOptions = {}) {
     this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
   }
@@ -70,14 +70,19 @@ export class RunStore {
     const insertSplit = this.db.prepare(
       'INSERT INTO wf_splits (run_id, strategy, split, train_start, train_end, test_start, test_end, params_json, metrics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.db.transaction(() => {
+    const record = this.db.transaction(() => {
       deleteSplits.run(run.runId);
       insertRun.run(run.runId, run.command, recordedAt, run.manifestJson, run.summaryJson);
       for (const s of splits) {
         insertSplit.run(s.runId, s.strategy, s.split, s.trainStart, s.trainEnd, s.testStart, s.testEnd, s.paramsJson, s.metricsJson);
       }
       beforeCommit?.();
-    }).immediate();
+    });
+    try {
+      record.immediate();
+    } catch (e) {
+      throw databaseFailure(this.path, `recording run ${run.runId}`, e);
+    }
   }
 
   getRun(runId: string): (RunRow & { recordedAt: string }) | undefined {

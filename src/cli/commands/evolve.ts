@@ -15,7 +15,7 @@ import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
 import { EvolveStore, runIsLive, type RunOwner } from '../../store/evolve-store.js';
 import { makeFolds } from '../../backtest/walk-forward.js';
-import { removeStaleStaging, StagedRun } from '../artifacts.js';
+import { checkOutDir, removeStaleStaging, StagedRun } from '../artifacts.js';
 import { dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
@@ -145,6 +145,8 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     run: { space, ga, generations, trainDays, testDays, minTrainTrades, blowUpFrac, contextHash: ctxHash },
   });
 
+  // What the run will write is checked before it searches: a bad --outdir or --db fails now.
+  checkOutDir(resolve(io.cwd, flags.outdir, 'evolve'));
   const store = new EvolveStore(resolve(io.cwd, flags.db));
   const owner: RunOwner = { pid: process.pid, host: hostname() };
   let evaluator: Evaluator | null = null;
