@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -48,7 +48,11 @@ describe('kobe wf on the demo market', () => {
     const result = JSON.parse(r.out);
     expect(result.synthetic).toBe(true);
     expect(result.strategies.map((s: { strategy: string }) => s.strategy)).toEqual(['ibs-rsi', 'turtle-soup']);
-    const out = join(dir, 'wf_outputs');
+    // One folder per run, and `latest` pointing at it.
+    const out = join(dir, 'wf_outputs', result.runId);
+    expect(result.outDir).toBe(out);
+    expect(readlinkSync(join(dir, 'wf_outputs', 'latest'))).toBe(result.runId);
+    expect(readdirSync(join(dir, 'wf_outputs')).sort()).toEqual([result.runId, 'latest'].sort());
     for (const strategy of ['ibs-rsi', 'turtle-soup']) {
       const splits = readdirSync(join(out, strategy)).filter((n) => n.startsWith('split_'));
       expect(splits.length).toBe(result.strategies[0].splits.length);
@@ -62,7 +66,7 @@ describe('kobe wf on the demo market', () => {
     expect(manifest.data.synthetic).toBe(true);
     expect(manifest.data.dataHash).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.engine.slippageBps).toBe(5);
-    expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(dir, 'wf_outputs')).filter((n) => n.startsWith('.'))).toEqual([]);
     const db = new Database(join(dir, 'kobe.db'), { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM wf_splits WHERE run_id = ?').get(result.runId) as { n: number }).n).toBeGreaterThan(0);
     db.close();
@@ -73,11 +77,13 @@ describe('kobe wf on the demo market', () => {
   it('is reproducible: the same flags give the same run id and byte-identical artifacts', async () => {
     const args = ['wf', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--train-days', '126', '--test-days', '63'];
     expect((await kobe(args)).code).toBe(0);
-    const first = readFileSync(join(dir, 'wf_outputs', 'ibs-rsi', 'summary.json'), 'utf8');
-    const trades = readFileSync(join(dir, 'wf_outputs', 'ibs-rsi', 'trade_list.csv'), 'utf8');
+    const first = readFileSync(join(dir, 'wf_outputs', 'latest', 'ibs-rsi', 'summary.json'), 'utf8');
+    const trades = readFileSync(join(dir, 'wf_outputs', 'latest', 'ibs-rsi', 'trade_list.csv'), 'utf8');
+    // A rerun (same run id) replaces its folder and leaves one.
     expect((await kobe(args)).code).toBe(0);
-    expect(readFileSync(join(dir, 'wf_outputs', 'ibs-rsi', 'summary.json'), 'utf8')).toBe(first);
-    expect(readFileSync(join(dir, 'wf_outputs', 'ibs-rsi', 'trade_list.csv'), 'utf8')).toBe(trades);
+    expect(readdirSync(join(dir, 'wf_outputs')).sort()).toEqual([JSON.parse(first).runId, 'latest'].sort());
+    expect(readFileSync(join(dir, 'wf_outputs', 'latest', 'ibs-rsi', 'summary.json'), 'utf8')).toBe(first);
+    expect(readFileSync(join(dir, 'wf_outputs', 'latest', 'ibs-rsi', 'trade_list.csv'), 'utf8')).toBe(trades);
     const other = await kobe([...args, '--seed', '7', '--json']);
     expect(JSON.parse(other.out).runId).not.toBe(JSON.parse(first).runId);
   });
@@ -89,6 +95,18 @@ describe('kobe wf on the demo market', () => {
     expect(r.out).toContain('out of sample');
     expect(r.out).toContain('SYNTHETIC');
     expect(r.out).not.toMatch(/\u001b\[/);
+  });
+
+  it('prints each split table compactly: borders at top, under the header and at the bottom, one line per split', async () => {
+    const r = await kobe(['wf', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--train-days', '126', '--test-days', '63', '--json']);
+    const splits = JSON.parse(r.out).strategies[0].splits.length;
+    expect(splits).toBeGreaterThan(5);
+    const text = await kobe(['wf', '--strategy', 'ibs-rsi', ...DEMO_SMALL, '--train-days', '126', '--test-days', '63']);
+    const lines = text.out.split('\n');
+    const top = lines.findIndex((l) => l.startsWith('┌'));
+    const bottom = lines.findIndex((l) => l.startsWith('└'));
+    expect(bottom - top + 1).toBe(splits + 4);
+    expect(lines.slice(top, bottom + 1).filter((l) => l.startsWith('├'))).toHaveLength(1);
   });
 });
 

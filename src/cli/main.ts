@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerPromote } from './commands/promote.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerWf } from './commands/wf.js';
 import { registerWorker } from './commands/worker.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerWorker(program, io, setExit);
   registerPromote(program, io, setExit);
   registerAudit(program, io, setExit);
+  registerRuns(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

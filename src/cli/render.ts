@@ -17,10 +17,11 @@ export const usd = (v: number | null): string =>
 export const usdFine = (v: number): string =>
   `${v < 0 ? '-' : ''}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
 
-export function table(head: string[], rows: (string | number)[][], io: CliIo): string {
+/** `compact`: borders at the top, under the header and at the bottom only, not between rows (long tables stay one line a row). */
+export function table(head: string[], rows: (string | number)[][], io: CliIo, options: { compact?: boolean } = {}): string {
   const t = new Table({
     head,
-    style: { head: io.env.NO_COLOR || io.stdout.isTTY !== true ? [] : ['cyan'], border: [] },
+    style: { head: io.env.NO_COLOR || io.stdout.isTTY !== true ? [] : ['cyan'], border: [], compact: options.compact === true },
   });
   for (const r of rows) t.push(r.map(String));
   return t.toString();

@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import type { EvalResult } from '../evolution/fitness.js';
 import type { Candidate } from '../evolution/genetic-search.js';
 import type { Genome } from '../evolution/genome.js';
@@ -23,7 +22,10 @@ CREATE TABLE IF NOT EXISTS evolve_runs (
   manifest_json TEXT NOT NULL,
   status TEXT NOT NULL,
   started_at TEXT NOT NULL,
-  finished_at TEXT
+  finished_at TEXT,
+  owner_pid INTEGER,
+  owner_host TEXT,
+  heartbeat_at TEXT
 );
 CREATE TABLE IF NOT EXISTS genomes (
   fingerprint TEXT PRIMARY KEY,
@@ -58,6 +60,45 @@ CREATE TABLE IF NOT EXISTS generations (
 );
 `;
 
+/** The process that runs a search: its lease on the run is (pid, host) plus a heartbeat. */
+export interface RunOwner {
+  readonly pid: number;
+  readonly host: string;
+}
+
+export interface RunState {
+  readonly status: string;
+  /** null when no process holds the run (finished, or released when it stopped). */
+  readonly owner: RunOwner | null;
+  readonly heartbeatAt: string | null;
+}
+
+/** A heartbeat older than this from another host means its process is gone. */
+export const LEASE_STALE_MS = 60_000;
+
+/**
+ * Whether a run in state 'running' is being run right now. On this host the owner's pid decides
+ * (a killed run's pid is gone even if its heartbeat is recent); a pid on another host means
+ * nothing here, so only a heartbeat fresher than LEASE_STALE_MS counts. As with the audit file
+ * lock, a reused pid makes a dead run on this host look alive until that process ends.
+ */
+export function runIsLive(state: RunState, nowMs: number, thisHost: string): boolean {
+  if (state.status !== 'running' || state.owner === null) return false;
+  if (state.owner.host === thisHost) return pidAlive(state.owner.pid);
+  const beat = state.heartbeatAt === null ? Number.NaN : Date.parse(state.heartbeatAt);
+  return Number.isFinite(beat) && nowMs - beat < LEASE_STALE_MS;
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface TrialRow {
   readonly fingerprint: string;
   readonly generation: number;
@@ -71,13 +112,52 @@ export interface TrialRow {
 export class EvolveStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+  /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
+  constructor(path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
+    // Databases made before runs had a lease gain its columns (NULL: no live owner).
+    const columns = new Set((this.db.prepare('PRAGMA table_info(evolve_runs)').all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of [['owner_pid', 'INTEGER'], ['owner_host', 'TEXT'], ['heartbeat_at', 'TEXT']] as const) {
+      if (!columns.has(name)) this.db.exec(`ALTER TABLE evolve_runs ADD COLUMN ${name} ${type}`);
+    }
+  }
+
+  /**
+   * Takes the run for `owner` in one write transaction: `decide` sees the run as it is (null if
+   * new) and throws to refuse (a live owner, nothing to resume...). Two processes claiming the
+   * same run at once are serialised by the transaction, so at most one gets it.
+   */
+  claimRun(runId: string, contextHash: string, manifestJson: string, now: string, owner: RunOwner, decide: (existing: RunState | null) => void): void {
+    this.db
+      .transaction(() => {
+        decide(this.runState(runId));
+        this.db
+          .prepare(
+            `INSERT INTO evolve_runs (run_id, context_hash, manifest_json, status, started_at, owner_pid, owner_host, heartbeat_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)
+             ON CONFLICT(run_id) DO UPDATE SET status = 'running', finished_at = NULL, owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, heartbeat_at = excluded.heartbeat_at`,
+          )
+          .run(runId, contextHash, manifestJson, now, owner.pid, owner.host, now);
+      })
+      .immediate();
+  }
+
+  runState(runId: string): RunState | null {
+    const row = this.db.prepare('SELECT status, owner_pid, owner_host, heartbeat_at FROM evolve_runs WHERE run_id = ?').get(runId) as
+      | { status: string; owner_pid: number | null; owner_host: string | null; heartbeat_at: string | null }
+      | undefined;
+    if (row === undefined) return null;
+    return { status: row.status, owner: row.owner_pid === null || row.owner_host === null ? null : { pid: row.owner_pid, host: row.owner_host }, heartbeatAt: row.heartbeat_at };
+  }
+
+  /** Renews the lease of a run this owner holds. */
+  heartbeat(runId: string, owner: RunOwner, now: string): void {
+    this.db.prepare('UPDATE evolve_runs SET heartbeat_at = ? WHERE run_id = ? AND owner_pid = ? AND owner_host = ?').run(now, runId, owner.pid, owner.host);
+  }
+
+  /** Gives up the lease of a run that stopped without finishing: it is then interrupted (resumable), not live. */
+  releaseRun(runId: string, owner: RunOwner): void {
+    this.db.prepare('UPDATE evolve_runs SET owner_pid = NULL, owner_host = NULL WHERE run_id = ? AND owner_pid = ? AND owner_host = ?').run(runId, owner.pid, owner.host);
   }
 
   run(runId: string): { manifestJson: string; contextHash: string; status: string } | null {
@@ -91,12 +171,6 @@ export class EvolveStore {
   runStatus(runId: string): string | null {
     const row = this.db.prepare('SELECT status FROM evolve_runs WHERE run_id = ?').get(runId) as { status: string } | undefined;
     return row?.status ?? null;
-  }
-
-  startRun(runId: string, contextHash: string, manifestJson: string, now: string): void {
-    this.db
-      .prepare("INSERT INTO evolve_runs (run_id, context_hash, manifest_json, status, started_at) VALUES (?, ?, ?, 'running', ?) ON CONFLICT(run_id) DO UPDATE SET status = 'running', finished_at = NULL")
-      .run(runId, contextHash, manifestJson, now);
   }
 
   finishRun(runId: string, now: string): void {

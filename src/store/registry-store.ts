@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import type { LifecycleState } from '../risk/roster.js';
 
 /**
@@ -65,11 +64,9 @@ export interface Transition {
 export class RegistryStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+  /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
+  constructor(path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
   }
 

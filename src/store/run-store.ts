@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { databaseFailure, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 
 /**
  * The SQLite record of runs that later commands (evolve, promote) read. WAL mode so readers never
@@ -51,17 +50,19 @@ CREATE TABLE IF NOT EXISTS wf_splits (
 export class RunStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+  /** Opens (see `openDatabase` for the checks and the coded errors) and creates the tables if needed. */
+  constructor(private readonly path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     this.db.exec(SCHEMA);
   }
 
-  /** Records a run and its splits in one transaction; `recordedAt` is supplied by the caller (the CLI edge owns the clock). */
-  recordRun(run: RunRow, splits: readonly SplitRow[], recordedAt: string): void {
+  /**
+   * Records a run and its splits in one transaction; `recordedAt` is supplied by the caller (the
+   * CLI edge owns the clock). `beforeCommit` runs inside the transaction after the rows are
+   * written (and holding the write lock): if it throws, nothing is recorded. It is how a command
+   * publishes its artifacts so that the registry and the disk agree (see `kobe wf`).
+   */
+  recordRun(run: RunRow, splits: readonly SplitRow[], recordedAt: string, beforeCommit?: () => void): void {
     const insertRun = this.db.prepare(
       'INSERT OR REPLACE INTO runs (run_id, command, recorded_at, manifest_json, summary_json) VALUES (?, ?, ?, ?, ?)',
     );
@@ -69,13 +70,19 @@ export class RunStore {
     const insertSplit = this.db.prepare(
       'INSERT INTO wf_splits (run_id, strategy, split, train_start, train_end, test_start, test_end, params_json, metrics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.db.transaction(() => {
+    const record = this.db.transaction(() => {
       deleteSplits.run(run.runId);
       insertRun.run(run.runId, run.command, recordedAt, run.manifestJson, run.summaryJson);
       for (const s of splits) {
         insertSplit.run(s.runId, s.strategy, s.split, s.trainStart, s.trainEnd, s.testStart, s.testEnd, s.paramsJson, s.metricsJson);
       }
-    })();
+      beforeCommit?.();
+    });
+    try {
+      record.immediate();
+    } catch (e) {
+      throw databaseFailure(this.path, `recording run ${run.runId}`, e);
+    }
   }
 
   getRun(runId: string): (RunRow & { recordedAt: string }) | undefined {
@@ -85,6 +92,20 @@ export class RunStore {
     return row === undefined
       ? undefined
       : { runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json };
+  }
+
+  /** Recorded runs, newest first (ties by id, so the order is stable). */
+  listRuns(limit?: number): (RunRow & { recordedAt: string })[] {
+    const rows = this.db
+      .prepare(`SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs ORDER BY recorded_at DESC, run_id${limit === undefined ? '' : ' LIMIT ?'}`)
+      .all(...(limit === undefined ? [] : [limit])) as { run_id: string; command: string; recorded_at: string; manifest_json: string; summary_json: string }[];
+    return rows.map((row) => ({ runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json }));
+  }
+
+  /** Ids of the runs whose id starts with `prefix` (at most `max`, enough to tell unique from ambiguous). */
+  runIdsWithPrefix(prefix: string, max = 10): string[] {
+    const rows = this.db.prepare('SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT ?').all(prefix.length, prefix, max) as { run_id: string }[];
+    return rows.map((r) => r.run_id);
   }
 
   splits(runId: string): SplitRow[] {

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
@@ -13,8 +13,9 @@ import type { Candidate, Scored } from '../../evolution/genetic-search.js';
 import type { SearchSpace } from '../../evolution/operators.js';
 import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
-import { EvolveStore } from '../../store/evolve-store.js';
-import { removeStaleStaging, StagedOutput } from '../artifacts.js';
+import { EvolveStore, runIsLive, type RunOwner } from '../../store/evolve-store.js';
+import { makeFolds } from '../../backtest/walk-forward.js';
+import { checkOutDir, removeStaleStaging, StagedRun } from '../artifacts.js';
 import { dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
@@ -144,19 +145,17 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     run: { space, ga, generations, trainDays, testDays, minTrainTrades, blowUpFrac, contextHash: ctxHash },
   });
 
+  // What the run will write is checked before it searches: a bad --outdir or --db fails now.
+  checkOutDir(resolve(io.cwd, flags.outdir, 'evolve'));
   const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const owner: RunOwner = { pid: process.pid, host: hostname() };
   let evaluator: Evaluator | null = null;
+  let claimed = false;
+  let finished = false;
+  let heartbeat: NodeJS.Timeout | null = null;
   try {
-    const status = store.runStatus(manifest.runId);
-    if (status === 'running' && flags.resume !== true) {
-      throw usageError('RUN_INTERRUPTED', `run ${manifest.runId} was interrupted before it finished`, { flag: '--resume', hint: 'rerun the same command with --resume to continue it' });
-    }
-    store.startRun(manifest.runId, ctxHash, stableStringify(manifest), new Date().toISOString());
-    const mode = flags.queue !== undefined ? `PostgreSQL queue` : workers > 1 ? `${workers} worker threads` : 'this thread';
-    log(
-      `evolve run ${manifest.runId}: ${space.kind === 'rules' ? 'free rules' : `${space.strategy} parameters`}, ${generations} generations of ${population}, seed ${ga.seed}, evaluated on ${mode}${status === 'running' ? ' (resumed)' : ''}`,
-    );
-    log(`fitness: walk-forward out of sample ${start}..${end}, train ${trainDays} / test ${testDays} sessions, costs as configured`);
+    // The evaluator first: an unreachable queue fails here, before the run is claimed, so it
+    // leaves no run behind that looks interrupted.
     evaluator =
       flags.queue !== undefined
         ? await queueEvaluator(flags.queue, spec, ctxHash, {
@@ -167,6 +166,47 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
         : workers > 1
           ? threadPoolEvaluator(run.ctx, settings, workers, MEMO_BUDGET_BYTES)
           : inProcessEvaluator(run.ctx, settings);
+
+    let resumed = false;
+    store.claimRun(manifest.runId, ctxHash, stableStringify(manifest), new Date().toISOString(), owner, (existing) => {
+      const db = flags.db;
+      if (existing !== null && runIsLive(existing, Date.now(), owner.host)) {
+        const beat = existing.heartbeatAt === null ? 'no heartbeat yet' : `heartbeat ${Math.max(0, Math.round((Date.now() - Date.parse(existing.heartbeatAt)) / 1000))} s ago`;
+        throw usageError('RUN_IN_PROGRESS', `run ${manifest.runId} is running (pid ${existing.owner!.pid} on ${existing.owner!.host}, ${beat})`, {
+          value: manifest.runId,
+          hint: `wait for it to finish (it records into ${db}), or stop that process and rerun with --resume`,
+        });
+      }
+      const interrupted = existing?.status === 'running';
+      if (interrupted && flags.resume !== true) {
+        throw usageError('RUN_INTERRUPTED', `run ${manifest.runId} was interrupted before it finished`, { flag: '--resume', hint: 'rerun the same command with --resume to continue it' });
+      }
+      if (!interrupted && flags.resume === true) {
+        throw usageError(
+          'NOTHING_TO_RESUME',
+          existing === null ? `nothing to resume: ${db} has no run ${manifest.runId} (these flags, data and seed)` : `nothing to resume: run ${manifest.runId} in ${db} already finished`,
+          { flag: '--resume', value: db, hint: existing === null ? 'drop --resume to start the run, or give the flags and --db of the run to resume' : 'drop --resume to run it again (finished evaluations are reused)' },
+        );
+      }
+      resumed = interrupted;
+    });
+    claimed = true;
+    // The lease: a second kobe evolve tells this live run from an interrupted one by it.
+    let lastBeat = Date.now();
+    const beat = () => {
+      lastBeat = Date.now();
+      store.heartbeat(manifest.runId, owner, new Date(lastBeat).toISOString());
+    };
+    heartbeat = setInterval(beat, 10_000);
+    heartbeat.unref();
+    const mode = flags.queue !== undefined ? `PostgreSQL queue` : workers > 1 ? `${workers} worker threads` : 'this thread';
+    log(
+      `evolve run ${manifest.runId}: ${space.kind === 'rules' ? 'free rules' : `${space.strategy} parameters`}, ${generations} generations of ${population}, seed ${ga.seed}, evaluated on ${mode}${resumed ? ' (resumed)' : ''}`,
+    );
+    // Out of sample starts with the first test window: the first trainDays sessions only train.
+    const folds = makeFolds(run.from, run.to, trainDays, testDays);
+    const oosStart = folds.length > 0 ? dayToIso(panel.calendar[folds[0].testFrom]) : start;
+    log(`fitness: walk-forward out of sample ${oosStart}..${end} (${folds.length} test splits), train ${trainDays} / test ${testDays} sessions, costs as configured`);
 
     const candidatesByFp = new Map<string, Candidate>();
     const generationOf = new Map<string, number>();
@@ -180,7 +220,10 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
       evaluator,
       hooks: {
         cached: (fp) => store.cached(ctxHash, fp),
-        saved: (genome, r) => store.saveResult(ctxHash, genome, r),
+        saved: (genome, r) => {
+          store.saveResult(ctxHash, genome, r);
+          if (Date.now() - lastBeat > 1000) beat();
+        },
         trials: (g, cands) => {
           store.recordTrials(manifest.runId, g, cands);
           for (const cand of cands) {
@@ -204,12 +247,13 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     });
     const ms = performance.now() - t0;
     store.finishRun(manifest.runId, new Date().toISOString());
+    finished = true;
     const trials = store.trialCount(manifest.runId);
     const evaluations = result.generations.reduce((a, g) => a + g.evaluations, 0);
 
     const outDir = resolve(io.cwd, flags.outdir, 'evolve');
     removeStaleStaging(outDir);
-    const stage = new StagedOutput(outDir, manifest.runId);
+    const stage = new StagedRun(outDir, manifest.runId);
     const best = result.best;
     const lineage = best === null ? [] : lineageOf(best.candidate.fingerprint, candidatesByFp, generationOf);
     const summary = {
@@ -224,15 +268,14 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
       pareto: result.pareto.map(describeScored),
     };
     try {
-      const dir = manifest.runId;
-      stage.write(`${dir}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
-      stage.write(`${dir}/summary.json`, `${stableStringify({ ...summary, seconds: undefined }, 2)}\n`);
-      stage.write(`${dir}/pareto.json`, `${stableStringify(result.pareto.map(describeScored), 2)}\n`);
-      stage.write(`${dir}/lineage_best.json`, `${stableStringify(lineage, 2)}\n`);
+      stage.write('manifest.json', `${stableStringify(manifest, 2)}\n`);
+      stage.write('summary.json', `${stableStringify({ ...summary, seconds: undefined }, 2)}\n`);
+      stage.write('pareto.json', `${stableStringify(result.pareto.map(describeScored), 2)}\n`);
+      stage.write('lineage_best.json', `${stableStringify(lineage, 2)}\n`);
       for (const p of populations) {
-        stage.write(`${dir}/population_gen_${String(p.generation).padStart(2, '0')}.json`, `${stableStringify(p.scored.map(describeScored), 2)}\n`);
+        stage.write(`population_gen_${String(p.generation).padStart(2, '0')}.json`, `${stableStringify(p.scored.map(describeScored), 2)}\n`);
       }
-      stage.commit();
+      stage.publish().confirm();
     } catch (e) {
       stage.abort();
       throw e;
@@ -256,6 +299,9 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     log(`artifacts: ${join(flags.outdir, 'evolve', manifest.runId)}/ (manifest, summary, pareto, lineage_best, population_gen_NN); store ${flags.db}`);
     return 0;
   } finally {
+    if (heartbeat !== null) clearInterval(heartbeat);
+    // A run that stopped without finishing gives up its lease: it is interrupted, resumable.
+    if (claimed && !finished) store.releaseRun(manifest.runId, owner);
     await evaluator?.close();
     store.close();
   }

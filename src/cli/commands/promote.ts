@@ -116,7 +116,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
   const log = logger(io, json);
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
   const gatesAt = thresholds(flags);
-  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  const registry = new RegistryStore(resolve(io.cwd, flags.db), { mustExist: true });
   try {
     const rec = candidate.startsWith('wf:') ? await wfCandidate(candidate.slice(3), flags, io, log) : await evolveCandidate(candidate, flags, io, log);
     const { wf } = rec;
@@ -196,7 +196,7 @@ async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo
   if (fpPrefix === '') {
     throw usageError('EMPTY_GENOME_PREFIX', `the genome prefix after '${runId}:' is empty`, { flag: 'candidate', value: candidate, hint: `name a genome as RUN_ID:FINGERPRINT_PREFIX, or give RUN_ID alone for the run's best genome` });
   }
-  const store = new EvolveStore(resolve(io.cwd, flags.db));
+  const store = new EvolveStore(resolve(io.cwd, flags.db), { mustExist: true });
   try {
     const run = store.run(runId);
     if (run === null) throw usageError('UNKNOWN_RUN', `no kobe evolve run ${runId} in ${flags.db}`, { flag: 'candidate', value: candidate, hint: 'a kobe wf run is named wf:RUN_ID[:STRATEGY]' });
@@ -248,7 +248,7 @@ async function evolveCandidate(candidate: string, flags: PromoteFlags, io: CliIo
  */
 async function wfCandidate(ref: string, flags: PromoteFlags, io: CliIo, log: (line: string) => void): Promise<CandidateRecord> {
   const [runId, name] = ref.split(':');
-  const runs = new RunStore(resolve(io.cwd, flags.db));
+  const runs = new RunStore(resolve(io.cwd, flags.db), { mustExist: true });
   let row;
   try {
     row = runs.getRun(runId);
@@ -326,8 +326,8 @@ async function runReview(flags: PromoteFlags, io: CliIo): Promise<number> {
   const json = flags.json === true;
   const log = logger(io, json);
   const reviewDays = numberFlag(flags.reviewDays, '--review-days', { integer: true, positive: true });
-  const store = new EvolveStore(resolve(io.cwd, flags.db));
-  const registry = new RegistryStore(resolve(io.cwd, flags.db));
+  const store = new EvolveStore(resolve(io.cwd, flags.db), { mustExist: true });
+  const registry = new RegistryStore(resolve(io.cwd, flags.db), { mustExist: true });
   const auditPath = resolve(io.cwd, flags.audit);
   const rows: Record<string, unknown>[] = [];
   try {

@@ -10,6 +10,7 @@ import { metricsToJson, type Metrics } from '../../backtest/metrics.js';
 import { signalCount } from '../../backtest/signal-book.js';
 import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
+import { checkDatabase } from '../../store/open-database.js';
 import { RunStore } from '../../store/run-store.js';
 import { dataCheckJson, dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
@@ -77,6 +78,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
 
   const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
   requireIndexForRegime(config, run.source.index, flags.index);
+  checkDatabase(resolve(io.cwd, flags.db)); // a bad --db fails now, not after the backtest
   for (const line of dataCheckLines(run)) log(`    ${line}`);
   const { panel } = run.ctx;
   const startIso = dayToIso(panel.calendar[run.from]);

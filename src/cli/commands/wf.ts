@@ -9,7 +9,7 @@ import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
 import type { Strategy } from '../../strategies/types.js';
 import { RunStore } from '../../store/run-store.js';
-import { removeStaleStaging, StagedOutput } from '../artifacts.js';
+import { checkOutDir, pointLatest, publishInTransaction, removeStaleStaging, StagedRun } from '../artifacts.js';
 import { dataCheckJson, dataCheckLines } from '../data-report.js';
 import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
@@ -71,147 +71,157 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
 
   const run = await loadRunMarket(flags, io, log, dotenvExplicit);
   requireIndexForRegime(config, run.source.index, flags.index);
-  for (const line of dataCheckLines(run)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
-  const { panel } = run.ctx;
-  const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
-  const manifest = makeManifest({
-    command: 'wf',
-    seed,
-    data: { ...run.source, start: dayToIso(panel.calendar[run.from]), end: dayToIso(panel.calendar[run.to]) },
-    engine: engineConfigJson(config),
-    run: {
-      strategies: strategies.map((s) => ({ name: s.name, version: s.version, baseParams: baseParams.get(s.name), tuneGrid: flags.tune ? s.tuneGrid : null })),
-      trainDays,
-      testDays,
-      tune: flags.tune,
-      minTrainTrades,
-    },
-  });
-  log(`run ${manifest.runId}: ${strategies.map((s) => s.name).join(', ')}, train ${trainDays} / test ${testDays} sessions, ${flags.tune ? 'tuned per split' : 'fixed parameters'}`);
-
-  const results: { strategy: Strategy; wf: WalkForwardResult; ms: number }[] = [];
-  for (const strategy of strategies) {
-    const t0 = performance.now();
-    const progress = { bar: null as Progress | null };
-    const wf = runWalkForward(run.ctx, {
-      strategy,
-      baseParams: baseParams.get(strategy.name)!,
-      tune: flags.tune,
-      trainDays,
-      testDays,
-      from: run.from,
-      to: run.to,
-      config,
-      minTrainTrades,
-      onFold: (done, total) => {
-        progress.bar ??= new Progress(io, `${strategy.name} splits`, total);
-        progress.bar.tick(done);
-      },
-    });
-    progress.bar?.end();
-    results.push({ strategy, wf, ms: performance.now() - t0 });
-  }
-
+  // Everything the run will write is checked before it computes: a bad --outdir or --db fails
+  // now, with its path, not after minutes of backtesting.
   const outDir = resolve(io.cwd, flags.outdir);
-  removeStaleStaging(outDir);
-  const stage = new StagedOutput(outDir, manifest.runId);
-  const summaries: Record<string, unknown>[] = [];
-  try {
-    for (const { strategy, wf } of results) {
-      const splitRows = wf.folds.map((f) => splitRow(panel.calendar, f, metricsToJson(f.test.metrics)));
-      const summary = {
-        runId: manifest.runId,
-        strategy: strategy.name,
-        synthetic: run.source.synthetic,
-        splits: splitRows,
-        outOfSample: {
-          start: dayToIso(wf.days[0]),
-          end: dayToIso(wf.days[wf.days.length - 1]),
-          sessions: wf.days.length,
-          metrics: metricsToJson(wf.metrics),
-        },
-        evaluations: wf.evaluations,
-      };
-      summaries.push(summary);
-      const base = strategy.name;
-      wf.folds.forEach((f, i) => {
-        const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
-        stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades));
-        stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
-        stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
-      });
-      stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
-      stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades));
-      stage.write(`${base}/summary.json`, `${stableStringify(summary, 2)}\n`);
-      stage.write(`${base}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
-    }
-    stage.write('manifest.json', `${stableStringify(manifest, 2)}\n`);
-    stage.commit();
-  } catch (e) {
-    stage.abort();
-    throw e;
-  }
-
+  checkOutDir(outDir);
   const store = new RunStore(resolve(io.cwd, flags.db));
   try {
-    store.recordRun(
-      { runId: manifest.runId, command: 'wf', manifestJson: stableStringify(manifest), summaryJson: stableStringify(summaries) },
-      results.flatMap(({ strategy, wf }) =>
-        wf.folds.map((f) => ({
+    for (const line of dataCheckLines(run)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
+    const { panel } = run.ctx;
+    const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
+    const manifest = makeManifest({
+      command: 'wf',
+      seed,
+      data: { ...run.source, start: dayToIso(panel.calendar[run.from]), end: dayToIso(panel.calendar[run.to]) },
+      engine: engineConfigJson(config),
+      run: {
+        strategies: strategies.map((s) => ({ name: s.name, version: s.version, baseParams: baseParams.get(s.name), tuneGrid: flags.tune ? s.tuneGrid : null })),
+        trainDays,
+        testDays,
+        tune: flags.tune,
+        minTrainTrades,
+      },
+    });
+    log(`run ${manifest.runId}: ${strategies.map((s) => s.name).join(', ')}, train ${trainDays} / test ${testDays} sessions, ${flags.tune ? 'tuned per split' : 'fixed parameters'}`);
+
+    const results: { strategy: Strategy; wf: WalkForwardResult; ms: number }[] = [];
+    for (const strategy of strategies) {
+      const t0 = performance.now();
+      const progress = { bar: null as Progress | null };
+      const wf = runWalkForward(run.ctx, {
+        strategy,
+        baseParams: baseParams.get(strategy.name)!,
+        tune: flags.tune,
+        trainDays,
+        testDays,
+        from: run.from,
+        to: run.to,
+        config,
+        minTrainTrades,
+        onFold: (done, total) => {
+          progress.bar ??= new Progress(io, `${strategy.name} splits`, total);
+          progress.bar.tick(done);
+        },
+      });
+      progress.bar?.end();
+      results.push({ strategy, wf, ms: performance.now() - t0 });
+    }
+
+    removeStaleStaging(outDir);
+    const stage = new StagedRun(outDir, manifest.runId);
+    const summaries: Record<string, unknown>[] = [];
+    try {
+      for (const { strategy, wf } of results) {
+        const splitRows = wf.folds.map((f) => splitRow(panel.calendar, f, metricsToJson(f.test.metrics)));
+        const summary = {
           runId: manifest.runId,
           strategy: strategy.name,
-          split: f.fold.index,
-          trainStart: dayToIso(panel.calendar[f.fold.trainFrom]),
-          trainEnd: dayToIso(panel.calendar[f.fold.trainTo]),
-          testStart: dayToIso(panel.calendar[f.fold.testFrom]),
-          testEnd: dayToIso(panel.calendar[f.fold.testTo]),
-          paramsJson: stableStringify(f.params),
-          metricsJson: stableStringify(metricsToJson(f.test.metrics)),
-        })),
+          synthetic: run.source.synthetic,
+          splits: splitRows,
+          outOfSample: {
+            start: dayToIso(wf.days[0]),
+            end: dayToIso(wf.days[wf.days.length - 1]),
+            sessions: wf.days.length,
+            metrics: metricsToJson(wf.metrics),
+          },
+          evaluations: wf.evaluations,
+        };
+        summaries.push(summary);
+        const base = strategy.name;
+        wf.folds.forEach((f, i) => {
+          const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
+          stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades));
+          stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
+          stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
+        });
+        stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
+        stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades));
+        stage.write(`${base}/summary.json`, `${stableStringify(summary, 2)}\n`);
+        stage.write(`${base}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
+      }
+      stage.write('manifest.json', `${stableStringify(manifest, 2)}\n`);
+    } catch (e) {
+      stage.abort();
+      throw e;
+    }
+
+    // The run's rows and its folder appear together or not at all (see publishInTransaction).
+    publishInTransaction(stage, (inside) =>
+      store.recordRun(
+        { runId: manifest.runId, command: 'wf', manifestJson: stableStringify(manifest), summaryJson: stableStringify(summaries) },
+        results.flatMap(({ strategy, wf }) =>
+          wf.folds.map((f) => ({
+            runId: manifest.runId,
+            strategy: strategy.name,
+            split: f.fold.index,
+            trainStart: dayToIso(panel.calendar[f.fold.trainFrom]),
+            trainEnd: dayToIso(panel.calendar[f.fold.trainTo]),
+            testStart: dayToIso(panel.calendar[f.fold.testFrom]),
+            testEnd: dayToIso(panel.calendar[f.fold.testTo]),
+            paramsJson: stableStringify(f.params),
+            metricsJson: stableStringify(metricsToJson(f.test.metrics)),
+          })),
+        ),
+        new Date().toISOString(),
+        inside,
       ),
-      new Date().toISOString(),
     );
+    // A convenience pointer, moved only to a run both recorded and complete on disk.
+    pointLatest(outDir, manifest.runId);
+    const runDir = join(outDir, manifest.runId);
+
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir: runDir, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);
+      return 0;
+    }
+    for (const { strategy, wf, ms } of results) {
+      log('');
+      log(c.bold(`${strategy.name}: ${wf.folds.length} splits, ${wf.evaluations} backtests in ${ms.toFixed(0)} ms${run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`));
+      log(
+        table(
+          ['split', 'train', 'test', 'params (tuned)', 'trades', 'return', 'sharpe', 'max dd', 'bench'],
+          wf.folds.map((f) => {
+            const m = f.test.metrics;
+            return [
+              f.fold.index,
+              `${dayToIso(panel.calendar[f.fold.trainFrom])}..${dayToIso(panel.calendar[f.fold.trainTo])}`,
+              `${dayToIso(panel.calendar[f.fold.testFrom])}..${dayToIso(panel.calendar[f.fold.testTo])}`,
+              tunedParamsText(strategy, f.params),
+              m.trades,
+              pct(m.totalReturnFrac.value),
+              num(m.sharpe.value),
+              pct(m.maxDrawdownFrac.value),
+              pct(m.benchmarkReturnFrac.value),
+            ];
+          }),
+          io,
+          { compact: true },
+        ),
+      );
+      const m = wf.metrics;
+      log(
+        `out of sample ${dayToIso(wf.days[0])}..${dayToIso(wf.days[wf.days.length - 1])}: trades ${m.trades}, return ${pct(m.totalReturnFrac.value)} (CAGR ${pct(m.cagrFrac.value)}), ` +
+          `Sharpe ${num(m.sharpe.value)}, max DD ${pct(m.maxDrawdownFrac.value)}, PF ${num(m.profitFactor.value)}, win ${pct(m.winRate.value, 1)}, ` +
+          `benchmark ${pct(m.benchmarkReturnFrac.value)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr`,
+      );
+    }
+    log('');
+    log(`artifacts: ${join(flags.outdir, manifest.runId)}/ (manifest.json, <strategy>/{summary.json,trade_list.csv,equity_curve.csv}, <strategy>/split_NN/...), also ${join(flags.outdir, 'latest')}; recorded in ${flags.db}`);
+    return 0;
   } finally {
     store.close();
   }
-
-  if (json) {
-    io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);
-    return 0;
-  }
-  for (const { strategy, wf, ms } of results) {
-    log('');
-    log(c.bold(`${strategy.name}: ${wf.folds.length} splits, ${wf.evaluations} backtests in ${ms.toFixed(0)} ms${run.source.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`));
-    log(
-      table(
-        ['split', 'train', 'test', 'params (tuned)', 'trades', 'return', 'sharpe', 'max dd', 'bench'],
-        wf.folds.map((f) => {
-          const m = f.test.metrics;
-          return [
-            f.fold.index,
-            `${dayToIso(panel.calendar[f.fold.trainFrom])}..${dayToIso(panel.calendar[f.fold.trainTo])}`,
-            `${dayToIso(panel.calendar[f.fold.testFrom])}..${dayToIso(panel.calendar[f.fold.testTo])}`,
-            tunedParamsText(strategy, f.params),
-            m.trades,
-            pct(m.totalReturnFrac.value),
-            num(m.sharpe.value),
-            pct(m.maxDrawdownFrac.value),
-            pct(m.benchmarkReturnFrac.value),
-          ];
-        }),
-        io,
-      ),
-    );
-    const m = wf.metrics;
-    log(
-      `out of sample ${dayToIso(wf.days[0])}..${dayToIso(wf.days[wf.days.length - 1])}: trades ${m.trades}, return ${pct(m.totalReturnFrac.value)} (CAGR ${pct(m.cagrFrac.value)}), ` +
-        `Sharpe ${num(m.sharpe.value)}, max DD ${pct(m.maxDrawdownFrac.value)}, PF ${num(m.profitFactor.value)}, win ${pct(m.winRate.value, 1)}, ` +
-        `benchmark ${pct(m.benchmarkReturnFrac.value)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr`,
-    );
-  }
-  log('');
-  log(`artifacts: ${join(flags.outdir, '<strategy>/split_NN/{trade_list.csv,equity_curve.csv,metrics.json}')}, summary.json, manifest.json (run ${manifest.runId}); recorded in ${flags.db}`);
-  return 0;
 }
 
 function tunedParamsText(strategy: Strategy, p: Readonly<Record<string, number>>): string {
