@@ -6,9 +6,13 @@ import { ibsRsi } from '../strategies/ibs-rsi/ibs-rsi.js';
 import { defaultParams, type Params } from '../strategies/params.js';
 import type { SymbolSignals } from '../strategies/scan.js';
 import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_SHORT } from '../strategies/types.js';
+import { handStrategy } from '../test-support/hand-strategy.js';
 import { alterFuture, fcOptions, flatBars, randomWalkBars } from '../test-support/synthetic-bars.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './config.js';
-import { runEngine, type EngineResult } from './engine.js';
+import { DENIAL_CODES, runEngine, sizeOrder, type EngineResult } from './engine.js';
+import { backtest } from './backtest.js';
+import { MarketContext } from './market-context.js';
+import { regimeMask } from './regime.js';
 import { buildPanel, type MarketPanel } from './panel.js';
 import { buildSignalBook } from './signal-book.js';
 
@@ -260,6 +264,64 @@ describe('engine fills, by hand', () => {
     expect(t.exitPrice).toBe(9);
   });
 
+  // Shorts mirror longs: the stop lies above the entry and the target below.
+  it('a short: when stop and target both lie inside one bar, the stop wins', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.2, 9.9, 10],
+      [10, 12, 8, 10],
+      [10, 10, 10, 10],
+    ]);
+    const r = run(buildPanel([b], null), [signals([[0, SIGNAL_SHORT]], 1, 1)], oneShare, exitParams(0));
+    expect(r.trades).toHaveLength(1);
+    const t = r.trades[0];
+    expect(t.side).toBe('short');
+    expect(t.exitReason).toBe('stop');
+    expect(t.exitDay).toBe(20_002);
+    expect(t.exitPrice).toBe(11);
+    expect(t.pnl).toBeCloseTo(-100, 10);
+  });
+
+  it('a short: a target alone inside the bar fills at the target', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.2, 9.9, 10],
+      [10, 10.5, 8, 9],
+      [9, 9, 9, 9],
+    ]);
+    const t = run(buildPanel([b], null), [signals([[0, SIGNAL_SHORT]], 1, 1)], oneShare, exitParams(0)).trades[0];
+    expect(t.exitReason).toBe('target');
+    expect(t.exitPrice).toBe(9);
+    expect(t.pnl).toBeCloseTo(100, 10);
+  });
+
+  it('a short: a gap up through the stop fills at the open, not at the stop', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.5, 9.8, 10],
+      [12, 12.5, 11.5, 12],
+      [12, 12, 12, 12],
+    ]);
+    const t = run(buildPanel([b], null), [signals([[0, SIGNAL_SHORT]], 1)], oneShare, exitParams(0)).trades[0];
+    expect(t.side).toBe('short');
+    expect(t.exitReason).toBe('stop');
+    expect(t.exitDay).toBe(20_002);
+    expect(t.exitPrice).toBe(12);
+    expect(t.pnl).toBeCloseTo(-200, 10);
+  });
+
+  it('a long: a gap up through the target fills at the open (the better price is real)', () => {
+    const b = bars([
+      [10, 10, 10, 10],
+      [10, 10.5, 9.8, 10],
+      [12, 12.5, 11.5, 12],
+      [12, 12, 12, 12],
+    ]);
+    const t = run(buildPanel([b], null), [signals([[0, SIGNAL_LONG]], 1, 1)], oneShare, exitParams(0)).trades[0];
+    expect(t.exitReason).toBe('target');
+    expect(t.exitPrice).toBe(12);
+  });
+
   it('delay-midpoint:N fills at (open + close) / 2 of bar t+N', () => {
     const b = bars([
       [10, 10, 10, 10],
@@ -314,5 +376,155 @@ describe('engine fills, by hand', () => {
     expect(r.denials.REGIME_FILTER).toBe(1);
     expect(r.decisions.filter((d) => d.admitted)).toHaveLength(1);
     expect(r.decisions.find((d) => d.code === 'REGIME_FILTER')?.day).toBe(20_001);
+  });
+});
+
+/** Bars on the given day numbers, every price `price` (open = high = low = close). */
+function flatOn(symbol: string, days: readonly number[], price: number): BarSeries {
+  return barsFromColumns(symbol, { day: [...days], open: days.map(() => price), high: days.map(() => price), low: days.map(() => price), close: days.map(() => price) });
+}
+const DAYS = [20_000, 20_001, 20_002, 20_003, 20_004, 20_005];
+const handConfig: EngineConfig = { ...baseConfig, costs: ZERO_COSTS, sizing: { mode: 'fixed-shares', shares: 10 } };
+
+/** Denial counts must equal the recorded decisions, code by code. */
+function expectDenials(r: EngineResult, expected: Partial<Record<keyof EngineResult['denials'], number>>) {
+  const want = Object.fromEntries(DENIAL_CODES.map((c) => [c, expected[c] ?? 0]));
+  expect(r.denials).toEqual(want);
+  const recorded = Object.fromEntries(DENIAL_CODES.map((c) => [c, r.decisions.filter((d) => !d.admitted && d.code === c).length]));
+  expect(recorded).toEqual(want);
+}
+
+describe('engine denials, each by name', () => {
+  it('NO_FILL_BAR when the symbol skips the fill session (the day order expires)', () => {
+    const a = flatOn('A', DAYS, 10);
+    const b = flatOn('B', [20_000, 20_001, 20_003, 20_004, 20_005], 10);
+    const r = run(buildPanel([a, b], null), [signals([]), signals([[1, SIGNAL_LONG]])], handConfig, exitParams(0));
+    expect(r.trades).toHaveLength(0);
+    expectDenials(r, { NO_FILL_BAR: 1 });
+    const d = r.decisions.find((x) => !x.admitted)!;
+    expect(d).toMatchObject({ symbol: 'B', day: 20_002, detail: 'no bar on the fill session' });
+  });
+
+  it('NO_FILL_BAR when the data ends before the fill bar', () => {
+    const a = flatOn('A', DAYS, 10);
+    const b = flatOn('B', [20_000, 20_001, 20_002], 10);
+    const r = run(buildPanel([a, b], null), [signals([]), signals([[2, SIGNAL_LONG]])], handConfig, exitParams(0));
+    expectDenials(r, { NO_FILL_BAR: 1 });
+    expect(r.decisions.find((x) => !x.admitted)!.detail).toBe('the data ends before the fill bar');
+  });
+
+  it('WINDOW_END when the fill would land after the window', () => {
+    // The data goes on to bar 5; the window stops at bar 4, and the order from bar 3 is due at bar 5.
+    const panel = buildPanel([flatOn('A', DAYS, 10)], null);
+    const book = buildSignalBook(panel, [signals([[3, SIGNAL_LONG]])]);
+    const r = runEngine({ panel, legs: [{ strategy: ibsRsi, params: exitParams(0), book }], config: { ...handConfig, fill: { kind: 'delay-midpoint', delayBars: 2 } }, from: 0, to: 4, regime: null });
+    expect(r.trades).toHaveLength(0);
+    expectDenials(r, { WINDOW_END: 1 });
+  });
+
+  it('ZERO_SHARES when the sizing buys no whole share', () => {
+    const r = run(buildPanel([flatOn('A', DAYS, 50)], null), [signals([[0, SIGNAL_LONG]])], { ...handConfig, sizing: { mode: 'fixed-notional', usd: 40 } }, exitParams(0));
+    expectDenials(r, { ZERO_SHARES: 1 });
+  });
+
+  it('INSUFFICIENT_CASH when the order costs more than the free cash, counting orders already placed', () => {
+    const a = flatOn('A', DAYS, 50);
+    const b = flatOn('B', DAYS, 50);
+    // 1500 shares at 50 is 75 000 of 100 000: the second order the same evening finds 25 000 free.
+    const r = run(buildPanel([a, b], null), [signals([[0, SIGNAL_LONG]]), signals([[0, SIGNAL_LONG]])], { ...handConfig, sizing: { mode: 'fixed-shares', shares: 1500 } }, exitParams(0));
+    expect(r.trades.map((t) => t.symbol)).toEqual(['A']);
+    expectDenials(r, { INSUFFICIENT_CASH: 1 });
+    expect(r.decisions.find((x) => !x.admitted)!.detail).toBe('needs 75000 USD, 25000 free');
+  });
+
+  it('ALREADY_IN_POSITION and MAX_POSITIONS', () => {
+    const a = flatOn('A', DAYS, 10);
+    const b = flatOn('B', DAYS, 10);
+    const r = run(buildPanel([a, b], null), [signals([[0, SIGNAL_LONG], [1, SIGNAL_LONG]]), signals([[2, SIGNAL_LONG]])], { ...handConfig, maxPositions: 1 }, exitParams(0));
+    expect(r.trades.map((t) => t.symbol)).toEqual(['A']);
+    expectDenials(r, { ALREADY_IN_POSITION: 1, MAX_POSITIONS: 1 });
+    expect(r.decisions.filter((x) => !x.admitted).map((x) => [x.day, x.code])).toEqual([
+      [20_001, 'ALREADY_IN_POSITION'],
+      [20_002, 'MAX_POSITIONS'],
+    ]);
+  });
+
+  it('REGIME_FILTER denies longs below the index SMA and shorts above it, and admits the other side', () => {
+    const syms = ['L0', 'S1', 'L1', 'S0'].map((s) => flatOn(s, DAYS, 10));
+    const panel = buildPanel(syms, null);
+    const regime = Uint8Array.from([0, 1, 1, 0, 1, 1]);
+    const r = runEngine({
+      panel,
+      legs: [{ strategy: ibsRsi, params: exitParams(0), book: buildSignalBook(panel, [signals([[0, SIGNAL_LONG]]), signals([[1, SIGNAL_SHORT]]), signals([[2, SIGNAL_LONG]]), signals([[3, SIGNAL_SHORT]])]) }],
+      config: handConfig,
+      from: 0,
+      to: panel.calendar.length - 1,
+      regime,
+    });
+    expectDenials(r, { REGIME_FILTER: 2 });
+    expect(r.decisions.map((d) => [d.symbol, d.side, d.admitted])).toEqual([
+      ['L0', 'long', false],
+      ['S1', 'short', false],
+      ['L1', 'long', true],
+      ['S0', 'short', true],
+    ]);
+    expect(r.trades.map((t) => [t.symbol, t.side])).toEqual([
+      ['L1', 'long'],
+      ['S0', 'short'],
+    ]);
+  });
+});
+
+describe('regimeMask', () => {
+  it('is 1 where the index closed above its SMA, 0 otherwise and during warm-up, carried over index holes', () => {
+    // Index closes 1 2 3 2 1 on days 0,1,2,4,5 (no bar on day 3); SMA(2) = NaN 1.5 2.5 2.5 1.5.
+    const index = barsFromColumns('IDX', { day: [20_000, 20_001, 20_002, 20_004, 20_005], open: [1, 2, 3, 2, 1], high: [1, 2, 3, 2, 1], low: [1, 2, 3, 2, 1], close: [1, 2, 3, 2, 1] });
+    const panel = buildPanel([flatOn('A', DAYS, 10)], index);
+    expect(Array.from(regimeMask(panel, 2)!)).toEqual([0, 1, 1, 1, 0, 0]);
+    expect(regimeMask(buildPanel([flatOn('A', DAYS, 10)], null), 2)).toBeNull();
+  });
+
+  it('the backtest applies it when the filter is on, and not when it is off', () => {
+    const index = barsFromColumns('IDX', { day: DAYS, open: [5, 4, 3, 2, 1, 1], high: [5, 4, 3, 2, 1, 1], low: [5, 4, 3, 2, 1, 1], close: [5, 4, 3, 2, 1, 1] });
+    const ctx = new MarketContext(buildPanel([flatOn('A', DAYS, 10)], index));
+    const strategy = handStrategy([[2, SIGNAL_LONG]]);
+    const on = backtest(ctx, [{ strategy, params: defaultParams(strategy.params) }], { ...handConfig, regimeFilter: { enabled: true, smaPeriod: 2 } }, 0, 5);
+    const off = backtest(ctx, [{ strategy, params: defaultParams(strategy.params) }], { ...handConfig, regimeFilter: { enabled: false, smaPeriod: 2 } }, 0, 5);
+    expect(on.engine.denials.REGIME_FILTER).toBe(1);
+    expect(on.engine.trades).toHaveLength(0);
+    expect(off.engine.trades).toHaveLength(1);
+  });
+});
+
+describe('sizing, exact share counts', () => {
+  const costs = { commissionPerOrderUsd: 1, commissionPerShareUsd: 0.01, slippageBps: 10 };
+  const cfg = (sizing: EngineConfig['sizing']): EngineConfig => ({ ...baseConfig, costs, sizing });
+
+  it('risk-pct: equity * pct / stop distance, capped by what the free cash buys', () => {
+    // 1% of 100 000 = 1000 USD at risk over a 2.5 stop = 400 shares.
+    expect(sizeOrder(cfg({ mode: 'risk-pct', pct: 1 }), 100_000, 100_000, 50, 2.5)).toBe(400);
+    // Cash cap: (10 000 - 1) / (50 * 1.001 + 0.01) = 199.7 -> 199 shares.
+    expect(sizeOrder(cfg({ mode: 'risk-pct', pct: 1 }), 100_000, 10_000, 50, 2.5)).toBe(199);
+    // No stop, no risk distance: nothing.
+    expect(sizeOrder(cfg({ mode: 'risk-pct', pct: 1 }), 100_000, 100_000, 50, Number.NaN)).toBe(0);
+  });
+
+  it('fixed-notional: the amount (or the free cash, if less) over the all-in share price', () => {
+    // (5000 - 1) / 50.06 = 99.86 -> 99.
+    expect(sizeOrder(cfg({ mode: 'fixed-notional', usd: 5000 }), 100_000, 100_000, 50, Number.NaN)).toBe(99);
+    // (3000 - 1) / 50.06 = 59.9 -> 59.
+    expect(sizeOrder(cfg({ mode: 'fixed-notional', usd: 5000 }), 100_000, 3000, 50, Number.NaN)).toBe(59);
+  });
+
+  it('the engine trades those share counts', () => {
+    const panel = buildPanel([flatOn('A', DAYS, 50)], null);
+    const zero = { ...baseConfig, costs: ZERO_COSTS };
+    const risk = run(panel, [signals([[0, SIGNAL_LONG]], 2.5)], { ...zero, sizing: { mode: 'risk-pct', pct: 1 } }, exitParams(0));
+    expect(risk.trades[0].shares).toBe(400);
+    expect(risk.trades[0].initialRiskUsd).toBeCloseTo(1000, 9);
+    const capped = run(panel, [signals([[0, SIGNAL_LONG]], 2.5)], { ...zero, sizing: { mode: 'risk-pct', pct: 10 } }, exitParams(0));
+    expect(capped.trades[0].shares).toBe(2000);
+    const notional = run(panel, [signals([[0, SIGNAL_LONG]])], { ...zero, sizing: { mode: 'fixed-notional', usd: 5000 } }, exitParams(0));
+    expect(notional.trades[0].shares).toBe(100);
   });
 });
