@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BarSeries } from '../core/bar-series.js';
-import { barsFromColumns } from '../core/bar-series.js';
+import { barsFromColumns, filterBars } from '../core/bar-series.js';
+import { createRng } from '../core/rng.js';
 import { ibsRsi } from '../strategies/ibs-rsi/ibs-rsi.js';
 import { defaultParams, type Params } from '../strategies/params.js';
 import type { SymbolSignals } from '../strategies/scan.js';
@@ -32,14 +33,14 @@ function signals(entries: readonly (readonly [number, number])[], stopDist = Num
   };
 }
 
-function run(panel: MarketPanel, perSymbol: SymbolSignals[], config: EngineConfig, params: Params = exitParams(5)): EngineResult {
+function run(panel: MarketPanel, perSymbol: SymbolSignals[], config: EngineConfig, params: Params = exitParams(5), regime: Uint8Array | null = null): EngineResult {
   return runEngine({
     panel,
     legs: [{ strategy: ibsRsi, params, book: buildSignalBook(panel, perSymbol) }],
     config,
     from: 0,
     to: panel.calendar.length - 1,
-    regime: null,
+    regime,
   });
 }
 
@@ -65,6 +66,14 @@ function equityFromTrades(panel: MarketPanel, r: EngineResult): Float64Array {
   return out;
 }
 
+const SIZINGS: EngineConfig['sizing'][] = [
+  { mode: 'equal-weight' },
+  { mode: 'all-in' },
+  { mode: 'fixed-shares', shares: 40 },
+  { mode: 'fixed-notional', usd: 15_000 },
+  { mode: 'risk-pct', pct: 0.5 },
+];
+
 const panelArb = fc.record({
   symbols: fc.integer({ min: 1, max: 4 }),
   length: fc.integer({ min: 30, max: 120 }),
@@ -72,6 +81,7 @@ const panelArb = fc.record({
   signalDensity: fc.double({ min: 0.02, max: 0.3, noNaN: true }),
   timeExit: fc.integer({ min: 0, max: 8 }),
   stopMult: fc.constantFrom(Number.NaN, 1, 3),
+  targetMult: fc.constantFrom(Number.NaN, 1, 2.5),
   maxPositions: fc.integer({ min: 1, max: 4 }),
   costs: fc.record({
     commissionPerOrderUsd: fc.double({ min: 0, max: 5, noNaN: true }),
@@ -80,40 +90,83 @@ const panelArb = fc.record({
   }),
   midpoint: fc.boolean(),
   shorts: fc.boolean(),
+  /** Entry strengths: all equal (symbol order decides) or random, so ranking is exercised. */
+  scored: fc.boolean(),
+  /** A regime mask of random runs, or no filter. */
+  regime: fc.boolean(),
+  /** Fraction of sessions each symbol misses, and how many sessions later each symbol starts. */
+  holes: fc.constantFrom(0, 0.05, 0.2),
+  stagger: fc.integer({ min: 0, max: 10 }),
+  sizing: fc.constantFrom(...SIZINGS.keys()),
 });
 
 type Scenario = typeof panelArb extends fc.Arbitrary<infer T> ? T : never;
 
+/**
+ * A market of random walks on different calendars (staggered starts, missing sessions), random
+ * long/short/exit signals with scores, stops and targets, and optionally a regime mask.
+ */
 function scenario(p: Scenario) {
+  const rng = createRng(p.seed + 17);
   const series: BarSeries[] = [];
   const sigs: SymbolSignals[] = [];
   for (let s = 0; s < p.symbols; s++) {
-    const bars = randomWalkBars(`S${s}`, p.length, p.seed + s * 7919);
+    const walk = randomWalkBars(`S${s}`, p.length, p.seed + s * 7919);
+    const keep = Array.from(walk.day, (_, i) => i >= s * p.stagger && (i === s * p.stagger || rng.next() >= p.holes));
+    const bars = filterBars(walk, (i) => keep[i]);
     series.push(bars);
-    const rngBars: [number, number][] = [];
-    let x = (p.seed + s) % 997;
-    for (let i = 0; i < p.length; i++) {
-      x = (x * 48271) % 2147483647;
-      const u = (x % 10_000) / 10_000;
-      if (u < p.signalDensity) rngBars.push([i, p.shorts && u < p.signalDensity / 3 ? SIGNAL_SHORT : u < p.signalDensity * 0.8 ? SIGNAL_LONG : SIGNAL_EXIT]);
+    const entries: [number, number, number][] = [];
+    for (let i = 0; i < bars.day.length; i++) {
+      const u = rng.next();
+      if (u >= p.signalDensity) continue;
+      const code = p.shorts && u < p.signalDensity / 3 ? SIGNAL_SHORT : u < p.signalDensity * 0.8 ? SIGNAL_LONG : SIGNAL_EXIT;
+      entries.push([i, code, code === SIGNAL_EXIT ? 0 : p.scored ? Math.round(rng.next() * 8) : 0]);
     }
-    sigs.push(signals(rngBars, Number.isNaN(p.stopMult) ? Number.NaN : p.stopMult * bars.close[0] * 0.02));
+    const unit = bars.day.length > 0 ? bars.close[0] * 0.02 : 1;
+    sigs.push(withScores(signals(entries.map(([i, c]) => [i, c]), p.stopMult * unit, p.targetMult * unit), entries.map((e) => e[2])));
   }
   const config: EngineConfig = {
     ...baseConfig,
     maxPositions: p.maxPositions,
     costs: p.costs,
+    sizing: SIZINGS[p.sizing],
     fill: p.midpoint ? { kind: 'delay-midpoint', delayBars: 2 } : { kind: 'next-open' },
   };
-  return { panel: buildPanel(series, null), sigs, config, params: exitParams(p.timeExit) };
+  const panel = buildPanel(series, null);
+  let regime: Uint8Array | null = null;
+  if (p.regime) {
+    regime = new Uint8Array(panel.calendar.length);
+    let state = 1;
+    for (let t = 0; t < regime.length; t++) {
+      if (rng.next() < 0.15) state = 1 - state;
+      regime[t] = state;
+    }
+  }
+  return { panel, sigs, config, params: exitParams(p.timeExit), regime };
+}
+
+function withScores(s: SymbolSignals, scores: readonly number[]): SymbolSignals {
+  return { ...s, score: Float64Array.from(scores) };
+}
+
+/** The signals on bars before k, every field kept. */
+function signalsBefore(s: SymbolSignals, k: number): SymbolSignals {
+  const keep = Array.from(s.bar.keys()).filter((j) => s.bar[j] < k);
+  return {
+    bar: Int32Array.from(keep.map((j) => s.bar[j])),
+    code: Int8Array.from(keep.map((j) => s.code[j])),
+    score: Float64Array.from(keep.map((j) => s.score[j])),
+    stopDist: Float64Array.from(keep.map((j) => s.stopDist[j])),
+    targetDist: Float64Array.from(keep.map((j) => s.targetDist[j])),
+  };
 }
 
 describe('engine accounting', () => {
   it('cash + marked positions = equity on every bar, rebuilt independently from the trade list', () => {
     fc.assert(
       fc.property(panelArb, (p) => {
-        const { panel, sigs, config, params } = scenario(p);
-        const r = run(panel, sigs, config, params);
+        const { panel, sigs, config, params, regime } = scenario(p);
+        const r = run(panel, sigs, config, params, regime);
         const rebuilt = equityFromTrades(panel, r);
         for (let k = 0; k < r.days.length; k++) {
           expect(r.equity[k]).toBeCloseTo(rebuilt[k], 6);
@@ -125,21 +178,46 @@ describe('engine accounting', () => {
     );
   });
 
-  it('never fills on the signal bar and never holds more than maxPositions', () => {
+  it('never fills on the signal bar, never holds more than maxPositions, and accounts for every signal by its code', () => {
     fc.assert(
       fc.property(panelArb, (p) => {
-        const { panel, sigs, config, params } = scenario(p);
-        const r = run(panel, sigs, config, params);
+        const { panel, sigs, config, params, regime } = scenario(p);
+        const r = run(panel, sigs, config, params, regime);
         for (const t of r.trades) {
           expect(t.entryDay).toBeGreaterThan(t.entrySignalDay);
           expect(t.exitDay).toBeGreaterThanOrEqual(t.entryDay);
           expect(t.shares).toBeGreaterThan(0);
         }
         for (let k = 0; k < r.days.length; k++) expect(r.openPositions[k]).toBeLessThanOrEqual(config.maxPositions);
-        // Nothing hides: every entry signal became a trade or was denied with a recorded reason.
+        // Nothing hides: every entry signal became a trade or was denied with a recorded reason,
+        // and each code's count is the number of decisions recorded under that code.
         const denied = Object.values(r.denials).reduce((a, n) => a + n, 0);
         expect(r.trades.length + denied).toBe(r.entrySignals);
-        expect(r.decisions.filter((d) => !d.admitted)).toHaveLength(denied);
+        for (const code of DENIAL_CODES) expect(r.decisions.filter((d) => !d.admitted && d.code === code).length, code).toBe(r.denials[code]);
+        // Admitted orders either fill (a trade) or are denied later at the fill (NO_FILL_BAR on
+        // a missing session, INSUFFICIENT_CASH on a gap) or at the window end.
+        const admitted = r.decisions.filter((d) => d.admitted).length;
+        const lateDenials = r.decisions.filter((d) => !d.admitted && (d.code === 'WINDOW_END' || d.detail === 'no bar on the fill session' || d.detail.startsWith('open '))).length;
+        expect(admitted).toBe(r.trades.length + lateDenials);
+        // Code-specific checks.
+        const calIndex = new Map(Array.from(panel.calendar, (d, t) => [d, t]));
+        if (regime === null) expect(r.denials.REGIME_FILTER).toBe(0);
+        for (const d of r.decisions) {
+          const t = calIndex.get(d.day)!;
+          if (d.code === 'REGIME_FILTER') expect(regime![t]).toBe(d.side === 'long' ? 0 : 1);
+          // The regime blocks nothing it allows: an admitted long had an up regime, a short a down one.
+          if (d.admitted && regime !== null) expect(regime[t]).toBe(d.side === 'long' ? 1 : 0);
+        }
+        if (!p.midpoint) expect(r.denials.WINDOW_END).toBe(0);
+        if (p.holes === 0 && p.stagger === 0) expect(r.decisions.some((d) => d.detail === 'no bar on the fill session')).toBe(false);
+        if (SIZINGS[p.sizing].mode === 'fixed-shares') expect(r.denials.ZERO_SHARES).toBe(0);
+        // Ranking: on a day where slots ran out, no signal denied for MAX_POSITIONS outranks one admitted.
+        const score = new Map<string, number>();
+        sigs.forEach((x, sym) => x.bar.forEach((b, j) => score.set(`${panel.series[sym].day[b]}:${panel.symbols[sym]}`, x.score[j])));
+        for (const d of r.decisions) {
+          if (d.code !== 'MAX_POSITIONS') continue;
+          for (const a of r.decisions) if (a.admitted && a.day === d.day) expect(score.get(`${a.day}:${a.symbol}`)!).toBeGreaterThanOrEqual(score.get(`${d.day}:${d.symbol}`)!);
+        }
         // Longs are paid in cash: no margin, so cash never goes below zero.
         if (!p.shorts) for (let k = 0; k < r.days.length; k++) expect(r.cash[k]).toBeGreaterThanOrEqual(-1e-6);
       }),
@@ -150,20 +228,13 @@ describe('engine accounting', () => {
   it('altering bars after session k never changes the equity curve before k (no look-ahead in the engine)', () => {
     fc.assert(
       fc.property(panelArb, fc.double({ min: 0.2, max: 0.9, noNaN: true }), (p, cut) => {
-        const { panel, sigs, config, params } = scenario(p);
+        const { panel, sigs, config, params, regime } = scenario(p);
         const k = Math.floor(panel.calendar.length * cut);
-        const altered = buildPanel(panel.series.map((s, i) => alterFuture(s, k, p.seed + 31 * i + 1)), null);
-        // Signals after k may differ too in an altered world; keep only those up to k - 1 in both runs.
-        const upTo = sigs.map((s) => {
-          const keep = Array.from(s.bar).map((b, j) => [b, s.code[j]] as const).filter(([b]) => b < k);
-          return signals(keep, s.stopDist[0] ?? Number.NaN);
-        });
-        const extra = sigs.map((s) => {
-          const later = Array.from(s.bar).map((b, j) => [b, s.code[j]] as const);
-          return signals(later, s.stopDist[0] ?? Number.NaN);
-        });
-        const a = run(panel, upTo, config, params);
-        const b = run(altered, extra, config, params);
+        // Bar k of a symbol lies on calendar index k or later (symbols start late or skip sessions).
+        const altered = buildPanel(panel.series.map((s, i) => (k < s.day.length ? alterFuture(s, k, p.seed + 31 * i + 1) : s)), null);
+        // Signals after k may differ too in an altered world: one run has only those before bar k.
+        const a = run(panel, sigs.map((s) => signalsBefore(s, k)), config, params, regime);
+        const b = run(altered, sigs, config, params, regime);
         for (let t = 0; t < k; t++) expect(b.equity[t]).toBe(a.equity[t]);
       }),
       fcOptions(100),
@@ -184,17 +255,17 @@ describe('engine accounting', () => {
     );
   });
 
-  // Stops are laid off the slipped fill price, so with stops costs can change which trades happen
-  // at all (path dependence). With fixed share counts, ample cash and no stops the trade set is
+  // Stops and targets are laid off the slipped fill price, so with them costs can change which trades
+  // happen at all (path dependence). With fixed share counts, ample cash and no stops the trade set is
   // fixed, and then costs can only take money away, trade by trade.
-  it('higher costs never raise final equity (same trade set: fixed shares, no stops)', () => {
+  it('higher costs never raise final equity (same trade set: fixed shares, no stops or targets)', () => {
     fc.assert(
       fc.property(panelArb, fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 20, noNaN: true }), (p, extraOrder, extraBps) => {
-        const { panel, sigs, params } = scenario({ ...p, stopMult: Number.NaN });
+        const { panel, sigs, params, regime } = scenario({ ...p, stopMult: Number.NaN, targetMult: Number.NaN });
         const config: EngineConfig = { ...baseConfig, initialCapital: 1e9, maxPositions: 50, sizing: { mode: 'fixed-shares', shares: 10 }, costs: p.costs };
         const dearer: EngineConfig = { ...config, costs: { ...p.costs, commissionPerOrderUsd: p.costs.commissionPerOrderUsd + extraOrder, slippageBps: p.costs.slippageBps + extraBps } };
-        const cheap = run(panel, sigs, config, params);
-        const dear = run(panel, sigs, dearer, params);
+        const cheap = run(panel, sigs, config, params, regime);
+        const dear = run(panel, sigs, dearer, params, regime);
         expect(dear.trades.length).toBe(cheap.trades.length);
         dear.trades.forEach((t, i) => expect(t.pnl).toBeLessThanOrEqual(cheap.trades[i].pnl + 1e-9));
         expect(dear.finalEquity).toBeLessThanOrEqual(cheap.finalEquity + 1e-6);
