@@ -9,6 +9,7 @@ import { generateDemoMarket } from '../data/demo-market.js';
 import { defaultParams } from '../strategies/params.js';
 import { getStrategy } from '../strategies/registry.js';
 import { runWalkForward } from '../backtest/walk-forward.js';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import { fcOptions } from '../test-support/synthetic-bars.js';
 import { inProcessEvaluator } from './evaluators/in-process.js';
 import { threadPoolEvaluator } from './evaluators/thread-pool.js';
@@ -236,6 +237,8 @@ describe('fitness on the demo market', () => {
   });
 
   it('gives the same search on one thread and on a pool of two', async () => {
+    // The pool's threads run dist/ (compiled), the in-process evaluator runs src/.
+    requireFreshDist();
     const space: SearchSpace = { kind: 'rules' };
     const results = [];
     for (const make of [() => inProcessEvaluator(new MarketContext(panel, range), settings), () => threadPoolEvaluator(new MarketContext(panel, range), settings, 2, 64 << 20)]) {
