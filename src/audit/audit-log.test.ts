@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fcOptions } from '../test-support/synthetic-bars.js';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import {
   appendAudit,
   AUDIT_KINDS,
@@ -372,6 +373,7 @@ describe('the lock', () => {
   });
 
   it('two processes appending 200 records each at once leave one intact chain of 400', async () => {
+    requireFreshDist();
     const script = fileURLToPath(new URL('../test-support/audit-writer.mjs', import.meta.url));
     const startAt = String(Date.now() + 700);
     const runWriter = (id: string) =>

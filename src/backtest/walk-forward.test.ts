@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ibsRsi } from '../strategies/ibs-rsi/ibs-rsi.js';
+import { defaultParams } from '../strategies/params.js';
 import { resolveStrategyParams } from '../strategies/registry.js';
+import { SIGNAL_LONG } from '../strategies/types.js';
+import { handStrategy } from '../test-support/hand-strategy.js';
 import { alterFuture, fcOptions, randomWalkBars } from '../test-support/synthetic-bars.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './config.js';
 import { MarketContext } from './market-context.js';
@@ -85,5 +88,27 @@ describe('runWalkForward', () => {
       }),
       fcOptions(20),
     );
+  });
+});
+
+describe('walk-forward tuning ties', () => {
+  it('an exact tie on train Sharpe goes to the earlier grid point', () => {
+    // `knob` changes nothing, so every grid point trades identically: all tie in every fold.
+    const at: [number, typeof SIGNAL_LONG][] = [];
+    for (let i = 5; i < 400; i += 7) at.push([i, SIGNAL_LONG]);
+    for (const grid of [[1, 2, 3], [3, 1, 2]]) {
+      const strategy = handStrategy(at, { knob: grid });
+      const base = { ...defaultParams(strategy.params), timeExitBars: 3 };
+      const ctx = new MarketContext(buildPanel([randomWalkBars('A', 400, 7), randomWalkBars('B', 400, 8)], null));
+      const config: EngineConfig = { ...DEFAULT_ENGINE_CONFIG, regimeFilter: { enabled: false, smaPeriod: 200 } };
+      const wf = runWalkForward(ctx, { strategy, baseParams: base, tune: true, trainDays: 100, testDays: 50, from: 0, to: 399, config, minTrainTrades: 1 });
+      expect(wf.folds.length).toBeGreaterThan(3);
+      for (const f of wf.folds) {
+        const scores = f.candidates.map((c) => c.score);
+        expect(scores[0]).not.toBeNull();
+        expect(new Set(scores).size).toBe(1);
+        expect(f.params.knob, `fold ${f.fold.index}, grid ${grid.join(',')}`).toBe(grid[0]);
+      }
+    }
   });
 });

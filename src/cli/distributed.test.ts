@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../distributed/pg-connect.js';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import { PG_URL, skipWithoutPostgres } from '../test-support/postgres.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
@@ -41,6 +42,7 @@ describe.skipIf(skip)('kobe evolve over PostgreSQL with kobe worker processes', 
   });
 
   it('one coordinator and three workers, one killed mid-run, give the local run’s outcome', async () => {
+    requireFreshDist();
     const queue = `test-evolve-${randomBytes(5).toString('hex')}`;
     const workDirs = ['w0', 'w1', 'w2'].map((w) => {
       const d = join(dir, w);

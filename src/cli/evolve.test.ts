@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
@@ -72,6 +73,7 @@ describe('kobe evolve', () => {
     mkdirSync(killedDir);
     mkdirSync(cleanDir);
 
+    requireFreshDist();
     const child = spawn(process.execPath, [BIN, ...args], { cwd: killedDir, stdio: 'ignore' });
     const dbPath = join(killedDir, 'kobe.db');
     let before = 0;
@@ -128,6 +130,7 @@ describe('kobe evolve', () => {
 
 describe.runIf(sharedDataAvailable())('kobe evolve on ../shared/data/us-equities-stooq', () => {
   it('searches free rules over 40 real stocks on two threads', async () => {
+    requireFreshDist();
     const r = await kobe(['evolve', '--rules', '--data-dir', SHARED_STOOQ_DIR, '--cap', '40', '--start', '2014-01-01', '--end', '2017-11-10', '--generations', '2', '--population', '8', '--workers', '2', '--min-train-trades', '3', '--json']);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);

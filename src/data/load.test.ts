@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { dayToIso, isWeekend, parseIsoDay } from '../core/calendar.js';
 import { KobeError } from '../core/errors.js';
 import { loadMarket } from './load.js';
 import { readUniverseFile, universeFromDataDir } from './universe.js';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kobe-load-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -175,12 +176,9 @@ describe('loadMarket', () => {
   });
 });
 
-const REAL = join(process.cwd(), '..', 'shared', 'data', 'us-equities-stooq');
-const REAL_DIR = existsSync(REAL) ? REAL : '/work/shared/data/us-equities-stooq';
-const hasReal = existsSync(REAL_DIR);
-if (!hasReal) console.warn(`skipping the real-data load test: ${REAL_DIR} is not there`);
+const REAL_DIR = SHARED_STOOQ_DIR;
 
-describe.skipIf(!hasReal)('loadMarket on the real Stooq data set', () => {
+describe.runIf(sharedDataAvailable())('loadMarket on the real Stooq data set', () => {
   // Liquid names plus a few known to carry decimal-shift bad ticks (ARE, AVB, BXP).
   const symbols = ['AAPL', 'AMZN', 'MSFT', 'BAC', 'T', 'JPM', 'XOM', 'GE', 'WFC', 'C', 'INTC', 'CSCO', 'BRK-B', 'SPY', 'QQQ', 'IWM', 'DIA', 'ARE', 'AVB', 'BXP'];
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KobeError } from '../core/errors.js';
 import { redactUrl } from './pg-connect.js';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import { PG_URL, skipWithoutPostgres } from '../test-support/postgres.js';
 import { DEFAULT_QUEUE_SCHEMA, openCoordinator, runWorker, type Coordinator, type CoordinatorOptions } from './pg-queue.js';
 
@@ -307,6 +308,7 @@ describe.skipIf(skipDb)('pg-queue against PostgreSQL', () => {
     const lines: Line[] = [];
     const procs = new Map<string, { child: ChildProcess; stderr: string[]; exit: Promise<{ code: number | null; signal: string | null }> }>();
     let victim: { worker: string; key: string; at: number } | null = null;
+    requireFreshDist();
     for (const id of ['w1', 'w2', 'w3']) {
       const child = spawn(process.execPath, [WORKER_SCRIPT, PG_URL, queue, id, String(leaseSeconds), '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const stderr: string[] = [];

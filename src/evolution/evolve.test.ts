@@ -9,10 +9,12 @@ import { generateDemoMarket } from '../data/demo-market.js';
 import { defaultParams } from '../strategies/params.js';
 import { getStrategy } from '../strategies/registry.js';
 import { runWalkForward } from '../backtest/walk-forward.js';
+import { requireFreshDist } from '../test-support/build-dist.js';
 import { fcOptions } from '../test-support/synthetic-bars.js';
 import { inProcessEvaluator } from './evaluators/in-process.js';
 import { threadPoolEvaluator } from './evaluators/thread-pool.js';
 import { runEvolution, type Evaluator, type EvolveHooks } from './evolve.js';
+import type { Candidate } from './genetic-search.js';
 import { evaluateGenome, fitnessScore, paretoFront, type EvalResult, type FitnessSettings } from './fitness.js';
 import type { Genome } from './genome.js';
 import { mutate, crossover, randomGenome, type SearchSpace } from './operators.js';
@@ -117,6 +119,57 @@ describe('genetic search', () => {
     for (const p of priorities) for (let i = 1; i < p.length; i++) expect(p[i]).toBeLessThanOrEqual(p[i - 1]);
   });
 
+  it("a child's priority is its parents' best SQN, and the evaluator receives children in that order", async () => {
+    for (const space of [{ kind: 'params', strategy: 'ibs-rsi' }, { kind: 'rules' }] as SearchSpace[]) {
+      const sent: string[][] = [];
+      const inner = fakeEvaluator([]);
+      const evaluator: Evaluator = {
+        evaluate: (items, onResult) => {
+          sent.push(items.map((i) => i.fingerprint));
+          return inner.evaluate(items, onResult);
+        },
+        close: async () => undefined,
+      };
+      const sqn = new Map<string, number | null>();
+      const trials: Candidate[][] = [];
+      const hooks = memoryHooks();
+      await runEvolution({
+        space,
+        ga: ga(17),
+        generations: 4,
+        evaluator,
+        hooks: {
+          ...hooks,
+          trials: (g, c) => {
+            hooks.trials(g, c);
+            trials.push([...c]);
+          },
+          generationDone: (_s, scored) => scored.forEach((x) => sqn.set(x.candidate.fingerprint, x.result.sqn)),
+        },
+      });
+      let bred = 0;
+      let positive = 0;
+      for (let g = 1; g < trials.length; g++) {
+        for (const c of trials[g]) {
+          const parentSqn = c.parents.map((p) => sqn.get(p) ?? 0);
+          const expected = c.operator === 'immigrant' ? 0 : Math.max(...parentSqn);
+          expect(c.priority, `${c.operator} ${c.fingerprint}`).toBe(expected);
+          if (c.operator !== 'elite' && c.operator !== 'immigrant') bred++;
+          if (c.priority > 0) positive++;
+        }
+        // The evaluator gets the not-yet-known children, best parents first, ties in breeding order.
+        const pending = trials[g].filter((c) => sent[g].includes(c.fingerprint));
+        expect(sent[g]).toEqual(pending.map((c) => c.fingerprint));
+        const pr = pending.map((c) => c.priority);
+        expect(pr).toEqual([...pr].sort((a, b) => b - a));
+      }
+      expect(bred).toBeGreaterThan(10);
+      expect(positive).toBeGreaterThan(10);
+      // Priorities differ, so the order is a real choice, not the breeding order by accident.
+      expect(new Set(trials.slice(1).flat().map((c) => c.priority)).size).toBeGreaterThan(3);
+    }
+  });
+
   it('keeps parameter genomes inside the strategy bounds and valid', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom('ibs-rsi', 'turtle-soup', 'sma-cross'), (seed, name) => {
@@ -184,6 +237,8 @@ describe('fitness on the demo market', () => {
   });
 
   it('gives the same search on one thread and on a pool of two', async () => {
+    // The pool's threads run dist/ (compiled), the in-process evaluator runs src/.
+    requireFreshDist();
     const space: SearchSpace = { kind: 'rules' };
     const results = [];
     for (const make of [() => inProcessEvaluator(new MarketContext(panel, range), settings), () => threadPoolEvaluator(new MarketContext(panel, range), settings, 2, 64 << 20)]) {

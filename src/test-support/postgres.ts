@@ -22,10 +22,16 @@ export async function probePostgres(): Promise<string | null> {
   }
 }
 
-/** Whether to skip: probes once and warns when skipping. */
+/**
+ * Whether to skip: probes once and warns when skipping. Under KOBE_REQUIRE_PG=1 an unreachable
+ * server throws, failing the test file instead of skipping it (as sharedDataAvailable does).
+ */
 export async function skipWithoutPostgres(label: string, redact: (url: string) => string): Promise<{ skip: boolean; unreachable: string | null }> {
   const unreachable = await probePostgres();
-  const skip = unreachable !== null && !REQUIRE_PG;
+  if (unreachable !== null && REQUIRE_PG) {
+    throw new Error(`${label}: KOBE_REQUIRE_PG=1 but PostgreSQL at ${redact(PG_URL)} is unreachable (${unreachable})`);
+  }
+  const skip = unreachable !== null;
   if (skip) {
     console.warn(
       `${label}: SKIPPING the PostgreSQL tests: ${redact(PG_URL)} is unreachable (${unreachable}). ` +
