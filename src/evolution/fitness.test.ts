@@ -64,8 +64,8 @@ describe('evolve fitness agrees with kobe wf for the same genome', () => {
       expect(g.objectives.maxDrawdown).toBeCloseTo(s.outOfSample.metrics.maxDrawdownFrac ?? 0, 9);
       expect(g.objectives.sharpe).toBeCloseTo(s.outOfSample.metrics.sharpe ?? 0, 9);
       // Turnover: traded notional (entries and exits) per year over mean equity, from the CSVs.
-      const trades = csvRows(readFileSync(join(wfDir, 'wf_outputs', 'ibs-rsi', 'trade_list.csv'), 'utf8'));
-      const curve = csvRows(readFileSync(join(wfDir, 'wf_outputs', 'ibs-rsi', 'equity_curve.csv'), 'utf8'));
+      const trades = csvRows(readFileSync(join(wfDir, 'wf_outputs', 'latest', 'ibs-rsi', 'trade_list.csv'), 'utf8'));
+      const curve = csvRows(readFileSync(join(wfDir, 'wf_outputs', 'latest', 'ibs-rsi', 'equity_curve.csv'), 'utf8'));
       const notional = trades.reduce((a, t) => a + Number(t.shares) * (Number(t.entry_price) + Number(t.exit_price)), 0);
       const meanEquity = curve.reduce((a, r) => a + Number(r.equity), 0) / curve.length;
       const turnover = notional / meanEquity / (curve.length / 252);
