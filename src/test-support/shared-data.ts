@@ -2,8 +2,15 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/data/us-equities-stooq beside the project root (read at run time, never copied). */
-export const SHARED_STOOQ_DIR = resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'data', 'us-equities-stooq');
+/**
+ * ../shared/data/us-equities-stooq beside the project root (read at run time, never copied).
+ * KOBE_SHARED_DATA_DIR (the `data` folder) overrides it for checkouts elsewhere, e.g. a git
+ * worktree that does not sit beside `shared`.
+ */
+export const SHARED_STOOQ_DIR = resolve(
+  process.env.KOBE_SHARED_DATA_DIR ?? resolve(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'data'),
+  'us-equities-stooq',
+);
 
 /**
  * Whether real-data tests can run. Absent data skips them with a message, except in CI, where
