@@ -113,9 +113,9 @@ describe('verifyBars', () => {
     expect(ticks.every((t) => t.severity === 'error')).toBe(true);
   });
 
-  it('a big move that is not taken back and not near a split ratio is no issue', () => {
+  it('a big move that is not taken back and not near a split ratio is a LARGE_GAP warning only', () => {
     const issues = verifyBars(rawOf(scaleFrom(calmRows(40), 20, 1.8)));
-    expect(issues).toEqual([]);
+    expect(issues.map((i) => [i.code, i.severity])).toEqual([['LARGE_GAP', 'warn']]);
   });
 
   it('SUSPECT_SPLIT: an unadjusted 2:1 or 3:1 split in a calm stock', () => {
@@ -315,5 +315,37 @@ describe('buildSessionCalendar', () => {
     // Only symbols trading at the time count: a late listing's days are sessions.
     const late = s([10, 11, 12]);
     expect(Array.from(buildSessionCalendar([a, b, late], { minShare: 0.5 }))).toEqual([1, 2, 3, 4, 5, 8, 10, 11, 12]);
+  });
+});
+
+describe('LARGE_GAP vs SUSPECT_SPLIT', () => {
+  it('a non-reverting move off the split ratios is a LARGE_GAP warning', () => {
+    const issues = verifyBars(rawOf(scaleFrom(calmRows(60), 30, 0.41)));
+    expect(issues.map((i) => [i.code, i.severity, i.barIndex])).toEqual([['LARGE_GAP', 'warn', 30]]);
+    expect(issues[0].detail).toContain('not near a split ratio');
+  });
+
+  it('a split-sized drop that opens near the previous close (a crash during the day) is a LARGE_GAP, not a split', () => {
+    const rows = scaleFrom(calmRows(60), 30, 1 / 2);
+    const prev = rows[29].c;
+    rows[30] = { ...rows[30], o: prev, h: prev * 1.001 };
+    const issues = verifyBars(rawOf(rows));
+    expect(codes(issues)).toEqual(['LARGE_GAP']);
+    expect(issues[0].detail).toContain('did not gap');
+  });
+
+  it('an exact unadjusted 2:1 split (every price halved, volume doubled) is still SUSPECT_SPLIT', () => {
+    const issues = verifyBars(rawOf(scaleFrom(calmRows(60), 30, 1 / 2)));
+    expect(codes(issues)).toEqual(['SUSPECT_SPLIT']);
+  });
+
+  it('mask keeps every bar around a LARGE_GAP; skip-symbol and fail do not treat it as an error', () => {
+    const raw = rawOf(scaleFrom(calmRows(60), 30, 0.41));
+    const issues = verifyBars(raw);
+    for (const policy of ['mask', 'skip-symbol', 'fail'] as const) {
+      const r = applyBadDataPolicy(raw, issues, policy);
+      expect(r.series!.day.length).toBe(60);
+      expect(r.masked).toBe(0);
+    }
   });
 });

@@ -20,13 +20,19 @@ import type { RawBars } from './parse-bars.js';
  *   that the next bar takes back (the two-bar move is less than half the spike, in log terms);
  *   or a decimal-shift outlier: an open, high or low more than 5x away from both its own close
  *   and the previous close (the next one for the first bar).
- * - SUSPECT_SPLIT (error): a close-to-close move of more than 50% (as above) within 5% of a
- *   common split ratio (2, 3, 4, 1.5, 5, 10 or an inverse) that is not taken back, did not
- *   trade unusual dollar volume and came out of a calm stretch (SPLIT_DOLLAR_VOLUME_JUMP_MAX,
- *   SPLIT_CALM_MULTIPLE): most likely an unadjusted split (or spin-off), which would look like
- *   a crash or a rally to a strategy. On the real 904-symbol data set (already adjusted), the
- *   ratio test alone flagged 193 moves, nearly all real 2008 crashes; with both extra tests 4
- *   remain, one of them NCR's 2007 Teradata spin-off.
+ * - SUSPECT_SPLIT (error): a close-to-close move of more than 50% (as above) that is not taken
+ *   back, whose close AND open (against the previous close) are both within 5% of a common
+ *   split ratio (2, 3, 4, 1.5, 5, 10 or an inverse), that did not trade unusual dollar volume
+ *   and came out of a calm stretch (SPLIT_DOLLAR_VOLUME_JUMP_MAX, SPLIT_CALM_MULTIPLE): most
+ *   likely an unadjusted split (or spin-off), which would look like a crash or a rally to a
+ *   strategy. An unadjusted split moves every price of the bar, so the open gaps by the ratio
+ *   too; a crash that opens near the previous close and falls during the day (GGP 2008-10-02,
+ *   CBL 2008-10-07, CNO 2008-09-29 on the real data) is not a split whatever its size.
+ * - LARGE_GAP (warn): any other close-to-close move beyond SPIKE_RATIO that is neither taken
+ *   back (BAD_TICK) nor a SUSPECT_SPLIT: a merger or share exchange (VRX 2010-09-28,
+ *   Biovail/Valeant, 63.25 -> 26.39 at the open), a spin-off off the split ratios, or a real
+ *   crash. The bars are real, so no policy masks them; trades held across one are flagged
+ *   (tradesAcrossGaps in gap-flags.ts) so a run's worst trade is not silently a corporate event.
  *   The move checks skip bars with non-positive prices and flat zero-volume placeholders.
  * - MISSING_SESSION (warn): a session of the calendar between the symbol's first and last bar
  *   that it lacks. Up to MISSING_SESSION_LIST_MAX are reported one by one; more become one
@@ -47,6 +53,7 @@ export type IssueCode =
   | 'CLOSE_OUTSIDE_RANGE'
   | 'BAD_TICK'
   | 'SUSPECT_SPLIT'
+  | 'LARGE_GAP'
   | 'MISSING_SESSION'
   | 'ZERO_RANGE_BAR';
 
@@ -61,6 +68,7 @@ export const ISSUE_CODES: readonly IssueCode[] = [
   'CLOSE_OUTSIDE_RANGE',
   'BAD_TICK',
   'SUSPECT_SPLIT',
+  'LARGE_GAP',
   'MISSING_SESSION',
   'ZERO_RANGE_BAR',
 ];
@@ -382,7 +390,7 @@ function barIssues(raw: RawBars, order: Int32Array, flags: Uint8Array, flaggedK:
 
 const isShifted = (x: number, ref: number): boolean => x > DECIMAL_SHIFT_RATIO * ref || x * DECIMAL_SHIFT_RATIO < ref;
 
-/** BAD_TICK and SUSPECT_SPLIT: a closer look at the flagged bars among the valid ones. */
+/** BAD_TICK, SUSPECT_SPLIT and LARGE_GAP: a closer look at the flagged bars among the valid ones. */
 function moveIssues(
   raw: RawBars,
   order: Int32Array,
@@ -427,27 +435,48 @@ function moveIssues(
     const cp = closeAt(j - 1);
     const c = close[i];
     const ratio = c / cp;
-    const up = Math.log(ratio);
-    let near = 0;
-    for (const r of SPLIT_RATIOS) if (Math.abs(up - Math.log(r)) < LN_SPLIT_TOL) near = r;
-    if (near === 0) continue;
     if (j + 1 < nv && takenBack(ratio, closeAt(j + 1) / c)) continue;
-    // A stock that moved this much on ordinary days anyway (2008) gives no evidence of a split.
-    const calm = medianAbsLogMoveBefore(close, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
-    if (calm > 0 && Math.abs(up) < SPLIT_CALM_MULTIPLE * calm) continue;
-    // A real move this size trades heavy dollar volume; an unadjusted split does not.
-    const usual = medianVolumeBefore(volume, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
-    const dollarJump = usual > 0 ? (volume[i] * ratio) / usual : Number.NaN;
-    if (dollarJump > SPLIT_DOLLAR_VOLUME_JUMP_MAX) continue;
+    const gap = open[i] / cp;
+    const move = `close ${fmt(cp)} -> ${fmt(c)} (x${fmt(ratio)}), open ${fmt(open[i])} (x${fmt(gap)})`;
+    const near = nearSplitRatio(ratio);
+    let why: string;
+    if (near === 0) why = 'not near a split ratio';
+    else if (nearSplitRatio(gap) !== near) why = `the open did not gap by the ${splitLabel(near)} ratio (a move during the day, not a split)`;
+    else {
+      const usual = medianVolumeBefore(volume, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
+      const dollarJump = usual > 0 ? (volume[i] * ratio) / usual : Number.NaN;
+      // A stock that moved this much on ordinary days anyway (2008) gives no evidence of a split.
+      const calm = medianAbsLogMoveBefore(close, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
+      if (calm > 0 && Math.abs(Math.log(ratio)) < SPLIT_CALM_MULTIPLE * calm) why = `near a ${splitLabel(near)} but in a stock that moves this much anyway`;
+      // A real move this size trades heavy dollar volume; an unadjusted split does not.
+      else if (dollarJump > SPLIT_DOLLAR_VOLUME_JUMP_MAX) why = `near a ${splitLabel(near)} but on dollar volume x${fmt(dollarJump)} of usual`;
+      else {
+        add(
+          'SUSPECT_SPLIT',
+          'error',
+          i,
+          day[i],
+          `${dayToIso(day[i])}: ${move}, near a ${splitLabel(near)}, not taken back, ` +
+            (Number.isNaN(dollarJump) ? 'no volume to tell' : `dollar volume x${fmt(dollarJump)} of usual`),
+        );
+        continue;
+      }
+    }
     add(
-      'SUSPECT_SPLIT',
-      'error',
+      'LARGE_GAP',
+      'warn',
       i,
       day[i],
-      `${dayToIso(day[i])}: close ${fmt(cp)} -> ${fmt(c)} (x${fmt(ratio)}), near a ${splitLabel(near)}, not taken back, ` +
-        (Number.isNaN(dollarJump) ? 'no volume to tell' : `dollar volume x${fmt(dollarJump)} of usual`),
+      `${dayToIso(day[i])}: ${move}, not taken back, ${why}: a merger, spin-off or real crash? trades held across it are flagged`,
     );
   }
+}
+
+/** The split ratio (SPLIT_RATIOS) within SPLIT_RATIO_TOLERANCE_FRAC of `ratio`, else 0. */
+function nearSplitRatio(ratio: number): number {
+  const x = Math.log(ratio);
+  for (const r of SPLIT_RATIOS) if (Math.abs(x - Math.log(r)) < LN_SPLIT_TOL) return r;
+  return 0;
 }
 
 /** Median volume of up to `lookback` valid bars before position j (0 when none or all zero). */
