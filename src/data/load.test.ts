@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,27 @@ describe('loadMarket', () => {
     const second = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
     expect(second.timings).toMatchObject({ cacheHits: 1, cacheMisses: 1 });
     expect(second.dataHash).not.toBe(first.dataHash);
+  });
+
+  it('treats a cache entry with changed bytes (same size, same mtime) as a miss and re-parses', async () => {
+    const d = makeDataDir('data-damaged-cache');
+    const cacheDir = join(root, 'cache-damaged');
+    const symbols = ['AAPL', 'SPY'];
+    const cold = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    const entry = join(cacheDir, 'AAPL.kbc');
+    const bytes = readFileSync(entry);
+    const st = statSync(entry);
+    // 400 bytes inside the columns: prices become other (finite or not) numbers.
+    for (let i = bytes.length - 800; i < bytes.length - 400; i++) bytes[i] ^= 0x21;
+    writeFileSync(entry, bytes);
+    utimesSync(entry, st.atime, st.mtime);
+    const warm = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    expect(warm.timings).toMatchObject({ cacheHits: 1, cacheMisses: 1 });
+    expect(warm.dataHash).toBe(cold.dataHash);
+    expect(warm.series).toEqual(cold.series);
+    // The re-parse rewrote the entry: the next load hits again.
+    const again = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    expect(again.timings).toMatchObject({ cacheHits: 2, cacheMisses: 0 });
   });
 
   it('verifies every symbol against the calendar and applies the policy', async () => {
