@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,30 @@ describe('loadMarket', () => {
     expect(m.series.map((s) => s.symbol)).toEqual(['AAPL']);
     expect(m.perSymbol[1]).toMatchObject({ symbol: 'BROKEN', status: 'skipped' });
     expect(m.perSymbol[1].reason).toContain('broken.us.txt:3');
+  });
+
+  it('an unreadable data file (a link to a folder, a dangling link) is a coded error naming the path', async () => {
+    const d = makeDataDir('data-unreadable');
+    mkdirSync(join(d, 'folder'));
+    symlinkSync(join(d, 'folder'), join(d, 'dirlink.us.txt'));
+    symlinkSync(join(d, 'gone'), join(d, 'dangling.us.txt'));
+    for (const symbol of ['DIRLINK', 'DANGLING']) {
+      const e = await loadError(loadMarket({ dataDir: d, symbols: ['AAPL', symbol], policy: 'mask' }));
+      expect(e.code).toBe('DATA_FILE_NOT_READABLE');
+      expect(e.file).toBe(join(d, `${symbol.toLowerCase()}.us.txt`));
+    }
+    // Reported and skipped when asked to go on (as data verify does).
+    makeBroken(d);
+    const m = await loadMarket({ dataDir: d, symbols: ['DIRLINK', 'AAPL', 'BROKEN'], policy: 'mask', onUnreadable: 'report' });
+    expect(m.series.map((s) => s.symbol)).toEqual(['AAPL']);
+    expect(m.perSymbol.map((r) => [r.symbol, r.status, r.errors])).toEqual([
+      ['DIRLINK', 'skipped', 1],
+      ['AAPL', 'ok', 0],
+      ['BROKEN', 'skipped', 1],
+    ]);
+    expect(m.perSymbol[0].reason).toContain('DATA_FILE_NOT_READABLE');
+    expect(m.perSymbol[2].reason).toContain('broken.us.txt:3');
+    expect(m.unreadable).toEqual(['DIRLINK', 'BROKEN']);
   });
 
   it('keeps loading when the cache cannot be written, and reports it', async () => {

@@ -32,6 +32,12 @@ export interface LoadMarketOptions {
    * days on which at least half of the symbols trading at the time have a bar.
    */
   readonly calendarSymbol?: string;
+  /**
+   * A data file that cannot be read or parsed: `throw` its input error (default, except under
+   * `skip-symbol`), or `report` it as that symbol's row (status skipped, the error as the
+   * reason, listed in `unreadable`) and go on with the others, as `data verify` does.
+   */
+  readonly onUnreadable?: 'throw' | 'report';
 }
 
 export interface LoadTimings {
@@ -54,6 +60,8 @@ export interface LoadedMarket {
   readonly perSymbol: SymbolReport[];
   /** Symbols without a data file: the caller decides whether that is an error. */
   readonly missingSymbols: string[];
+  /** Symbols whose file could not be read or parsed (only without `onUnreadable: 'throw'`). */
+  readonly unreadable: string[];
   /** The session calendar MISSING_SESSION was checked against. */
   readonly calendar: Int32Array;
   /**
@@ -107,9 +115,28 @@ class CacheSession {
   }
 }
 
+/** An I/O failure on a data file as a coded error naming the path (never a bare fs error). */
+function fileError(file: string, e: unknown) {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why =
+    code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'it does not exist (a dangling link?)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error)?.message ?? String(e);
+  return inputError('DATA_FILE_NOT_READABLE', `cannot read the data file: ${why}`, {
+    file,
+    value: code ?? null,
+    cause: e,
+    hint: 'check that the path is a readable file',
+  });
+}
+
 /** Reads one symbol's file, through the cache when there is one. */
 function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
-  const st = statSync(file);
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+  if (!st.isFile()) throw fileError(file, Object.assign(new Error('not a file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTFILE' }));
   const source = { path: resolve(file), size: st.size, mtimeMs: st.mtimeMs };
   if (cache.dir !== undefined) {
     const hit = readBarsCache(cache.dir, symbol, file, source, cache.reader);
@@ -120,7 +147,13 @@ function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
     cache.misses++;
   }
   // Stat before reading: if the file changes in between, the entry is stale at once.
-  const parsed = parseBarsBytes(readFileSync(file), { file, symbol });
+  let text: Uint8Array;
+  try {
+    text = readFileSync(file);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+  const parsed = parseBarsBytes(text, { file, symbol });
   const contentHash = contentHashOf(parsed);
   if (cache.dir === undefined) return { raw: parsed, contentHash };
   // The entry's bytes are written in the background; the bars become views into them, as on a
@@ -145,9 +178,9 @@ function cleanDays(raw: RawBars): Int32Array {
  * Files are read synchronously one after the other: on page-cached data that measured as fast
  * as async reads in parallel (8 or 16 at a time), and parsing is CPU-bound anyway. New cache
  * entries are written in the background (libuv's threads) while the next files parse, and
- * are all on disk when the promise settles. A file that cannot be parsed
- * throws its input error, except under `skip-symbol`, where the symbol is skipped and the
- * error kept in its report row. Under `fail` every symbol is checked first, then the first
+ * are all on disk when the promise settles. A file that cannot be read or parsed
+ * throws its input error, except under `skip-symbol` or with `onUnreadable: 'report'`, where
+ * the symbol is skipped and the error kept in its report row. Under `fail` every symbol is checked first, then the first
  * error-severity issue is thrown with the count of the others.
  */
 export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket> {
@@ -162,6 +195,7 @@ export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket>
 
 function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const { dataDir, policy } = opts;
+  const report = (opts.onUnreadable ?? (policy === 'skip-symbol' ? 'report' : 'throw')) === 'report';
   let locate: (symbol: string) => string | null;
   try {
     locate = createSymbolLocator(dataDir);
@@ -182,7 +216,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
     try {
       loaded.push({ symbol, file, data: loadRaw(symbol, file, cache), parseError: null });
     } catch (e) {
-      if (policy !== 'skip-symbol' || !isKobeError(e)) throw e;
+      if (!report || !isKobeError(e)) throw e;
       loaded.push({ symbol, file, data: null, parseError: e.describe() });
     }
   }
@@ -258,6 +292,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
     issues,
     perSymbol,
     missingSymbols,
+    unreadable: loaded.filter((x) => x.data === null).map((x) => x.symbol),
     calendar,
     dataHash: hash.digest('hex'),
     timings: {

@@ -63,23 +63,24 @@ describe('verifyBars', () => {
     expect(verifyBars(rawOf(calmRows(60)))).toEqual([]);
   });
 
-  it('DUPLICATE_DATE: warn for an identical row, error for a different one', () => {
+  it('DUPLICATE_DATE: an error for an identical row and for a different one', () => {
     const rows = calmRows(5);
     const raw = rawOf([...rows.slice(0, 3), rows[2], { ...rows[3] }, { ...rows[3], c: rows[3].c * 1.01 }, rows[4]]);
     const dups = only(verifyBars(raw), 'DUPLICATE_DATE');
     expect(dups.map((d) => [d.severity, d.barIndex, d.line])).toEqual([
-      ['warn', 3, 5],
+      ['error', 3, 5],
       ['error', 5, 7],
     ]);
+    expect(dups[0].detail).toContain('identical');
     expect(dups[1].detail).toContain('line 6');
   });
 
-  it('UNSORTED_DATES: one warning with the count of rows out of order', () => {
+  it('UNSORTED_DATES: one error with the count of rows out of order', () => {
     const rows = calmRows(6);
     const raw = rawOf([rows[0], rows[2], rows[1], rows[3], rows[5], rows[4]]);
     const issues = verifyBars(raw);
     expect(codes(issues)).toEqual(['UNSORTED_DATES']);
-    expect(issues[0]).toMatchObject({ severity: 'warn', barIndex: 2, line: 4, count: 2, day: parseIsoDay(rows[1].date) });
+    expect(issues[0]).toMatchObject({ severity: 'error', barIndex: 2, line: 4, count: 2, day: parseIsoDay(rows[1].date) });
   });
 
   it('NON_POSITIVE_PRICE, NEGATIVE_VOLUME, HIGH_BELOW_LOW, OPEN/CLOSE_OUTSIDE_RANGE', () => {
@@ -193,6 +194,8 @@ describe('applyBadDataPolicy', () => {
   const messyRows = [messy[1], messy[0], ...messy.slice(2, 20), messy[19], ...messy.slice(20)]; // unsorted + identical duplicate
   const raw = rawOf(messyRows);
   const issues = verifyBars(raw);
+  /** Only a warning: one flat zero-volume bar. */
+  const warnOnly = rawOf(rows.map((r, k) => (k === 7 ? { ...r, o: 100, h: 100, l: 100, c: 100, v: 0 } : r)));
 
   it('the fixture has what the tests expect', () => {
     expect(codes(issues).sort()).toEqual(['BAD_TICK', 'DUPLICATE_DATE', 'UNSORTED_DATES', 'ZERO_RANGE_BAR']);
@@ -204,13 +207,16 @@ describe('applyBadDataPolicy', () => {
     expect(Array.from(r.series!.day)).toEqual(rows.map((x) => parseIsoDay(x.date)));
     expect(r.series!.close[10]).toBe(messy[10].c);
     expect(r.masked).toBe(0);
-    expect(r.report).toMatchObject({ status: 'ok', errors: 1, warnings: 3, rawBars: 41, bars: 40, masked: 0, reason: null });
+    // Errors: BAD_TICK, the duplicate, the unsorted row; warning: the flat bar.
+    expect(r.report).toMatchObject({ status: 'ok', errors: 3, warnings: 1, rawBars: 41, bars: 40, masked: 0, reason: null });
   });
 
-  it('mask drops bad bars and flat zero-volume bars', () => {
+  it('mask drops bad bars and flat zero-volume bars, sorts, and keeps one of identical duplicate rows', () => {
     const r = applyBadDataPolicy(raw, issues, 'mask');
     const days = Array.from(r.series!.day);
     expect(days).toHaveLength(38);
+    expect(days).toEqual([...days].sort((a, b) => a - b));
+    expect(days).toContain(parseIsoDay(rows[19].date));
     expect(days).not.toContain(parseIsoDay(rows[10].date));
     expect(days).not.toContain(parseIsoDay(rows[15].date));
     expect(r.masked).toBe(2);
@@ -234,11 +240,12 @@ describe('applyBadDataPolicy', () => {
     const r = applyBadDataPolicy(raw, issues, 'skip-symbol');
     expect(r.series).toBeNull();
     expect(r.report.status).toBe('skipped');
-    expect(r.report.reason).toContain('BAD_TICK');
-    const warnOnly = rawOf([rows[1], rows[0], ...rows.slice(2)]);
+    expect(r.report.reason).toContain('3 data errors, first UNSORTED_DATES');
     const ok = applyBadDataPolicy(warnOnly, verifyBars(warnOnly), 'skip-symbol');
     expect(ok.series!.day.length).toBe(40);
     expect(ok.report.status).toBe('ok');
+    const unsorted = rawOf([rows[1], rows[0], ...rows.slice(2)]);
+    expect(applyBadDataPolicy(unsorted, verifyBars(unsorted), 'skip-symbol').series).toBeNull();
   });
 
   it('fail throws an input error naming the file, line and problem', () => {
@@ -260,8 +267,15 @@ describe('applyBadDataPolicy', () => {
     expect(err!.message).toContain('and 1 more error');
     expect(err!.describe()).toContain('/data/tst.us.txt:12:');
     // Warnings alone do not fail.
-    const warnOnly = rawOf([rows[1], rows[0], ...rows.slice(2)]);
     expect(applyBadDataPolicy(warnOnly, verifyBars(warnOnly), 'fail').series).not.toBeNull();
+    // Unsorted dates and duplicate dates (even identical rows) do.
+    for (const [bad, code] of [
+      [[rows[1], rows[0], ...rows.slice(2)], 'UNSORTED_DATES'],
+      [[...rows.slice(0, 5), rows[4], ...rows.slice(5)], 'DUPLICATE_DATE'],
+    ] as const) {
+      const r4 = rawOf(bad);
+      expect(() => applyBadDataPolicy(r4, verifyBars(r4), 'fail')).toThrow(code);
+    }
   });
 
   it('returns views over the raw columns when nothing changes', () => {

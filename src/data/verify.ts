@@ -8,9 +8,12 @@ import type { RawBars } from './parse-bars.js';
  * turn checked bars into the clean, strictly increasing BarSeries the engine needs.
  *
  * Checks, with their severity:
- * - DUPLICATE_DATE (error; warn when the repeated row is identical): a date appears twice.
- * - UNSORTED_DATES (warn, one issue per symbol with a count): a date earlier than the row
- *   above it. The clean series is sorted, so this alone does no harm.
+ * - DUPLICATE_DATE (error): a date appears twice, even as an identical row: the file is not
+ *   what its writer meant (a bad merge or an appended download) and `fail` must stop on it.
+ *   `mask` keeps the first of identical rows and drops both of rows that differ.
+ * - UNSORTED_DATES (error, one issue per symbol with a count): a date earlier than the row
+ *   above it. Every policy but `fail` and `skip-symbol` sorts the rows (`mask` handles it
+ *   without dropping a bar).
  * - NON_POSITIVE_PRICE (error): open, high, low or close <= 0.
  * - NEGATIVE_VOLUME (error): volume < 0.
  * - HIGH_BELOW_LOW (error).
@@ -179,6 +182,17 @@ function computeTimeOrder(day: Int32Array): TimeOrder {
   return { order: order.subarray(0, m), identity: false, duplicates, descents, firstDescent };
 }
 
+/** Rows a and b have the same prices and volume (a duplicate `mask` can keep one of). */
+function sameRow(raw: RawBars, a: number, b: number): boolean {
+  return (
+    raw.open[a] === raw.open[b] &&
+    raw.high[a] === raw.high[b] &&
+    raw.low[a] === raw.low[b] &&
+    raw.close[a] === raw.close[b] &&
+    raw.volume[a] === raw.volume[b]
+  );
+}
+
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
 
 function splitLabel(ratio: number): string {
@@ -223,7 +237,7 @@ export function verifyBars(raw: RawBars, calendar?: Int32Array): DataIssue[] {
     const i = t.firstDescent;
     add(
       'UNSORTED_DATES',
-      'warn',
+      'error',
       i,
       day[i],
       `${dayToIso(day[i])} comes after ${dayToIso(day[i - 1])} (line ${raw.line[i - 1]}); ${t.descents} row(s) out of order`,
@@ -231,15 +245,10 @@ export function verifyBars(raw: RawBars, calendar?: Int32Array): DataIssue[] {
     );
   }
   for (const [dup, kept] of t.duplicates) {
-    const same =
-      open[dup] === open[kept] &&
-      high[dup] === high[kept] &&
-      low[dup] === low[kept] &&
-      close[dup] === close[kept] &&
-      volume[dup] === volume[kept];
+    const same = sameRow(raw, dup, kept);
     add(
       'DUPLICATE_DATE',
-      same ? 'warn' : 'error',
+      'error',
       dup,
       day[dup],
       `${dayToIso(day[dup])} already on line ${raw.line[kept]}${same ? ' (identical row)' : ' with different values'}`,
@@ -634,8 +643,10 @@ export function badDataError(first: DataIssue, file: string, moreErrors: number,
  * Applies a bad-data policy to one symbol's bars and its issues (from verifyBars):
  * - `warn`: keeps every bar (sorted; of duplicate dates the first row) and reports the issues.
  * - `mask`: drops the bars with error issues and flat zero-volume bars (they become missing
- *   sessions); both rows of a duplicate date with different values; and for a SUSPECT_SPLIT
- *   every bar before the split, so nothing trades across it.
+ *   sessions); both rows of a duplicate date with different values (the first of identical
+ *   ones is kept); and for a SUSPECT_SPLIT every bar before the split, so nothing trades
+ *   across it. Unsorted rows are sorted. So under `mask` no error is left in the series;
+ *   LARGE_GAP and the other warnings stay (the bars are real).
  * - `skip-symbol`: no series when there is any error-severity issue.
  * - `fail`: throws an input error (file, line, problem) for the first error-severity issue.
  */
@@ -667,8 +678,8 @@ export function applyBadDataPolicy(raw: RawBars, issues: readonly DataIssue[], p
     for (const x of mine) {
       if (MASKED_CODES.has(x.code)) drop[x.barIndex] = 1;
       else if (x.code === 'SUSPECT_SPLIT') cut = Math.max(cut, t.order.indexOf(x.barIndex));
-      else if (x.code === 'DUPLICATE_DATE' && x.severity === 'error') badDupDays.add(x.day);
     }
+    for (const [dup, kept] of t.duplicates) if (!sameRow(raw, dup, kept)) badDupDays.add(raw.day[dup]);
     const out = new Int32Array(t.order.length);
     let m = 0;
     for (let k = cut; k < t.order.length; k++) {
