@@ -8,7 +8,7 @@ import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { generateDemoMarket } from '../data/demo-market.js';
-import { loadMarket, type SymbolReport } from '../data/load.js';
+import { loadMarket, type LoadMarketOptions, type SymbolReport } from '../data/load.js';
 import { capUniverse, readUniverseFile, universeFromDataDir } from '../data/universe.js';
 import type { DataIssue, BadDataPolicy } from '../data/verify.js';
 import type { CliIo } from './io.js';
@@ -83,7 +83,13 @@ function parseSymbolList(text: string): string[] {
  * Resolves the market flags into loaded, checked bars aligned on one calendar. Every run goes
  * through here, so every run gets the same data check and the same loud report of what it did.
  */
-export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: string) => void, dotenvExplicit: boolean): Promise<LoadedRun> {
+export async function loadRunMarket(
+  flags: MarketFlags,
+  io: CliIo,
+  log: (line: string) => void,
+  dotenvExplicit: boolean,
+  load: Pick<LoadMarketOptions, 'onUnreadable'> = {},
+): Promise<LoadedRun> {
   const env = resolveEnv(io, flags.dotenv, dotenvExplicit);
   const policy = flags.onBadData as BadDataPolicy;
   if (!POLICIES.includes(policy)) {
@@ -150,7 +156,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
     const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol });
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol, ...load });
     const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);

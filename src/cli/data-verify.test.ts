@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryIo } from './io.js';
+import { main } from './main.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kobe-verify-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function kobe(args: string[], env: Record<string, string> = {}) {
+  const io = memoryIo(dir, env);
+  const code = await main(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** Calm weekday-agnostic daily bars (every calendar day) from 2020-01-01. */
+function good(rows: number, start = 100): string {
+  const lines = ['Date,Open,High,Low,Close,Volume'];
+  for (let i = 0; i < rows; i++) {
+    const d = new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+    const p = start + Math.sin(i) * 5;
+    lines.push(`${d},${p},${p + 1},${p - 1},${p + 0.5},1000`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** GOOD, SPY, BAD (a high below the low on line 51) and BROKEN (not a number on line 3). */
+function dataDir(): string {
+  const d = join(dir, 'bars');
+  mkdirSync(d, { recursive: true });
+  const rows = good(300).split('\n');
+  const f = rows[50].split(',');
+  rows[50] = [f[0], f[1], String(Number(f[3]) - 5), f[3], f[4], f[5]].join(',');
+  writeFileSync(join(d, 'BAD.csv'), rows.join('\n'));
+  writeFileSync(join(d, 'GOOD.csv'), good(300, 50));
+  writeFileSync(join(d, 'SPY.csv'), good(300, 300));
+  writeFileSync(join(d, 'BROKEN.csv'), 'Date,Open,High,Low,Close,Volume\n2020-01-01,1,1,1,1,1\n2020-01-02,1,oops,1,1,1\n');
+  return d;
+}
+
+describe('kobe data verify', () => {
+  it('reports an unparseable file as that symbol\'s error and checks the others', async () => {
+    const d = dataDir();
+    const r = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'BROKEN,BAD,GOOD']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/BROKEN\.csv:3/);
+    expect(r.out).toMatch(/BAD\.csv:51 HIGH_BELOW_LOW/);
+    const j = JSON.parse((await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'BROKEN,BAD,GOOD', '--json'])).out);
+    expect(j.unreadable).toEqual(['BROKEN']);
+    expect(j.symbols.map((s: { symbol: string; status: string }) => [s.symbol, s.status])).toEqual([
+      ['BROKEN', 'skipped'],
+      ['BAD', 'masked'],
+      ['GOOD', 'ok'],
+      ['SPY', 'ok'],
+    ]);
+  });
+
+  it('exits 0 when the policy handled every error (mask, skip-symbol), 1 when errors remain (warn, fail)', async () => {
+    const d = dataDir();
+    const run = (policy: string) => kobe(['data', 'verify', '--data-dir', d, '--symbols', 'BAD,GOOD', '--on-bad-data', policy]);
+    const mask = await run('mask');
+    expect(mask.code, mask.out).toBe(0);
+    expect(mask.out).toMatch(/BAD\.csv:51 HIGH_BELOW_LOW/);
+    expect((await run('skip-symbol')).code).toBe(0);
+    expect((await run('warn')).code).toBe(1);
+    expect((await run('fail')).code).toBe(1);
+    const clean = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'GOOD', '--on-bad-data', 'warn']);
+    expect(clean.code).toBe(0);
+  });
+
+  it('--help lists only the flags data verify uses, with texts that fit it, and the exit codes', async () => {
+    const h = await kobe(['data', 'verify', '--help']);
+    expect(h.code).toBe(0);
+    for (const gone of ['--seed', '--history-bars', '--start', '--end', 'regime filter', 'trade only']) expect(h.out).not.toContain(gone);
+    for (const kept of ['--data-dir', '--universe', '--symbols', '--cache', '--on-bad-data', '--dotenv', '--json', '--cap', '--index']) expect(h.out).toContain(kept);
+    expect(h.out).toMatch(/exit code/i);
+    const fetch = await kobe(['data', 'fetch', '--help']);
+    expect(fetch.out).toMatch(/--provider <name>.*\(default: "polygon"\)/s);
+  });
+});
