@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { sliceBars, type BarSeries } from '../core/bar-series.js';
 import { dayToIso, isoDayFlag, lowerBound } from '../core/calendar.js';
 import { inputError, usageError } from '../core/errors.js';
+import { registerSecrets, secretEnvValues } from '../core/redact.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { MarketContext } from '../backtest/market-context.js';
@@ -67,7 +68,9 @@ export function resolveEnv(io: CliIo, dotenvPath: string, explicit: boolean): Re
     if (explicit) throw usageError('NO_DOTENV', `no such file: ${path}`, { flag: '--dotenv', value: dotenvPath });
     return { ...io.env };
   }
-  return { ...parseDotenv(readFileSync(path)), ...io.env };
+  const env = { ...parseDotenv(readFileSync(path)), ...io.env };
+  registerSecrets(secretEnvValues(env));
+  return env;
 }
 
 function parseSymbolList(text: string): string[] {

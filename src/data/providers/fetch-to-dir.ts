@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ErrorKind, isKobeError } from '../../core/errors.js';
+import { redactSecrets } from '../../core/redact.js';
 import { type BarProvider, checkDateRange, normalizeSymbol, summarizeCsv } from './provider.js';
 
 /**
@@ -70,10 +71,11 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
       await writeFileAtomic(file, csv);
       return { symbol, ok: true, file, ...summarizeCsv(csv) };
     } catch (e) {
+      // Results are printed and written as JSON: no secret may be in them.
       if (isKobeError(e)) {
-        return { symbol, ok: false, code: e.code, kind: e.kind, error: e.message, hint: e.hint ?? null };
+        return { symbol, ok: false, code: e.code, kind: e.kind, error: redactSecrets(e.message), hint: e.hint === undefined ? null : redactSecrets(e.hint) };
       }
-      const message = e instanceof Error ? e.message : String(e);
+      const message = redactSecrets(e instanceof Error ? e.message : String(e));
       const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'DOWNLOAD_FAILED';
       return { symbol, ok: false, code, kind: 'runtime', error: message, hint: null };
     }
