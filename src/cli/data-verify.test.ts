@@ -83,4 +83,19 @@ describe('kobe data verify', () => {
     const fetch = await kobe(['data', 'fetch', '--help']);
     expect(fetch.out).toMatch(/--provider <name>.*\(default: "polygon"\)/s);
   });
+
+  it('--adjust none is recorded in the manifest and changes the data hash; a bad mode is a usage error', async () => {
+    const d = dataDir();
+    const args = ['simulate', '--data-dir', d, '--symbols', 'GOOD', '--no-regime-filter', '--db', join(dir, 'k.db'), '--json'];
+    const all = await kobe(args);
+    expect(all.code, all.err).toBe(0);
+    const none = await kobe([...args, '--adjust', 'none']);
+    expect(none.code, none.err).toBe(0);
+    const [a, n] = [JSON.parse(all.out).manifest.data, JSON.parse(none.out).manifest.data];
+    expect([a.adjust, n.adjust]).toEqual(['all', 'none']);
+    expect(n.dataHash).not.toBe(a.dataHash);
+    const bad = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'GOOD', '--adjust', 'raw']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--adjust');
+  });
 });

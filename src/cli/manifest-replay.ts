@@ -42,6 +42,7 @@ export async function marketFromManifest(
       end: opts.end ?? d.end,
       cache: opts.cache,
       onBadData: d.badDataPolicy,
+      adjust: d.adjust,
       seed: String(d.demoSeed ?? m.seed),
       dotenv: '.env',
       historyBars: d.historyBars === null ? undefined : String(d.historyBars),

@@ -12,6 +12,7 @@ import { generateDemoMarket } from '../data/demo-market.js';
 import { loadMarket, type LoadMarketOptions, type SymbolReport } from '../data/load.js';
 import { capUniverse, readUniverseFile, universeFromDataDir } from '../data/universe.js';
 import type { DataIssue, BadDataPolicy } from '../data/verify.js';
+import { ADJUST_MODES, type AdjustMode } from '../data/csv-format.js';
 import type { CliIo } from './io.js';
 import { numberFlag } from './options.js';
 
@@ -25,6 +26,8 @@ export interface MarketFlags {
   end?: string;
   cache?: string;
   onBadData: string;
+  /** all | none (default all). */
+  adjust?: string;
   seed: string;
   dotenv: string;
   historyBars?: string;
@@ -41,6 +44,8 @@ export interface MarketSource {
   readonly symbols: readonly string[];
   readonly index: string | null;
   readonly badDataPolicy: BadDataPolicy;
+  /** How price files were read (`--adjust`): `all` applies Yahoo/AlphaVantage adjustment. */
+  readonly adjust: AdjustMode;
   readonly dataHash: string;
   /** Bars of history before the start that indicators see; null = all there is. */
   readonly historyBars: number | null;
@@ -98,6 +103,10 @@ export async function loadRunMarket(
   if (!POLICIES.includes(policy)) {
     throw usageError('BAD_FLAG', `unknown bad-data policy '${flags.onBadData}'`, { flag: '--on-bad-data', value: flags.onBadData, hint: POLICIES.join(' | ') });
   }
+  const adjust = (flags.adjust ?? 'all') as AdjustMode;
+  if (!ADJUST_MODES.includes(adjust)) {
+    throw usageError('BAD_FLAG', `unknown adjust mode '${flags.adjust}'`, { flag: '--adjust', value: flags.adjust, hint: ADJUST_MODES.join(' | ') });
+  }
   const cap = flags.cap === undefined ? null : numberFlag(flags.cap, '--cap', { integer: true, positive: true });
   const historyBars = flags.historyBars === undefined ? null : numberFlag(flags.historyBars, '--history-bars', { integer: true, min: 0 });
   const startDay = flags.start === undefined ? null : isoDayFlag(flags.start, '--start');
@@ -138,6 +147,7 @@ export async function loadRunMarket(
       symbols: wanted,
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
+      adjust,
       dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
       historyBars,
     };
@@ -159,7 +169,7 @@ export async function loadRunMarket(
     const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
     const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol, ...load });
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol, adjust, ...load });
     const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);
@@ -184,6 +194,7 @@ export async function loadRunMarket(
       symbols: wanted,
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
+      adjust,
       dataHash: loaded.dataHash,
       historyBars,
     };

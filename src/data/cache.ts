@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FORMAT_CODES } from './csv-format.js';
+import { type AdjustMode, FORMAT_CODES } from './csv-format.js';
 import type { RawBars } from './parse-bars.js';
 
 /**
@@ -21,7 +21,7 @@ import type { RawBars } from './parse-bars.js';
  * 20  u32      header bytes (multiple of 8, so the Float64 columns are aligned)
  * 24  f64      source file size
  * 32  f64      source file mtimeMs
- * 40  u8       format code (FORMAT_CODES index), u8 reversed, u16 0
+ * 40  u8       format code (FORMAT_CODES index), u8 reversed, u8 adjust (0 all, 1 none), u8 0
  * 44  u32      source path length (utf8 bytes)
  * 48  32 bytes sha256 of the parsed content (contentHash)
  * 80  u32 x 2  checksum of the entry (cacheChecksum over bytes 0..80 and the columns)
@@ -53,6 +53,8 @@ export interface CacheSource {
   readonly path: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** How the file was read (parse option); default `all`. Entries of each mode live apart. */
+  readonly adjust?: AdjustMode;
 }
 
 export interface CachedBars {
@@ -60,9 +62,12 @@ export interface CachedBars {
   readonly contentHash: string;
 }
 
-/** `<SYMBOL>.kbc`, with characters outside [A-Z0-9._-] replaced (the header guards collisions). */
-export function cacheFilePath(cacheDir: string, symbol: string): string {
-  return join(cacheDir, `${symbol.toUpperCase().replace(/[^A-Z0-9._-]/g, '_')}.kbc`);
+/**
+ * `<SYMBOL>.kbc` (`<SYMBOL>.raw.kbc` for adjust `none`), with characters outside [A-Z0-9._-]
+ * replaced (the header guards collisions).
+ */
+export function cacheFilePath(cacheDir: string, symbol: string, adjust: AdjustMode = 'all'): string {
+  return join(cacheDir, `${symbol.toUpperCase().replace(/[^A-Z0-9._-]/g, '_')}${adjust === 'none' ? '.raw' : ''}.kbc`);
 }
 
 /** sha256 of the parsed content (format, order flag, dates and OHLCV; not the line numbers). */
@@ -123,7 +128,7 @@ const SLAB_BYTES = 32 << 20;
  * changed, an old version, a damaged file). `file` and `symbol` of the result are the caller's.
  */
 export function readBarsCache(cacheDir: string, symbol: string, file: string, source: CacheSource, reader?: CacheReader): CachedBars | null {
-  const path = cacheFilePath(cacheDir, symbol);
+  const path = cacheFilePath(cacheDir, symbol, source.adjust);
   let bytes: Uint8Array | null;
   if (reader !== undefined) bytes = reader.read(path);
   else {
@@ -150,6 +155,7 @@ export function decodeBarsCache(bytes: Uint8Array, symbol: string, file: string,
   const formatCode = buf[40];
   const reversed = buf[41];
   if (formatCode >= FORMAT_CODES.length || reversed > 1) return null;
+  if (buf[42] !== adjustCode(source.adjust)) return null;
   const pathLen = view.getUint32(44, true);
   if (FIXED_HEADER + pathLen > headerBytes || buf.toString('utf8', FIXED_HEADER, FIXED_HEADER + pathLen) !== source.path) return null;
 
@@ -201,6 +207,7 @@ export function encodeBarsCache(source: CacheSource, raw: RawBars, contentHash: 
   buf.writeDoubleLE(source.mtimeMs, 32);
   buf[40] = FORMAT_CODES.indexOf(raw.format);
   buf[41] = raw.reversed ? 1 : 0;
+  buf[42] = adjustCode(source.adjust);
   buf.writeUInt32LE(pathBytes.length, 44);
   buf.write(contentHash, 48, 32, 'hex');
   pathBytes.copy(buf, FIXED_HEADER);
@@ -273,13 +280,15 @@ export function cacheChecksum(...blocks: readonly Uint8Array[]): [number, number
   return [lo, hi];
 }
 
+const adjustCode = (adjust: AdjustMode | undefined): number => (adjust === 'none' ? 1 : 0);
+
 const tempPath = (target: string) => `${target}.${process.pid}.${++tempCounter}.tmp`;
 
 /** Writes the cache entry (temp file + rename). Throws the fs error when the write fails. */
 export function writeBarsCache(cacheDir: string, symbol: string, source: CacheSource, raw: RawBars, contentHash: string): void {
   const buf = encodeBarsCache(source, raw, contentHash);
   mkdirSync(cacheDir, { recursive: true });
-  const target = cacheFilePath(cacheDir, symbol);
+  const target = cacheFilePath(cacheDir, symbol, source.adjust);
   const temp = tempPath(target);
   try {
     writeFileSync(temp, buf);
@@ -294,8 +303,8 @@ export function writeBarsCache(cacheDir: string, symbol: string, source: CacheSo
  * Writes encoded entry bytes (from encodeBarsCache) in the background: temp file + rename, so
  * a reader never sees half a file. The folder must exist. Rejects with the fs error.
  */
-export async function writeBarsCacheBytes(cacheDir: string, symbol: string, bytes: Uint8Array): Promise<void> {
-  const target = cacheFilePath(cacheDir, symbol);
+export async function writeBarsCacheBytes(cacheDir: string, symbol: string, bytes: Uint8Array, adjust: AdjustMode = 'all'): Promise<void> {
+  const target = cacheFilePath(cacheDir, symbol, adjust);
   const temp = tempPath(target);
   try {
     await writeFile(temp, bytes);

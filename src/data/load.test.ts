@@ -257,3 +257,38 @@ describe.skipIf(!hasReal)('loadMarket on the real Stooq data set', () => {
     expect(all).not.toContain('UNIVERSE');
   });
 });
+
+describe('loadMarket adjust option', () => {
+  /** Yahoo rows whose Adj Close is half the Close (a 2:1 split later, adjusted back). */
+  const yahooHalf = (rows: Bar[]) => `Date,Open,High,Low,Close,Adj Close,Volume\n${rows.map((r) => `${r.date},${r.o},${r.h},${r.l},${r.c},${r.c / 2},${r.v}`).join('\n')}\n`;
+
+  it("'none' keeps the file's raw prices, 'all' (default) scales by the adjusted close; the cache never mixes them", async () => {
+    const d = join(root, 'data-adjust');
+    mkdirSync(d, { recursive: true });
+    const rows = bars(30, 100);
+    writeFileSync(join(d, 'YH.csv'), yahooHalf(rows));
+    const cacheDir = join(root, 'cache-adjust');
+    const adjusted = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask' });
+    expect(adjusted.series[0].close[0]).toBeCloseTo(rows[0].c / 2, 10);
+    const raw = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'none' });
+    expect(raw.series[0].close[0]).toBe(rows[0].c);
+    expect(raw.series[0].open[0]).toBe(rows[0].o);
+    expect(raw.dataHash).not.toBe(adjusted.dataHash);
+    // Warm, each from its own entry.
+    const rawWarm = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'none' });
+    const adjWarm = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'all' });
+    expect(rawWarm.timings.cacheHits).toBe(1);
+    expect(adjWarm.timings.cacheHits).toBe(1);
+    expect(rawWarm.series).toEqual(raw.series);
+    expect(adjWarm.series).toEqual(adjusted.series);
+    expect(adjWarm.dataHash).toBe(adjusted.dataHash);
+  });
+
+  it("'none' on a file that needs no adjusting gives the same bars, and a data hash that says how it was read", async () => {
+    const d = makeDataDir('data-adjust-stooq');
+    const all = await loadMarket({ dataDir: d, symbols: ['AAPL'], policy: 'mask' });
+    const none = await loadMarket({ dataDir: d, symbols: ['AAPL'], policy: 'mask', adjust: 'none' });
+    expect(none.series).toEqual(all.series);
+    expect(none.dataHash).not.toBe(all.dataHash);
+  });
+});

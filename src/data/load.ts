@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { BarSeries } from '../core/bar-series.js';
 import { inputError, isKobeError, usageError } from '../core/errors.js';
 import { CacheReader, contentHashOf, decodeBarsCache, encodeBarsCache, readBarsCache, writeBarsCacheBytes } from './cache.js';
+import type { AdjustMode } from './csv-format.js';
 import { createSymbolLocator } from './locate.js';
 import { parseBarsBytes, type RawBars } from './parse-bars.js';
 import {
@@ -18,6 +19,12 @@ import {
 } from './verify.js';
 
 export type SymbolReport = SymbolDataReport;
+
+/** The `format` of the report row of a file that could not be read or parsed. */
+const UNREADABLE_FORMAT = 'unknown';
+
+/** Whether a report row stands for a file that could not be read or parsed (see onUnreadable). */
+export const isUnreadableRow = (r: SymbolReport): boolean => r.format === UNREADABLE_FORMAT && r.status === 'skipped';
 
 export interface LoadMarketOptions {
   readonly dataDir: string;
@@ -38,6 +45,12 @@ export interface LoadMarketOptions {
    * reason, listed in `unreadable`) and go on with the others, as `data verify` does.
    */
   readonly onUnreadable?: 'throw' | 'report';
+  /**
+   * `all` (default): Yahoo and AlphaVantage prices are scaled by the adjusted close (see
+   * csv-format.ts); `none`: every file is read as written. Part of the cache key and, when
+   * `none`, of the data hash.
+   */
+  readonly adjust?: AdjustMode;
 }
 
 export interface LoadTimings {
@@ -89,7 +102,7 @@ class CacheSession {
   constructor(readonly dir: string | undefined) {}
 
   /** Starts writing an entry in the background (awaited by `settle`). */
-  write(symbol: string, bytes: Uint8Array): void {
+  write(symbol: string, bytes: Uint8Array, adjust: AdjustMode): void {
     if (this.dir === undefined) return;
     if (this.dirReady === null) {
       try {
@@ -104,7 +117,7 @@ class CacheSession {
       return;
     }
     this.pending.push(
-      writeBarsCacheBytes(this.dir, symbol, bytes).catch(() => {
+      writeBarsCacheBytes(this.dir, symbol, bytes, adjust).catch(() => {
         this.writeFailures++;
       }),
     );
@@ -129,7 +142,7 @@ function fileError(file: string, e: unknown) {
 }
 
 /** Reads one symbol's file, through the cache when there is one. */
-function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
+function loadRaw(symbol: string, file: string, cache: CacheSession, adjust: AdjustMode): Loaded {
   let st;
   try {
     st = statSync(file);
@@ -137,7 +150,7 @@ function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
     throw fileError(file, e);
   }
   if (!st.isFile()) throw fileError(file, Object.assign(new Error('not a file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTFILE' }));
-  const source = { path: resolve(file), size: st.size, mtimeMs: st.mtimeMs };
+  const source = { path: resolve(file), size: st.size, mtimeMs: st.mtimeMs, adjust };
   if (cache.dir !== undefined) {
     const hit = readBarsCache(cache.dir, symbol, file, source, cache.reader);
     if (hit !== null) {
@@ -153,13 +166,13 @@ function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
   } catch (e) {
     throw fileError(file, e);
   }
-  const parsed = parseBarsBytes(text, { file, symbol });
+  const parsed = parseBarsBytes(text, { file, symbol, adjust });
   const contentHash = contentHashOf(parsed);
   if (cache.dir === undefined) return { raw: parsed, contentHash };
   // The entry's bytes are written in the background; the bars become views into them, as on a
   // cache hit (one copy of the data in memory, the same shape cold or warm).
   const bytes = encodeBarsCache(source, parsed, contentHash);
-  cache.write(symbol, bytes);
+  cache.write(symbol, bytes, adjust);
   return decodeBarsCache(bytes, symbol, file, source) ?? { raw: parsed, contentHash };
 }
 
@@ -195,6 +208,7 @@ export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket>
 
 function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const { dataDir, policy } = opts;
+  const adjust = opts.adjust ?? 'all';
   const report = (opts.onUnreadable ?? (policy === 'skip-symbol' ? 'report' : 'throw')) === 'report';
   let locate: (symbol: string) => string | null;
   try {
@@ -214,7 +228,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
       continue;
     }
     try {
-      loaded.push({ symbol, file, data: loadRaw(symbol, file, cache), parseError: null });
+      loaded.push({ symbol, file, data: loadRaw(symbol, file, cache, adjust), parseError: null });
     } catch (e) {
       if (!report || !isKobeError(e)) throw e;
       loaded.push({ symbol, file, data: null, parseError: e.describe() });
@@ -230,7 +244,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
       if (file === null) {
         throw usageError('UNKNOWN_CALENDAR_SYMBOL', `no data file for the calendar symbol ${symbol} in ${dataDir}`, { value: symbol });
       }
-      calendarRaw = loadRaw(symbol, file, cache).raw;
+      calendarRaw = loadRaw(symbol, file, cache, adjust).raw;
     }
   }
   const t1 = performance.now();
@@ -261,13 +275,15 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const perSymbol: SymbolReport[] = [];
   const hash = createHash('sha256');
   hash.update('kobe-data-v1\n');
+  // Only a non-default reading joins the hash, so runs recorded before the option keep theirs.
+  if (adjust !== 'all') hash.update(`adjust\t${adjust}\n`);
   for (let k = 0; k < loaded.length; k++) {
     const x = loaded[k];
     if (x.data === null) {
       perSymbol.push({
         symbol: x.symbol,
         file: x.file,
-        format: 'unknown',
+        format: UNREADABLE_FORMAT,
         rawBars: 0,
         bars: 0,
         errors: 1,

@@ -1,6 +1,7 @@
 import { clipForError, inputError, QUOTE_MAX_CHARS } from '../core/errors.js';
 import {
   ACCEPTED_FORMATS,
+  type AdjustMode,
   type CsvFormat,
   type CsvFormatName,
   detectCsvFormat,
@@ -41,6 +42,8 @@ export interface ParseBarsOptions {
   /** The file as the user named it; used in errors. */
   readonly file: string;
   readonly symbol: string;
+  /** `none` reads prices as written, skipping the format's adjustment; default `all`. */
+  readonly adjust?: AdjustMode;
 }
 
 /** 10^k for k <= 22: exactly representable, so `mantissa / POW10[k]` is correctly rounded. */
@@ -316,7 +319,7 @@ export function parseBarsBytes(text: Uint8Array, opts: ParseBarsOptions): RawBar
   const close = new Float64Array(capacity);
   const volume = new Float64Array(capacity);
   const line = new Int32Array(capacity);
-  const adj = format.adjustment === 'none' ? null : new Float64Array(capacity);
+  const adj = format.adjustment === 'none' || opts.adjust === 'none' ? null : new Float64Array(capacity);
   const roles = format.roles;
   const ncol = roles.length;
   let n = 0;
