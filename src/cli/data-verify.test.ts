@@ -98,4 +98,28 @@ describe('kobe data verify', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--adjust');
   });
+
+  it('--corporate-actions back-adjusts a known split, so verify no longer reports it; a bad row names file:line', async () => {
+    const d = dataDir();
+    // SPLIT halves every price from 2020-03-01 on (an unadjusted 2:1 split), volume doubles.
+    const rows = good(300, 1000)
+      .trim()
+      .split('\n')
+      .map((line, k) => {
+        if (k === 0 || line.slice(0, 10) < '2020-03-01') return line;
+        const [date, o, h, l, c, v] = line.split(',');
+        return [date, Number(o) / 2, Number(h) / 2, Number(l) / 2, Number(c) / 2, Number(v) * 2].join(',');
+      });
+    writeFileSync(join(d, 'SPLIT.csv'), `${rows.join('\n')}\n`);
+    const before = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'SPLIT', '--on-bad-data', 'warn']);
+    expect(before.out).toContain('SUSPECT_SPLIT');
+    writeFileSync(join(dir, 'actions.csv'), 'symbol,date,kind,ratio\nSPLIT,2020-03-01,split,2\n');
+    const after = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'SPLIT', '--on-bad-data', 'warn', '--corporate-actions', 'actions.csv']);
+    expect(after.code, after.out).toBe(0);
+    expect(after.out).not.toContain('SUSPECT_SPLIT');
+    writeFileSync(join(dir, 'bad-actions.csv'), 'symbol,date,kind,ratio\nSPLIT,2020-03-01,spinoff,2\n');
+    const bad = await kobe(['data', 'verify', '--data-dir', d, '--symbols', 'SPLIT', '--corporate-actions', 'bad-actions.csv']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('bad-actions.csv:2:');
+  });
 });

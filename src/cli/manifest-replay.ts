@@ -43,6 +43,7 @@ export async function marketFromManifest(
       cache: opts.cache,
       onBadData: d.badDataPolicy,
       adjust: d.adjust,
+      corporateActions: d.corporateActionsFile ?? undefined,
       seed: String(d.demoSeed ?? m.seed),
       dotenv: '.env',
       historyBars: d.historyBars === null ? undefined : String(d.historyBars),

@@ -28,6 +28,7 @@ export interface MarketFlags {
   onBadData: string;
   /** all | none (default all). */
   adjust?: string;
+  corporateActions?: string;
   seed: string;
   dotenv: string;
   historyBars?: string;
@@ -46,6 +47,8 @@ export interface MarketSource {
   readonly badDataPolicy: BadDataPolicy;
   /** How price files were read (`--adjust`): `all` applies Yahoo/AlphaVantage adjustment. */
   readonly adjust: AdjustMode;
+  /** The --corporate-actions file applied (absolute), else null. */
+  readonly corporateActionsFile: string | null;
   readonly dataHash: string;
   /** Bars of history before the start that indicators see; null = all there is. */
   readonly historyBars: number | null;
@@ -126,6 +129,7 @@ export async function loadRunMarket(
   if (dataDirRaw === undefined || dataDirRaw === '') {
     const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
     if (flags.universe !== undefined) throw usageError('BAD_FLAG', '--universe needs --data-dir (the demo market has its own universe)', { flag: '--universe' });
+    if (flags.corporateActions !== undefined) throw usageError('BAD_FLAG', '--corporate-actions needs --data-dir (the demo market has none)', { flag: '--corporate-actions' });
     const demo = generateDemoMarket({ seed });
     const indexSymbol = (flags.index ?? demo.indexSymbol).toUpperCase();
     let wanted = flags.symbols !== undefined ? parseSymbolList(flags.symbols) : demo.universe.map((u) => u.symbol);
@@ -148,6 +152,7 @@ export async function loadRunMarket(
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
       adjust,
+      corporateActionsFile: null,
       dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
       historyBars,
     };
@@ -168,8 +173,9 @@ export async function loadRunMarket(
     if (cap !== null) wanted = capUniverse(wanted.map((symbol) => ({ symbol })), cap).map((u) => u.symbol);
     const indexSymbol = (flags.index ?? 'SPY').toUpperCase();
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
+    const corporateActions = flags.corporateActions === undefined ? undefined : resolve(io.cwd, flags.corporateActions);
     const toLoad = wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol, adjust, ...load });
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: indexSymbol, adjust, corporateActions, ...load });
     const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol);
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);
@@ -195,6 +201,7 @@ export async function loadRunMarket(
       index: index === null ? null : indexSymbol,
       badDataPolicy: policy,
       adjust,
+      corporateActionsFile: corporateActions ?? null,
       dataHash: loaded.dataHash,
       historyBars,
     };

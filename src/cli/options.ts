@@ -20,6 +20,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--symbols <list>', 'comma-separated symbols instead of a universe file, e.g. AAPL,MSFT')
     .option('--cache <dir>', 'binary bar cache folder, e.g. data/cache (invalidated when a source file changes)')
     .option('--on-bad-data <policy>', 'warn | mask | skip-symbol | fail: what to do with bars the data check flags', 'mask')
+    .option('--corporate-actions <file>', 'CSV of known splits to back-adjust for: symbol,date,kind,ratio (kind split | reverse-split | price-factor; see README)')
     .option('--adjust <mode>', 'all | none: all scales Yahoo and AlphaVantage prices by the adjusted close (split- and dividend-adjusted); none reads every file as written', 'all')
     .option('--dotenv <file>', 'read environment variables (KOBE_DATA_DIR, POLYGON_API_KEY, ...) from this file', '.env')
     .option('--json', 'machine-readable result on stdout; logs go to stderr');

@@ -292,3 +292,36 @@ describe('loadMarket adjust option', () => {
     expect(none.dataHash).not.toBe(all.dataHash);
   });
 });
+
+describe('loadMarket corporate actions', () => {
+  it('back-adjusts a known unadjusted split so the check no longer flags it; the data hash includes the actions', async () => {
+    const d = join(root, 'data-ca');
+    mkdirSync(d, { recursive: true });
+    // An unadjusted 2:1 split: every price halves from row 20, volume doubles.
+    const rows = bars(40, 100).map((r, k) => (k < 20 ? r : { ...r, o: r.o / 2, h: r.h / 2, l: r.l / 2, c: r.c / 2, v: r.v * 2 }));
+    writeFileSync(join(d, 'spl.us.txt'), stooq(rows));
+    const plain = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask' });
+    expect(plain.issues.map((i) => i.code)).toEqual(['SUSPECT_SPLIT']);
+    const actions = join(d, 'actions.csv');
+    writeFileSync(actions, `symbol,date,kind,ratio\nspl,${rows[20].date},split,2\n`);
+    for (const corporateActions of [actions, [{ symbol: 'SPL', date: rows[20].date, kind: 'split' as const, ratio: 2 }]]) {
+      const fixed = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', corporateActions, cacheDir: join(root, 'cache-ca') });
+      expect(fixed.issues).toEqual([]);
+      const s = fixed.series[0];
+      expect(s.day.length).toBe(40);
+      expect(s.close[0]).toBeCloseTo(rows[0].c / 2, 12);
+      expect(s.volume[0]).toBe(rows[0].v * 2);
+      expect(s.close[25]).toBe(rows[25].c);
+      expect(fixed.dataHash).not.toBe(plain.dataHash);
+    }
+    // The cache keeps the file's bars: without the actions the split is back.
+    const again = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', cacheDir: join(root, 'cache-ca') });
+    expect(again.timings.cacheHits).toBe(1);
+    expect(again.dataHash).toBe(plain.dataHash);
+    expect(again.issues.map((i) => i.code)).toEqual(['SUSPECT_SPLIT']);
+    writeFileSync(actions, 'symbol,date,kind,ratio\nSPL,2021-02-01,split,-2\n');
+    const e = await loadError(loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', corporateActions: actions }));
+    expect(e.code).toBe('BAD_CORPORATE_ACTIONS');
+    expect(e.describe()).toContain(`${actions}:2:`);
+  });
+});

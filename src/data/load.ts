@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { BarSeries } from '../core/bar-series.js';
 import { inputError, isKobeError, usageError } from '../core/errors.js';
 import { CacheReader, contentHashOf, decodeBarsCache, encodeBarsCache, readBarsCache, writeBarsCacheBytes } from './cache.js';
+import { applyCorporateActions, type CorporateAction, corporateActionsFingerprint, readCorporateActionsFile } from './corporate-actions.js';
 import type { AdjustMode } from './csv-format.js';
 import { createSymbolLocator } from './locate.js';
 import { parseBarsBytes, type RawBars } from './parse-bars.js';
@@ -51,6 +52,11 @@ export interface LoadMarketOptions {
    * `none`, of the data hash.
    */
   readonly adjust?: AdjustMode;
+  /**
+   * Known corporate actions to back-adjust for (corporate-actions.ts): a file path or parsed
+   * rows. Applied after parsing (and the cache), before the check; part of the data hash.
+   */
+  readonly corporateActions?: string | readonly CorporateAction[];
 }
 
 export interface LoadTimings {
@@ -209,6 +215,8 @@ export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket>
 function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const { dataDir, policy } = opts;
   const adjust = opts.adjust ?? 'all';
+  const actions = typeof opts.corporateActions === 'string' ? readCorporateActionsFile(opts.corporateActions) : (opts.corporateActions ?? []);
+  const withActions = (x: Loaded): Loaded => (actions.length === 0 ? x : { ...x, raw: applyCorporateActions(x.raw, actions) });
   const report = (opts.onUnreadable ?? (policy === 'skip-symbol' ? 'report' : 'throw')) === 'report';
   let locate: (symbol: string) => string | null;
   try {
@@ -228,7 +236,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
       continue;
     }
     try {
-      loaded.push({ symbol, file, data: loadRaw(symbol, file, cache, adjust), parseError: null });
+      loaded.push({ symbol, file, data: withActions(loadRaw(symbol, file, cache, adjust)), parseError: null });
     } catch (e) {
       if (!report || !isKobeError(e)) throw e;
       loaded.push({ symbol, file, data: null, parseError: e.describe() });
@@ -277,6 +285,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   hash.update('kobe-data-v1\n');
   // Only a non-default reading joins the hash, so runs recorded before the option keep theirs.
   if (adjust !== 'all') hash.update(`adjust\t${adjust}\n`);
+  if (actions.length > 0) hash.update(`corporate-actions\n${corporateActionsFingerprint(actions)}\n`);
   for (let k = 0; k < loaded.length; k++) {
     const x = loaded[k];
     if (x.data === null) {
