@@ -52,3 +52,16 @@ describe('no API key on screen or in --json', () => {
     for (const secret of [KEY, 'abc123def']) expect(all).not.toContain(secret);
   });
 });
+
+describe('data fetch I/O failures', () => {
+  it('a --data-dir that cannot be created is a coded error naming it, not a stack trace', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(cwd, 'afile'), 'x');
+    const io = memoryIo(cwd, { POLYGON_API_KEY: KEY, POLYGON_BASE_URL: stub.baseUrl });
+    const code = await main(['data', 'fetch', '--provider', 'polygon', '--symbols', 'AAPL', '--from', '2023-01-02', '--to', '2023-01-31', '--data-dir', 'afile/sub'], io);
+    expect(code).toBe(2);
+    expect(io.err()).toContain('DATA_DIR_NOT_WRITABLE');
+    expect(io.err()).toContain(join(cwd, 'afile/sub'));
+    expect(io.err()).not.toContain('internal error');
+  });
+});

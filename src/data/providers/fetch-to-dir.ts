@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ErrorKind, isKobeError } from '../../core/errors.js';
+import { type ErrorKind, inputError, isKobeError } from '../../core/errors.js';
 import { redactSecrets } from '../../core/redact.js';
 import { type BarProvider, checkDateRange, normalizeSymbol, summarizeCsv } from './provider.js';
 
@@ -58,7 +58,15 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
   checkDateRange(options.fromIso, options.toIso);
   const symbols = [...new Set(options.symbols.map(normalizeSymbol))];
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  await mkdir(options.dataDir, { recursive: true });
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+  } catch (e) {
+    throw inputError('DATA_DIR_NOT_WRITABLE', `cannot create the data folder: ${(e as Error).message}`, {
+      file: options.dataDir,
+      cause: e,
+      hint: 'choose a --data-dir that is a folder (or can become one) you can write to',
+    });
+  }
 
   const results: (DownloadResult | undefined)[] = new Array(symbols.length);
   let nextIndex = 0;
