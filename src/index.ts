@@ -31,6 +31,8 @@ export { parseBarsCsv, type RawBars } from './data/parse-bars.js';
 export { findSymbolFile } from './data/locate.js';
 export { readUniverseFile, capUniverse, universeFromDataDir, type UniverseEntry } from './data/universe.js';
 export { verifyBars, applyBadDataPolicy, type DataIssue, type BadDataPolicy } from './data/verify.js';
+export { parseCorporateActions, applyCorporateActions, type CorporateAction, type CorporateActionKind } from './data/corporate-actions.js';
+export { tradesAcrossGaps, GAP_FLAG_CODES, type GapFlag, type HeldSpan } from './data/gap-flags.js';
 export { loadMarket, type LoadedMarket, type LoadMarketOptions } from './data/load.js';
 export { generateDemoMarket, type DemoMarket, type DemoMarketOptions } from './data/demo-market.js';
 

@@ -30,6 +30,10 @@ export function dataCheckLines(run: LoadedRun): string[] {
     const codes = [...byCode.entries()].sort().map(([c, n]) => `${c} ${n}`).join(', ');
     lines.push(`  ${run.issues.length} issues (${errors} errors) in ${flagged} symbols: ${codes}`);
     if (masked > 0) lines.push(`  MASKED ${masked} bars`);
+    const gaps = byCode.get('LARGE_GAP') ?? 0;
+    if (gaps > 0) {
+      lines.push(`  LARGE_GAP ${gaps}: price moves over 50% that stayed (merger, spin-off or crash?); kept, and trades held across them are flagged`);
+    }
     if (skipped.length > 0) lines.push(`  SKIPPED ${skipped.length} symbols: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', ...' : ''}`);
     lines.push('  details: kobe data verify (same flags)');
   }

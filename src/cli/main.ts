@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isKobeError } from '../core/errors.js';
+import { redactDeep, redactSecrets, registerSecrets, secretEnvValues } from '../core/redact.js';
 import { EXIT } from './exit-codes.js';
 import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     code = c;
   });
   const json = argv.includes('--json');
+  registerSecrets(secretEnvValues(io.env));
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -61,13 +63,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (isKobeError(e)) {
       const c = makeChalk(io, 'stderr');
-      io.stderr.write(`${c.red('error:')} ${e.describe()}\n`);
-      if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+      io.stderr.write(`${c.red('error:')} ${redactSecrets(e.describe())}\n`);
+      if (json) io.stdout.write(`${JSON.stringify({ error: redactDeep(e.toJSON()) }, null, 2)}\n`);
       return e.kind === 'runtime' ? EXIT.runtime : EXIT.usage;
     }
     const err = e as Error;
-    io.stderr.write(`internal error: ${err.stack ?? String(err)}\n`);
-    if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: err.message } }, null, 2)}\n`);
+    io.stderr.write(`internal error: ${redactSecrets(err.stack ?? String(err))}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: redactSecrets(err.message) } }, null, 2)}\n`);
     return EXIT.runtime;
   }
 }

@@ -42,6 +42,8 @@ export async function marketFromManifest(
       end: opts.end ?? d.end,
       cache: opts.cache,
       onBadData: d.badDataPolicy,
+      adjust: d.adjust,
+      corporateActions: d.corporateActionsFile ?? undefined,
       seed: String(d.demoSeed ?? m.seed),
       dotenv: '.env',
       historyBars: d.historyBars === null ? undefined : String(d.historyBars),

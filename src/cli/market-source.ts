@@ -4,14 +4,16 @@ import { parse as parseDotenv } from 'dotenv';
 import { sliceBars, type BarSeries } from '../core/bar-series.js';
 import { dayToIso, isoDayFlag, lowerBound } from '../core/calendar.js';
 import { inputError, usageError } from '../core/errors.js';
+import { registerSecrets, secretEnvValues } from '../core/redact.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { generateDemoMarket } from '../data/demo-market.js';
-import { loadMarket, type SymbolReport } from '../data/load.js';
+import { loadMarket, type LoadMarketOptions, type SymbolReport } from '../data/load.js';
 import { findSymbolFile, symbolFileCandidates } from '../data/locate.js';
 import { capUniverse, readUniverse, selectTypes, universeFromDataDir, type Universe } from '../data/universe.js';
 import type { DataIssue, BadDataPolicy } from '../data/verify.js';
+import { ADJUST_MODES, type AdjustMode } from '../data/csv-format.js';
 import type { CliIo } from './io.js';
 import { numberFlag } from './options.js';
 
@@ -25,6 +27,9 @@ export interface MarketFlags {
   end?: string;
   cache?: string;
   onBadData: string;
+  /** all | none (default all). */
+  adjust?: string;
+  corporateActions?: string;
   seed: string;
   dotenv: string;
   historyBars?: string;
@@ -56,6 +61,10 @@ export interface MarketSource {
   /** Universe symbols left out of trading, in universe order. */
   readonly excluded: readonly ExcludedSymbol[];
   readonly badDataPolicy: BadDataPolicy;
+  /** How price files were read (`--adjust`): `all` applies Yahoo/AlphaVantage adjustment. */
+  readonly adjust: AdjustMode;
+  /** The --corporate-actions file applied (absolute), else null. */
+  readonly corporateActionsFile: string | null;
   readonly dataHash: string;
   /** Bars of history before the start that indicators see; null = all there is. */
   readonly historyBars: number | null;
@@ -91,7 +100,9 @@ export function resolveEnv(io: CliIo, dotenvPath: string, explicit: boolean): Re
     if (explicit) throw usageError('NO_DOTENV', `no such file: ${path}`, { flag: '--dotenv', value: dotenvPath });
     return { ...io.env };
   }
-  return { ...parseDotenv(readFileSync(path)), ...io.env };
+  const env = { ...parseDotenv(readFileSync(path)), ...io.env };
+  registerSecrets(secretEnvValues(env));
+  return env;
 }
 
 function parseSymbolList(text: string): string[] {
@@ -158,11 +169,21 @@ function tradedUniverse(universe: Universe, indexSymbol: string | null, tradeInd
  * comes from it, and an order due on it expires unfilled (NO_FILL_BAR). An --index named
  * explicitly must exist.
  */
-export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: string) => void, dotenvExplicit: boolean): Promise<LoadedRun> {
+export async function loadRunMarket(
+  flags: MarketFlags,
+  io: CliIo,
+  log: (line: string) => void,
+  dotenvExplicit: boolean,
+  load: Pick<LoadMarketOptions, 'onUnreadable'> = {},
+): Promise<LoadedRun> {
   const env = resolveEnv(io, flags.dotenv, dotenvExplicit);
   const policy = flags.onBadData as BadDataPolicy;
   if (!POLICIES.includes(policy)) {
     throw usageError('BAD_FLAG', `unknown bad-data policy '${flags.onBadData}'`, { flag: '--on-bad-data', value: flags.onBadData, hint: POLICIES.join(' | ') });
+  }
+  const adjust = (flags.adjust ?? 'all') as AdjustMode;
+  if (!ADJUST_MODES.includes(adjust)) {
+    throw usageError('BAD_FLAG', `unknown adjust mode '${flags.adjust}'`, { flag: '--adjust', value: flags.adjust, hint: ADJUST_MODES.join(' | ') });
   }
   const cap = flags.cap === undefined ? null : numberFlag(flags.cap, '--cap', { integer: true, positive: true });
   const historyBars = flags.historyBars === undefined ? null : numberFlag(flags.historyBars, '--history-bars', { integer: true, min: 0 });
@@ -191,6 +212,7 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
     if (flags.universe !== undefined) throw usageError('BAD_FLAG', '--universe needs --data-dir (the demo market has its own universe)', { flag: '--universe' });
     if (types !== null) throw usageError('BAD_FLAG', 'the demo market has no universe types to select', { flag: '--types', value: flags.types });
+    if (flags.corporateActions !== undefined) throw usageError('BAD_FLAG', '--corporate-actions needs --data-dir (the demo market has none)', { flag: '--corporate-actions' });
     const demo = generateDemoMarket({ seed });
     const indexSymbol = (flags.index ?? demo.indexSymbol).toUpperCase();
     const bySymbol = new Map(demo.series.map((s) => [s.symbol, s]));
@@ -226,6 +248,8 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       types: null,
       excluded,
       badDataPolicy: policy,
+      adjust,
+      corporateActionsFile: null,
       dataHash: sha256Hex(stableStringify({ demo: 'generateDemoMarket', seed, symbols: wanted, index: indexSymbol })),
       historyBars,
     };
@@ -266,8 +290,9 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
     }
     if (cap !== null) wanted = capUniverse(wanted.map((symbol) => ({ symbol })), cap).map((u) => u.symbol);
     const cacheDir = flags.cache === undefined ? undefined : resolve(io.cwd, flags.cache);
+    const corporateActions = flags.corporateActions === undefined ? undefined : resolve(io.cwd, flags.corporateActions);
     const toLoad = !hasIndexFile || wanted.includes(indexSymbol) ? wanted : [...wanted, indexSymbol];
-    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: hasIndexFile ? indexSymbol : undefined });
+    const loaded = await loadMarket({ dataDir, symbols: toLoad, cacheDir, policy, calendarSymbol: hasIndexFile ? indexSymbol : undefined, adjust, corporateActions, ...load });
     const explicitMissing = loaded.missingSymbols.filter((s) => s !== indexSymbol || wanted.includes(s));
     if (explicitMissing.length > 0) {
       const where = universeFile ?? (flags.symbols !== undefined ? '--symbols' : dataDir);
@@ -296,6 +321,8 @@ export async function loadRunMarket(flags: MarketFlags, io: CliIo, log: (line: s
       types,
       excluded,
       badDataPolicy: policy,
+      adjust,
+      corporateActionsFile: corporateActions ?? null,
       dataHash: loaded.dataHash,
       historyBars,
     };

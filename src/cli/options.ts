@@ -4,13 +4,31 @@ import { DEFAULT_ENGINE_CONFIG, parseFillModel, parseSizing, type EngineConfig }
 
 /**
  * Flags shared by every command that reads a market or runs the engine, declared once so
- * `simulate` and `wf` can never drift apart in names, units or defaults.
+ * `simulate` and `wf` can never drift apart in names, units or defaults: the data-loading part
+ * (addDataOptions) and the trading part (addTradingOptions).
  */
 export function addMarketOptions(cmd: Command): Command {
+  addDataOptions(cmd);
+  return addTradingOptions(cmd);
+}
+
+/** Where the bars come from and how they are checked: every command that loads a market. */
+export function addDataOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'folder of daily bar files (aapl.us.txt, AAPL.csv, aapl.csv); default $KOBE_DATA_DIR, else the built-in synthetic demo market')
     .option('--universe <file>', 'CSV with a symbol column (optional name, sector); default <data-dir>/universe.csv when present, else every file in --data-dir')
     .option('--symbols <list>', 'comma-separated symbols instead of a universe file, e.g. AAPL,MSFT')
+    .option('--cache <dir>', 'binary bar cache folder, e.g. data/cache (invalidated when a source file changes)')
+    .option('--on-bad-data <policy>', 'warn | mask | skip-symbol | fail: what to do with bars the data check flags', 'mask')
+    .option('--corporate-actions <file>', 'CSV of known splits to back-adjust for: symbol,date,kind,ratio (kind split | reverse-split | price-factor; see README)')
+    .option('--adjust <mode>', 'all | none: all scales Yahoo and AlphaVantage prices by the adjusted close (split- and dividend-adjusted); none reads every file as written', 'all')
+    .option('--dotenv <file>', 'read environment variables (KOBE_DATA_DIR, POLYGON_API_KEY, ...) from this file', '.env')
+    .option('--json', 'machine-readable result on stdout; logs go to stderr');
+}
+
+/** What is traded and when: commands that run the engine. */
+export function addTradingOptions(cmd: Command): Command {
+  return cmd
     .option('--cap <n>', 'trade only the first N symbols of the universe')
     .option('--index <symbol>', 'index for the regime filter and the benchmark (default SPY, or DEMX on the demo market; without its file a run needs --no-regime-filter and has no benchmark)')
     .option('--trade-index', 'also trade the index when the universe lists it (default: it is the yardstick only; --symbols trades what it names)')
@@ -18,11 +36,7 @@ export function addMarketOptions(cmd: Command): Command {
     .option('--start <date>', 'first session traded, YYYY-MM-DD (bars before it only warm indicators up)')
     .option('--end <date>', 'last session traded, YYYY-MM-DD (default: last bar in the data)')
     .option('--history-bars <n>', 'bars of history before --start that indicators are computed from (default: all; kobe evolve: 756)')
-    .option('--cache <dir>', 'binary bar cache folder, e.g. data/cache (invalidated when a source file changes)')
-    .option('--on-bad-data <policy>', 'warn | mask | skip-symbol | fail: what to do with bars the data check flags', 'mask')
-    .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42')
-    .option('--dotenv <file>', 'read environment variables (KOBE_DATA_DIR, POLYGON_API_KEY, ...) from this file', '.env')
-    .option('--json', 'machine-readable result on stdout; logs go to stderr');
+    .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42');
 }
 
 export function addEngineOptions(cmd: Command): Command {

@@ -71,3 +71,15 @@ export const inputError = (code: string, message: string, options: Omit<KobeErro
   new KobeError(code, message, { ...options, kind: 'input' });
 
 export const isKobeError = (e: unknown): e is KobeError => e instanceof KobeError;
+
+/** Most characters of user data an error message or value quotes. */
+export const QUOTE_MAX_CHARS = 80;
+
+/**
+ * User data as an error may quote it: at most `max` characters, the rest replaced by
+ * `...(N chars)`. Every error that repeats a row, field, header or response body goes through
+ * here, so a 200 MB single-field row cannot end up in a message, a log or a JSON report.
+ */
+export function clipForError(text: string, max = QUOTE_MAX_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...(${text.length} chars)`;
+}

@@ -92,6 +92,33 @@ describe('bars cache', () => {
     expect(readBarsCache(cacheDir, 'ABC', src, s)).not.toBeNull();
   });
 
+  it('misses when bytes of the payload are changed (same size, same mtime)', () => {
+    // A bigger file, so 400 changed bytes fit inside the column block.
+    const rows = Array.from({ length: 40 }, (_, k) => `2020-02-${String((k % 28) + 1).padStart(2, '0')},${10 + k},${11 + k},${9 + k},${10.5 + k},${1000 + k},0`);
+    writeFileSync(src, `Date,Open,High,Low,Close,Volume,OpenInt\n${rows.join('\n')}\n`);
+    const { raw } = coldWrite();
+    const file = cacheFilePath(cacheDir, 'ABC');
+    const good = readFileSync(file);
+    const st = statSync(file);
+    expect(readBarsCache(cacheDir, 'ABC', src, sourceOf(src))).not.toBeNull();
+    for (const [from, count] of [
+      [good.length - 400, 400], // 400 bytes of the columns
+      [good.length - 1, 1], // one byte of the last line number
+      [120, 1], // one byte of the first column
+      [50, 1], // the content hash in the header
+    ]) {
+      const bad = Buffer.from(good);
+      for (let i = from; i < from + count; i++) bad[i] ^= 0x5a;
+      writeFileSync(file, bad);
+      utimesSync(file, st.atime, st.mtime);
+      expect(statSync(file).size).toBe(st.size);
+      expect(readBarsCache(cacheDir, 'ABC', src, sourceOf(src))).toBeNull();
+      expect(readBarsCache(cacheDir, 'ABC', src, sourceOf(src), new CacheReader())).toBeNull();
+    }
+    writeFileSync(file, good);
+    expect(readBarsCache(cacheDir, 'ABC', src, sourceOf(src))!.raw).toEqual(raw);
+  });
+
   it('copes with a column block that is not 8-byte aligned in memory', () => {
     const { raw } = coldWrite();
     const bytes = readFileSync(cacheFilePath(cacheDir, 'ABC'));

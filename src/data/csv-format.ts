@@ -30,6 +30,14 @@ export type PriceAdjustment =
   /** OHLC multiplied by adjClose / close; volume divided by it. */
   | 'adj-close-and-volume';
 
+/**
+ * Whether the loader applies the format's adjustment (`all`, the default) or reads every file's
+ * prices as written (`none`: Yahoo's and AlphaVantage's raw Open/High/Low/Close and volume, e.g.
+ * to compare with another engine that trades raw prices).
+ */
+export type AdjustMode = 'all' | 'none';
+export const ADJUST_MODES: readonly AdjustMode[] = ['all', 'none'];
+
 /** Role of a column in the parse loop (`IGNORE` columns are skipped, not parsed). */
 export const ROLE_IGNORE = 0;
 export const ROLE_DATE = 1;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,27 @@ describe('loadMarket', () => {
     expect(second.dataHash).not.toBe(first.dataHash);
   });
 
+  it('treats a cache entry with changed bytes (same size, same mtime) as a miss and re-parses', async () => {
+    const d = makeDataDir('data-damaged-cache');
+    const cacheDir = join(root, 'cache-damaged');
+    const symbols = ['AAPL', 'SPY'];
+    const cold = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    const entry = join(cacheDir, 'AAPL.kbc');
+    const bytes = readFileSync(entry);
+    const st = statSync(entry);
+    // 400 bytes inside the columns: prices become other (finite or not) numbers.
+    for (let i = bytes.length - 800; i < bytes.length - 400; i++) bytes[i] ^= 0x21;
+    writeFileSync(entry, bytes);
+    utimesSync(entry, st.atime, st.mtime);
+    const warm = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    expect(warm.timings).toMatchObject({ cacheHits: 1, cacheMisses: 1 });
+    expect(warm.dataHash).toBe(cold.dataHash);
+    expect(warm.series).toEqual(cold.series);
+    // The re-parse rewrote the entry: the next load hits again.
+    const again = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
+    expect(again.timings).toMatchObject({ cacheHits: 2, cacheMisses: 0 });
+  });
+
   it('verifies every symbol against the calendar and applies the policy', async () => {
     const symbols = ['AAPL', 'BAD'];
     const masked = await loadMarket({ dataDir: dir, symbols, policy: 'mask', calendarSymbol: 'SPY' });
@@ -160,6 +181,30 @@ describe('loadMarket', () => {
     expect(m.series.map((s) => s.symbol)).toEqual(['AAPL']);
     expect(m.perSymbol[1]).toMatchObject({ symbol: 'BROKEN', status: 'skipped' });
     expect(m.perSymbol[1].reason).toContain('broken.us.txt:3');
+  });
+
+  it('an unreadable data file (a link to a folder, a dangling link) is a coded error naming the path', async () => {
+    const d = makeDataDir('data-unreadable');
+    mkdirSync(join(d, 'folder'));
+    symlinkSync(join(d, 'folder'), join(d, 'dirlink.us.txt'));
+    symlinkSync(join(d, 'gone'), join(d, 'dangling.us.txt'));
+    for (const symbol of ['DIRLINK', 'DANGLING']) {
+      const e = await loadError(loadMarket({ dataDir: d, symbols: ['AAPL', symbol], policy: 'mask' }));
+      expect(e.code).toBe('DATA_FILE_NOT_READABLE');
+      expect(e.file).toBe(join(d, `${symbol.toLowerCase()}.us.txt`));
+    }
+    // Reported and skipped when asked to go on (as data verify does).
+    makeBroken(d);
+    const m = await loadMarket({ dataDir: d, symbols: ['DIRLINK', 'AAPL', 'BROKEN'], policy: 'mask', onUnreadable: 'report' });
+    expect(m.series.map((s) => s.symbol)).toEqual(['AAPL']);
+    expect(m.perSymbol.map((r) => [r.symbol, r.status, r.errors])).toEqual([
+      ['DIRLINK', 'skipped', 1],
+      ['AAPL', 'ok', 0],
+      ['BROKEN', 'skipped', 1],
+    ]);
+    expect(m.perSymbol[0].reason).toContain('DATA_FILE_NOT_READABLE');
+    expect(m.perSymbol[2].reason).toContain('broken.us.txt:3');
+    expect(m.unreadable).toEqual(['DIRLINK', 'BROKEN']);
   });
 
   it('keeps loading when the cache cannot be written, and reports it', async () => {
@@ -208,5 +253,73 @@ describe.runIf(sharedDataAvailable())('loadMarket on the real Stooq data set', (
     expect(all.length).toBeGreaterThan(800);
     expect(all).toContain('BRK-B');
     expect(all).not.toContain('UNIVERSE');
+  });
+});
+
+describe('loadMarket adjust option', () => {
+  /** Yahoo rows whose Adj Close is half the Close (a 2:1 split later, adjusted back). */
+  const yahooHalf = (rows: Bar[]) => `Date,Open,High,Low,Close,Adj Close,Volume\n${rows.map((r) => `${r.date},${r.o},${r.h},${r.l},${r.c},${r.c / 2},${r.v}`).join('\n')}\n`;
+
+  it("'none' keeps the file's raw prices, 'all' (default) scales by the adjusted close; the cache never mixes them", async () => {
+    const d = join(root, 'data-adjust');
+    mkdirSync(d, { recursive: true });
+    const rows = bars(30, 100);
+    writeFileSync(join(d, 'YH.csv'), yahooHalf(rows));
+    const cacheDir = join(root, 'cache-adjust');
+    const adjusted = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask' });
+    expect(adjusted.series[0].close[0]).toBeCloseTo(rows[0].c / 2, 10);
+    const raw = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'none' });
+    expect(raw.series[0].close[0]).toBe(rows[0].c);
+    expect(raw.series[0].open[0]).toBe(rows[0].o);
+    expect(raw.dataHash).not.toBe(adjusted.dataHash);
+    // Warm, each from its own entry.
+    const rawWarm = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'none' });
+    const adjWarm = await loadMarket({ dataDir: d, symbols: ['YH'], cacheDir, policy: 'mask', adjust: 'all' });
+    expect(rawWarm.timings.cacheHits).toBe(1);
+    expect(adjWarm.timings.cacheHits).toBe(1);
+    expect(rawWarm.series).toEqual(raw.series);
+    expect(adjWarm.series).toEqual(adjusted.series);
+    expect(adjWarm.dataHash).toBe(adjusted.dataHash);
+  });
+
+  it("'none' on a file that needs no adjusting gives the same bars, and a data hash that says how it was read", async () => {
+    const d = makeDataDir('data-adjust-stooq');
+    const all = await loadMarket({ dataDir: d, symbols: ['AAPL'], policy: 'mask' });
+    const none = await loadMarket({ dataDir: d, symbols: ['AAPL'], policy: 'mask', adjust: 'none' });
+    expect(none.series).toEqual(all.series);
+    expect(none.dataHash).not.toBe(all.dataHash);
+  });
+});
+
+describe('loadMarket corporate actions', () => {
+  it('back-adjusts a known unadjusted split so the check no longer flags it; the data hash includes the actions', async () => {
+    const d = join(root, 'data-ca');
+    mkdirSync(d, { recursive: true });
+    // An unadjusted 2:1 split: every price halves from row 20, volume doubles.
+    const rows = bars(40, 100).map((r, k) => (k < 20 ? r : { ...r, o: r.o / 2, h: r.h / 2, l: r.l / 2, c: r.c / 2, v: r.v * 2 }));
+    writeFileSync(join(d, 'spl.us.txt'), stooq(rows));
+    const plain = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask' });
+    expect(plain.issues.map((i) => i.code)).toEqual(['SUSPECT_SPLIT']);
+    const actions = join(d, 'actions.csv');
+    writeFileSync(actions, `symbol,date,kind,ratio\nspl,${rows[20].date},split,2\n`);
+    for (const corporateActions of [actions, [{ symbol: 'SPL', date: rows[20].date, kind: 'split' as const, ratio: 2 }]]) {
+      const fixed = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', corporateActions, cacheDir: join(root, 'cache-ca') });
+      expect(fixed.issues).toEqual([]);
+      const s = fixed.series[0];
+      expect(s.day.length).toBe(40);
+      expect(s.close[0]).toBeCloseTo(rows[0].c / 2, 12);
+      expect(s.volume[0]).toBe(rows[0].v * 2);
+      expect(s.close[25]).toBe(rows[25].c);
+      expect(fixed.dataHash).not.toBe(plain.dataHash);
+    }
+    // The cache keeps the file's bars: without the actions the split is back.
+    const again = await loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', cacheDir: join(root, 'cache-ca') });
+    expect(again.timings.cacheHits).toBe(1);
+    expect(again.dataHash).toBe(plain.dataHash);
+    expect(again.issues.map((i) => i.code)).toEqual(['SUSPECT_SPLIT']);
+    writeFileSync(actions, 'symbol,date,kind,ratio\nSPL,2021-02-01,split,-2\n');
+    const e = await loadError(loadMarket({ dataDir: d, symbols: ['SPL'], policy: 'mask', corporateActions: actions }));
+    expect(e.code).toBe('BAD_CORPORATE_ACTIONS');
+    expect(e.describe()).toContain(`${actions}:2:`);
   });
 });

@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import type { BarSeries } from '../core/bar-series.js';
 import { inputError, isKobeError, usageError } from '../core/errors.js';
 import { CacheReader, contentHashOf, decodeBarsCache, encodeBarsCache, readBarsCache, writeBarsCacheBytes } from './cache.js';
+import { applyCorporateActions, type CorporateAction, corporateActionsFingerprint, readCorporateActionsFile } from './corporate-actions.js';
+import type { AdjustMode } from './csv-format.js';
 import { createSymbolLocator } from './locate.js';
 import { parseBarsBytes, type RawBars } from './parse-bars.js';
 import {
@@ -19,6 +21,12 @@ import {
 
 export type SymbolReport = SymbolDataReport;
 
+/** The `format` of the report row of a file that could not be read or parsed. */
+const UNREADABLE_FORMAT = 'unknown';
+
+/** Whether a report row stands for a file that could not be read or parsed (see onUnreadable). */
+export const isUnreadableRow = (r: SymbolReport): boolean => r.format === UNREADABLE_FORMAT && r.status === 'skipped';
+
 export interface LoadMarketOptions {
   readonly dataDir: string;
   /** Symbols to load, in the order wanted (case-insensitive; repeats are loaded once). */
@@ -32,6 +40,23 @@ export interface LoadMarketOptions {
    * days on which at least half of the symbols trading at the time have a bar.
    */
   readonly calendarSymbol?: string;
+  /**
+   * A data file that cannot be read or parsed: `throw` its input error (default, except under
+   * `skip-symbol`), or `report` it as that symbol's row (status skipped, the error as the
+   * reason, listed in `unreadable`) and go on with the others, as `data verify` does.
+   */
+  readonly onUnreadable?: 'throw' | 'report';
+  /**
+   * `all` (default): Yahoo and AlphaVantage prices are scaled by the adjusted close (see
+   * csv-format.ts); `none`: every file is read as written. Part of the cache key and, when
+   * `none`, of the data hash.
+   */
+  readonly adjust?: AdjustMode;
+  /**
+   * Known corporate actions to back-adjust for (corporate-actions.ts): a file path or parsed
+   * rows. Applied after parsing (and the cache), before the check; part of the data hash.
+   */
+  readonly corporateActions?: string | readonly CorporateAction[];
 }
 
 export interface LoadTimings {
@@ -54,6 +79,8 @@ export interface LoadedMarket {
   readonly perSymbol: SymbolReport[];
   /** Symbols without a data file: the caller decides whether that is an error. */
   readonly missingSymbols: string[];
+  /** Symbols whose file could not be read or parsed (only without `onUnreadable: 'throw'`). */
+  readonly unreadable: string[];
   /** The session calendar MISSING_SESSION was checked against. */
   readonly calendar: Int32Array;
   /**
@@ -81,7 +108,7 @@ class CacheSession {
   constructor(readonly dir: string | undefined) {}
 
   /** Starts writing an entry in the background (awaited by `settle`). */
-  write(symbol: string, bytes: Uint8Array): void {
+  write(symbol: string, bytes: Uint8Array, adjust: AdjustMode): void {
     if (this.dir === undefined) return;
     if (this.dirReady === null) {
       try {
@@ -96,7 +123,7 @@ class CacheSession {
       return;
     }
     this.pending.push(
-      writeBarsCacheBytes(this.dir, symbol, bytes).catch(() => {
+      writeBarsCacheBytes(this.dir, symbol, bytes, adjust).catch(() => {
         this.writeFailures++;
       }),
     );
@@ -107,10 +134,29 @@ class CacheSession {
   }
 }
 
+/** An I/O failure on a data file as a coded error naming the path (never a bare fs error). */
+function fileError(file: string, e: unknown) {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why =
+    code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'it does not exist (a dangling link?)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error)?.message ?? String(e);
+  return inputError('DATA_FILE_NOT_READABLE', `cannot read the data file: ${why}`, {
+    file,
+    value: code ?? null,
+    cause: e,
+    hint: 'check that the path is a readable file',
+  });
+}
+
 /** Reads one symbol's file, through the cache when there is one. */
-function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
-  const st = statSync(file);
-  const source = { path: resolve(file), size: st.size, mtimeMs: st.mtimeMs };
+function loadRaw(symbol: string, file: string, cache: CacheSession, adjust: AdjustMode): Loaded {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+  if (!st.isFile()) throw fileError(file, Object.assign(new Error('not a file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTFILE' }));
+  const source = { path: resolve(file), size: st.size, mtimeMs: st.mtimeMs, adjust };
   if (cache.dir !== undefined) {
     const hit = readBarsCache(cache.dir, symbol, file, source, cache.reader);
     if (hit !== null) {
@@ -120,13 +166,19 @@ function loadRaw(symbol: string, file: string, cache: CacheSession): Loaded {
     cache.misses++;
   }
   // Stat before reading: if the file changes in between, the entry is stale at once.
-  const parsed = parseBarsBytes(readFileSync(file), { file, symbol });
+  let text: Uint8Array;
+  try {
+    text = readFileSync(file);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+  const parsed = parseBarsBytes(text, { file, symbol, adjust });
   const contentHash = contentHashOf(parsed);
   if (cache.dir === undefined) return { raw: parsed, contentHash };
   // The entry's bytes are written in the background; the bars become views into them, as on a
   // cache hit (one copy of the data in memory, the same shape cold or warm).
   const bytes = encodeBarsCache(source, parsed, contentHash);
-  cache.write(symbol, bytes);
+  cache.write(symbol, bytes, adjust);
   return decodeBarsCache(bytes, symbol, file, source) ?? { raw: parsed, contentHash };
 }
 
@@ -145,9 +197,9 @@ function cleanDays(raw: RawBars): Int32Array {
  * Files are read synchronously one after the other: on page-cached data that measured as fast
  * as async reads in parallel (8 or 16 at a time), and parsing is CPU-bound anyway. New cache
  * entries are written in the background (libuv's threads) while the next files parse, and
- * are all on disk when the promise settles. A file that cannot be parsed
- * throws its input error, except under `skip-symbol`, where the symbol is skipped and the
- * error kept in its report row. Under `fail` every symbol is checked first, then the first
+ * are all on disk when the promise settles. A file that cannot be read or parsed
+ * throws its input error, except under `skip-symbol` or with `onUnreadable: 'report'`, where
+ * the symbol is skipped and the error kept in its report row. Under `fail` every symbol is checked first, then the first
  * error-severity issue is thrown with the count of the others.
  */
 export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket> {
@@ -162,6 +214,10 @@ export async function loadMarket(opts: LoadMarketOptions): Promise<LoadedMarket>
 
 function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const { dataDir, policy } = opts;
+  const adjust = opts.adjust ?? 'all';
+  const actions = typeof opts.corporateActions === 'string' ? readCorporateActionsFile(opts.corporateActions) : (opts.corporateActions ?? []);
+  const withActions = (x: Loaded): Loaded => (actions.length === 0 ? x : { ...x, raw: applyCorporateActions(x.raw, actions) });
+  const report = (opts.onUnreadable ?? (policy === 'skip-symbol' ? 'report' : 'throw')) === 'report';
   let locate: (symbol: string) => string | null;
   try {
     locate = createSymbolLocator(dataDir);
@@ -180,9 +236,9 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
       continue;
     }
     try {
-      loaded.push({ symbol, file, data: loadRaw(symbol, file, cache), parseError: null });
+      loaded.push({ symbol, file, data: withActions(loadRaw(symbol, file, cache, adjust)), parseError: null });
     } catch (e) {
-      if (policy !== 'skip-symbol' || !isKobeError(e)) throw e;
+      if (!report || !isKobeError(e)) throw e;
       loaded.push({ symbol, file, data: null, parseError: e.describe() });
     }
   }
@@ -196,7 +252,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
       if (file === null) {
         throw usageError('UNKNOWN_CALENDAR_SYMBOL', `no data file for the calendar symbol ${symbol} in ${dataDir}`, { value: symbol });
       }
-      calendarRaw = loadRaw(symbol, file, cache).raw;
+      calendarRaw = loadRaw(symbol, file, cache, adjust).raw;
     }
   }
   const t1 = performance.now();
@@ -227,13 +283,16 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
   const perSymbol: SymbolReport[] = [];
   const hash = createHash('sha256');
   hash.update('kobe-data-v1\n');
+  // Only a non-default reading joins the hash, so runs recorded before the option keep theirs.
+  if (adjust !== 'all') hash.update(`adjust\t${adjust}\n`);
+  if (actions.length > 0) hash.update(`corporate-actions\n${corporateActionsFingerprint(actions)}\n`);
   for (let k = 0; k < loaded.length; k++) {
     const x = loaded[k];
     if (x.data === null) {
       perSymbol.push({
         symbol: x.symbol,
         file: x.file,
-        format: 'unknown',
+        format: UNREADABLE_FORMAT,
         rawBars: 0,
         bars: 0,
         errors: 1,
@@ -258,6 +317,7 @@ function loadAll(opts: LoadMarketOptions, cache: CacheSession): LoadedMarket {
     issues,
     perSymbol,
     missingSymbols,
+    unreadable: loaded.filter((x) => x.data === null).map((x) => x.symbol),
     calendar,
     dataHash: hash.digest('hex'),
     timings: {

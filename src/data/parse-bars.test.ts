@@ -145,6 +145,22 @@ describe('parseBarsCsv errors name the file and line', () => {
     expect(many.message).toContain('found 7');
   });
 
+  it('errors quote at most a short piece of a huge row, field or header', () => {
+    const huge = 'Z'.repeat(3_000_000);
+    for (const [name, text, code] of [
+      ['huge-row.csv', `Date,Open,High,Low,Close,Volume\n${huge}\n`, 'BAD_DATE'],
+      ['huge-field.csv', `Date,Open,High,Low,Close,Volume\n2020-01-02,1${huge},1,1,1,1\n`, 'BAD_NUMBER'],
+      ['huge-cols.csv', `Date,Open,High,Low,Close,Volume\n2020-01-02,1,1,1,1,1,${huge}\n`, 'BAD_COLUMN_COUNT'],
+      ['huge-header.csv', `${huge}\n2020-01-02,1\n`, 'UNKNOWN_CSV_FORMAT'],
+    ] as const) {
+      const e = parseError(name, text);
+      expect(e.code).toBe(code);
+      expect(e.describe().length).toBeLessThan(1000); // the format hint is ~400 characters
+      expect(String(e.value)).toContain('...');
+      expect(String(e.value).length).toBeLessThan(200);
+    }
+  });
+
   it('a value that is not a number names the column and value', () => {
     const e = parseError('num.csv', 'Date,Open,High,Low,Close,Volume\r\n2020-01-02,1,1,1,1,1\r\n2020-01-03,1,1x,1,1,1\r\n');
     expect(e.code).toBe('BAD_NUMBER');

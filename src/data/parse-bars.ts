@@ -1,6 +1,7 @@
-import { inputError } from '../core/errors.js';
+import { clipForError, inputError, QUOTE_MAX_CHARS } from '../core/errors.js';
 import {
   ACCEPTED_FORMATS,
+  type AdjustMode,
   type CsvFormat,
   type CsvFormatName,
   detectCsvFormat,
@@ -41,6 +42,8 @@ export interface ParseBarsOptions {
   /** The file as the user named it; used in errors. */
   readonly file: string;
   readonly symbol: string;
+  /** `none` reads prices as written, skipping the format's adjustment; default `all`. */
+  readonly adjust?: AdjustMode;
 }
 
 /** 10^k for k <= 22: exactly representable, so `mantissa / POW10[k]` is correctly rounded. */
@@ -190,6 +193,16 @@ function utf8(s: Uint8Array, from: number, to: number): string {
   return decoder.decode(s.subarray(from, to));
 }
 
+/**
+ * s[from..to) for an error message, clipped (clipForError): only a few bytes more than shown
+ * are decoded, so a huge line is never turned into a string whole.
+ */
+function quoteBytes(s: Uint8Array, from: number, to: number): string {
+  const room = 4 * QUOTE_MAX_CHARS + 4;
+  if (to - from <= room) return clipForError(utf8(s, from, to));
+  return `${utf8(s, from, from + room).slice(0, QUOTE_MAX_CHARS)}...(${to - from} bytes)`;
+}
+
 /** End of the field at `i` (a comma, CR, LF or `end`), honouring double quotes. */
 function skipField(s: Uint8Array, i: number, end: number): number {
   if (s[i] === QUOTE) {
@@ -232,9 +245,9 @@ function countFields(s: Uint8Array, from: number, end: number): number {
   }
 }
 
-/** The text of a field (for error messages), without surrounding quotes and blanks. */
+/** The text of a field (for error messages, clipped), without surrounding quotes and blanks. */
 function fieldText(s: Uint8Array, i: number, end: number): string {
-  return utf8(s, i, fieldEnd(s, i, end)).trim().replace(/^"(.*)"$/, '$1');
+  return quoteBytes(s, i, fieldEnd(s, i, end)).trim().replace(/^"(.*)"$/, '$1');
 }
 
 const FORMAT_HINT = `kobe reads these layouts (header line required):\n    ${ACCEPTED_FORMATS.join('\n    ')}`;
@@ -272,7 +285,8 @@ export function parseBarsBytes(text: Uint8Array, opts: ParseBarsOptions): RawBar
     let nl = text.indexOf(NL, pos);
     if (nl < 0) nl = len;
     lineNo++;
-    const candidate = utf8(text, pos, nl);
+    // A header is short: a first line of megabytes is not one (and is only quoted, clipped).
+    const candidate = nl - pos > 64 * 1024 ? quoteBytes(text, pos, nl) : utf8(text, pos, nl);
     pos = nl + 1;
     if (candidate.trim() !== '') {
       header = candidate;
@@ -285,10 +299,11 @@ export function parseBarsBytes(text: Uint8Array, opts: ParseBarsOptions): RawBar
   }
   const format = detectCsvFormat(header);
   if (format === null) {
-    throw inputError('UNKNOWN_CSV_FORMAT', `unrecognised header '${header.trim()}'`, {
+    const quoted = clipForError(header.trim());
+    throw inputError('UNKNOWN_CSV_FORMAT', `unrecognised header '${quoted}'`, {
       file,
       line: headerLine,
-      value: header.trim(),
+      value: quoted,
       hint: FORMAT_HINT,
     });
   }
@@ -304,7 +319,7 @@ export function parseBarsBytes(text: Uint8Array, opts: ParseBarsOptions): RawBar
   const close = new Float64Array(capacity);
   const volume = new Float64Array(capacity);
   const line = new Int32Array(capacity);
-  const adj = format.adjustment === 'none' ? null : new Float64Array(capacity);
+  const adj = format.adjustment === 'none' || opts.adjust === 'none' ? null : new Float64Array(capacity);
   const roles = format.roles;
   const ncol = roles.length;
   let n = 0;
@@ -437,7 +452,7 @@ function columnCountError(format: CsvFormat, s: Uint8Array, from: number, file: 
   return inputError('BAD_COLUMN_COUNT', `expected ${expected} columns (${format.columns.join(',')}), found ${found}`, {
     file,
     line,
-    value: utf8(s, from, end),
+    value: quoteBytes(s, from, end),
     hint: `every row of a ${format.name} file has the header's ${expected} columns`,
   });
 }

@@ -51,6 +51,23 @@ describe('readUniverseFile', () => {
     expect(e.message).toContain('line 2');
   });
 
+  it('rejects a header without rows, naming the file and the header line', () => {
+    const path = write('header-only.csv', '# nothing yet\nsymbol,name\n\n');
+    const e = errorOf(() => readUniverseFile(path));
+    expect(e.code).toBe('UNIVERSE_EMPTY');
+    expect(e.file).toBe(path);
+    expect(e.line).toBe(2);
+    expect(e.describe()).toContain(path);
+  });
+
+  it('quotes at most a short piece of a huge field in its errors', () => {
+    const path = write('huge.csv', `symbol\n${'X'.repeat(2_000_000)}\n`);
+    const e = errorOf(() => readUniverseFile(path));
+    expect(e.code).toBe('UNIVERSE_BAD_SYMBOL');
+    expect(e.describe().length).toBeLessThan(400);
+    expect(String(e.value).length).toBeLessThan(200);
+  });
+
   it('rejects a file without a symbol column, an empty file and a blank symbol', () => {
     const noCol = errorOf(() => readUniverseFile(write('nocol.csv', 'name,sector\nApple,Tech\n')));
     expect(noCol.code).toBe('UNIVERSE_NO_SYMBOL_COLUMN');

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { inputError, usageError } from '../core/errors.js';
+import { clipForError, inputError, usageError } from '../core/errors.js';
 import { detectCsvFormat, normalizeHeaderName, splitCsvLine } from './csv-format.js';
 import { isPlausibleSymbol, symbolFromFileName } from './locate.js';
 
@@ -47,6 +47,7 @@ export function readUniverse(path: string): Universe {
   let sectorCol = -1;
   let typeCol = -1;
   let headerSeen = false;
+  let headerLine = 0;
   const out: UniverseEntry[] = [];
   const firstLine = new Map<string, number>();
   for (let k = 0; k < lines.length; k++) {
@@ -56,6 +57,7 @@ export function readUniverse(path: string): Universe {
     const fields = splitCsvLine(raw);
     if (!headerSeen) {
       headerSeen = true;
+      headerLine = lineNo;
       const names = fields.map(normalizeHeaderName);
       symbolCol = names.indexOf('symbol');
       if (symbolCol < 0) symbolCol = names.indexOf('ticker');
@@ -63,7 +65,7 @@ export function readUniverse(path: string): Universe {
       sectorCol = names.indexOf('sector');
       typeCol = names.indexOf('type');
       if (symbolCol < 0) {
-        throw inputError('UNIVERSE_NO_SYMBOL_COLUMN', `the header '${raw.trim()}' has no symbol column`, {
+        throw inputError('UNIVERSE_NO_SYMBOL_COLUMN', `the header '${clipForError(raw.trim())}' has no symbol column`, {
           file: path,
           line: lineNo,
           hint: 'the first line must name the columns, one of them `symbol` (e.g. `symbol,name,sector`)',
@@ -73,7 +75,8 @@ export function readUniverse(path: string): Universe {
     }
     const symbol = (fields[symbolCol] ?? '').trim().toUpperCase();
     if (!isPlausibleSymbol(symbol) || /[\s,"]/.test(symbol)) {
-      throw inputError('UNIVERSE_BAD_SYMBOL', `'${symbol}' is not a symbol`, { file: path, line: lineNo, value: symbol });
+      const quoted = clipForError(symbol);
+      throw inputError('UNIVERSE_BAD_SYMBOL', `'${quoted}' is not a symbol`, { file: path, line: lineNo, value: quoted });
     }
     const prev = firstLine.get(symbol);
     if (prev !== undefined) {
@@ -93,6 +96,13 @@ export function readUniverse(path: string): Universe {
   }
   if (!headerSeen) {
     throw inputError('UNIVERSE_EMPTY', 'the universe file is empty', { file: path, line: 1 });
+  }
+  if (out.length === 0) {
+    throw inputError('UNIVERSE_EMPTY', 'the universe file has a header but no symbols', {
+      file: path,
+      line: headerLine,
+      hint: 'list one symbol per line under the header',
+    });
   }
   return { file: path, entries: out, hasTypeColumn: typeCol >= 0 };
 }

@@ -63,23 +63,24 @@ describe('verifyBars', () => {
     expect(verifyBars(rawOf(calmRows(60)))).toEqual([]);
   });
 
-  it('DUPLICATE_DATE: warn for an identical row, error for a different one', () => {
+  it('DUPLICATE_DATE: an error for an identical row and for a different one', () => {
     const rows = calmRows(5);
     const raw = rawOf([...rows.slice(0, 3), rows[2], { ...rows[3] }, { ...rows[3], c: rows[3].c * 1.01 }, rows[4]]);
     const dups = only(verifyBars(raw), 'DUPLICATE_DATE');
     expect(dups.map((d) => [d.severity, d.barIndex, d.line])).toEqual([
-      ['warn', 3, 5],
+      ['error', 3, 5],
       ['error', 5, 7],
     ]);
+    expect(dups[0].detail).toContain('identical');
     expect(dups[1].detail).toContain('line 6');
   });
 
-  it('UNSORTED_DATES: one warning with the count of rows out of order', () => {
+  it('UNSORTED_DATES: one error with the count of rows out of order', () => {
     const rows = calmRows(6);
     const raw = rawOf([rows[0], rows[2], rows[1], rows[3], rows[5], rows[4]]);
     const issues = verifyBars(raw);
     expect(codes(issues)).toEqual(['UNSORTED_DATES']);
-    expect(issues[0]).toMatchObject({ severity: 'warn', barIndex: 2, line: 4, count: 2, day: parseIsoDay(rows[1].date) });
+    expect(issues[0]).toMatchObject({ severity: 'error', barIndex: 2, line: 4, count: 2, day: parseIsoDay(rows[1].date) });
   });
 
   it('NON_POSITIVE_PRICE, NEGATIVE_VOLUME, HIGH_BELOW_LOW, OPEN/CLOSE_OUTSIDE_RANGE', () => {
@@ -113,9 +114,9 @@ describe('verifyBars', () => {
     expect(ticks.every((t) => t.severity === 'error')).toBe(true);
   });
 
-  it('a big move that is not taken back and not near a split ratio is no issue', () => {
+  it('a big move that is not taken back and not near a split ratio is a LARGE_GAP warning only', () => {
     const issues = verifyBars(rawOf(scaleFrom(calmRows(40), 20, 1.8)));
-    expect(issues).toEqual([]);
+    expect(issues.map((i) => [i.code, i.severity])).toEqual([['LARGE_GAP', 'warn']]);
   });
 
   it('SUSPECT_SPLIT: an unadjusted 2:1 or 3:1 split in a calm stock', () => {
@@ -193,6 +194,8 @@ describe('applyBadDataPolicy', () => {
   const messyRows = [messy[1], messy[0], ...messy.slice(2, 20), messy[19], ...messy.slice(20)]; // unsorted + identical duplicate
   const raw = rawOf(messyRows);
   const issues = verifyBars(raw);
+  /** Only a warning: one flat zero-volume bar. */
+  const warnOnly = rawOf(rows.map((r, k) => (k === 7 ? { ...r, o: 100, h: 100, l: 100, c: 100, v: 0 } : r)));
 
   it('the fixture has what the tests expect', () => {
     expect(codes(issues).sort()).toEqual(['BAD_TICK', 'DUPLICATE_DATE', 'UNSORTED_DATES', 'ZERO_RANGE_BAR']);
@@ -204,13 +207,16 @@ describe('applyBadDataPolicy', () => {
     expect(Array.from(r.series!.day)).toEqual(rows.map((x) => parseIsoDay(x.date)));
     expect(r.series!.close[10]).toBe(messy[10].c);
     expect(r.masked).toBe(0);
-    expect(r.report).toMatchObject({ status: 'ok', errors: 1, warnings: 3, rawBars: 41, bars: 40, masked: 0, reason: null });
+    // Errors: BAD_TICK, the duplicate, the unsorted row; warning: the flat bar.
+    expect(r.report).toMatchObject({ status: 'ok', errors: 3, warnings: 1, rawBars: 41, bars: 40, masked: 0, reason: null });
   });
 
-  it('mask drops bad bars and flat zero-volume bars', () => {
+  it('mask drops bad bars and flat zero-volume bars, sorts, and keeps one of identical duplicate rows', () => {
     const r = applyBadDataPolicy(raw, issues, 'mask');
     const days = Array.from(r.series!.day);
     expect(days).toHaveLength(38);
+    expect(days).toEqual([...days].sort((a, b) => a - b));
+    expect(days).toContain(parseIsoDay(rows[19].date));
     expect(days).not.toContain(parseIsoDay(rows[10].date));
     expect(days).not.toContain(parseIsoDay(rows[15].date));
     expect(r.masked).toBe(2);
@@ -234,11 +240,12 @@ describe('applyBadDataPolicy', () => {
     const r = applyBadDataPolicy(raw, issues, 'skip-symbol');
     expect(r.series).toBeNull();
     expect(r.report.status).toBe('skipped');
-    expect(r.report.reason).toContain('BAD_TICK');
-    const warnOnly = rawOf([rows[1], rows[0], ...rows.slice(2)]);
+    expect(r.report.reason).toContain('3 data errors, first UNSORTED_DATES');
     const ok = applyBadDataPolicy(warnOnly, verifyBars(warnOnly), 'skip-symbol');
     expect(ok.series!.day.length).toBe(40);
     expect(ok.report.status).toBe('ok');
+    const unsorted = rawOf([rows[1], rows[0], ...rows.slice(2)]);
+    expect(applyBadDataPolicy(unsorted, verifyBars(unsorted), 'skip-symbol').series).toBeNull();
   });
 
   it('fail throws an input error naming the file, line and problem', () => {
@@ -260,8 +267,15 @@ describe('applyBadDataPolicy', () => {
     expect(err!.message).toContain('and 1 more error');
     expect(err!.describe()).toContain('/data/tst.us.txt:12:');
     // Warnings alone do not fail.
-    const warnOnly = rawOf([rows[1], rows[0], ...rows.slice(2)]);
     expect(applyBadDataPolicy(warnOnly, verifyBars(warnOnly), 'fail').series).not.toBeNull();
+    // Unsorted dates and duplicate dates (even identical rows) do.
+    for (const [bad, code] of [
+      [[rows[1], rows[0], ...rows.slice(2)], 'UNSORTED_DATES'],
+      [[...rows.slice(0, 5), rows[4], ...rows.slice(5)], 'DUPLICATE_DATE'],
+    ] as const) {
+      const r4 = rawOf(bad);
+      expect(() => applyBadDataPolicy(r4, verifyBars(r4), 'fail')).toThrow(code);
+    }
   });
 
   it('returns views over the raw columns when nothing changes', () => {
@@ -315,5 +329,37 @@ describe('buildSessionCalendar', () => {
     // Only symbols trading at the time count: a late listing's days are sessions.
     const late = s([10, 11, 12]);
     expect(Array.from(buildSessionCalendar([a, b, late], { minShare: 0.5 }))).toEqual([1, 2, 3, 4, 5, 8, 10, 11, 12]);
+  });
+});
+
+describe('LARGE_GAP vs SUSPECT_SPLIT', () => {
+  it('a non-reverting move off the split ratios is a LARGE_GAP warning', () => {
+    const issues = verifyBars(rawOf(scaleFrom(calmRows(60), 30, 0.41)));
+    expect(issues.map((i) => [i.code, i.severity, i.barIndex])).toEqual([['LARGE_GAP', 'warn', 30]]);
+    expect(issues[0].detail).toContain('not near a split ratio');
+  });
+
+  it('a split-sized drop that opens near the previous close (a crash during the day) is a LARGE_GAP, not a split', () => {
+    const rows = scaleFrom(calmRows(60), 30, 1 / 2);
+    const prev = rows[29].c;
+    rows[30] = { ...rows[30], o: prev, h: prev * 1.001 };
+    const issues = verifyBars(rawOf(rows));
+    expect(codes(issues)).toEqual(['LARGE_GAP']);
+    expect(issues[0].detail).toContain('did not gap');
+  });
+
+  it('an exact unadjusted 2:1 split (every price halved, volume doubled) is still SUSPECT_SPLIT', () => {
+    const issues = verifyBars(rawOf(scaleFrom(calmRows(60), 30, 1 / 2)));
+    expect(codes(issues)).toEqual(['SUSPECT_SPLIT']);
+  });
+
+  it('mask keeps every bar around a LARGE_GAP; skip-symbol and fail do not treat it as an error', () => {
+    const raw = rawOf(scaleFrom(calmRows(60), 30, 0.41));
+    const issues = verifyBars(raw);
+    for (const policy of ['mask', 'skip-symbol', 'fail'] as const) {
+      const r = applyBadDataPolicy(raw, issues, policy);
+      expect(r.series!.day.length).toBe(60);
+      expect(r.masked).toBe(0);
+    }
   });
 });

@@ -8,9 +8,12 @@ import type { RawBars } from './parse-bars.js';
  * turn checked bars into the clean, strictly increasing BarSeries the engine needs.
  *
  * Checks, with their severity:
- * - DUPLICATE_DATE (error; warn when the repeated row is identical): a date appears twice.
- * - UNSORTED_DATES (warn, one issue per symbol with a count): a date earlier than the row
- *   above it. The clean series is sorted, so this alone does no harm.
+ * - DUPLICATE_DATE (error): a date appears twice, even as an identical row: the file is not
+ *   what its writer meant (a bad merge or an appended download) and `fail` must stop on it.
+ *   `mask` keeps the first of identical rows and drops both of rows that differ.
+ * - UNSORTED_DATES (error, one issue per symbol with a count): a date earlier than the row
+ *   above it. Every policy but `fail` and `skip-symbol` sorts the rows (`mask` handles it
+ *   without dropping a bar).
  * - NON_POSITIVE_PRICE (error): open, high, low or close <= 0.
  * - NEGATIVE_VOLUME (error): volume < 0.
  * - HIGH_BELOW_LOW (error).
@@ -20,13 +23,19 @@ import type { RawBars } from './parse-bars.js';
  *   that the next bar takes back (the two-bar move is less than half the spike, in log terms);
  *   or a decimal-shift outlier: an open, high or low more than 5x away from both its own close
  *   and the previous close (the next one for the first bar).
- * - SUSPECT_SPLIT (error): a close-to-close move of more than 50% (as above) within 5% of a
- *   common split ratio (2, 3, 4, 1.5, 5, 10 or an inverse) that is not taken back, did not
- *   trade unusual dollar volume and came out of a calm stretch (SPLIT_DOLLAR_VOLUME_JUMP_MAX,
- *   SPLIT_CALM_MULTIPLE): most likely an unadjusted split (or spin-off), which would look like
- *   a crash or a rally to a strategy. On the real 904-symbol data set (already adjusted), the
- *   ratio test alone flagged 193 moves, nearly all real 2008 crashes; with both extra tests 4
- *   remain, one of them NCR's 2007 Teradata spin-off.
+ * - SUSPECT_SPLIT (error): a close-to-close move of more than 50% (as above) that is not taken
+ *   back, whose close AND open (against the previous close) are both within 5% of a common
+ *   split ratio (2, 3, 4, 1.5, 5, 10 or an inverse), that did not trade unusual dollar volume
+ *   and came out of a calm stretch (SPLIT_DOLLAR_VOLUME_JUMP_MAX, SPLIT_CALM_MULTIPLE): most
+ *   likely an unadjusted split (or spin-off), which would look like a crash or a rally to a
+ *   strategy. An unadjusted split moves every price of the bar, so the open gaps by the ratio
+ *   too; a crash that opens near the previous close and falls during the day (GGP 2008-10-02,
+ *   CBL 2008-10-07, CNO 2008-09-29 on the real data) is not a split whatever its size.
+ * - LARGE_GAP (warn): any other close-to-close move beyond SPIKE_RATIO that is neither taken
+ *   back (BAD_TICK) nor a SUSPECT_SPLIT: a merger or share exchange (VRX 2010-09-28,
+ *   Biovail/Valeant, 63.25 -> 26.39 at the open), a spin-off off the split ratios, or a real
+ *   crash. The bars are real, so no policy masks them; trades held across one are flagged
+ *   (tradesAcrossGaps in gap-flags.ts) so a run's worst trade is not silently a corporate event.
  *   The move checks skip bars with non-positive prices and flat zero-volume placeholders.
  * - MISSING_SESSION (warn): a session of the calendar between the symbol's first and last bar
  *   that it lacks. Up to MISSING_SESSION_LIST_MAX are reported one by one; more become one
@@ -47,6 +56,7 @@ export type IssueCode =
   | 'CLOSE_OUTSIDE_RANGE'
   | 'BAD_TICK'
   | 'SUSPECT_SPLIT'
+  | 'LARGE_GAP'
   | 'MISSING_SESSION'
   | 'ZERO_RANGE_BAR';
 
@@ -61,6 +71,7 @@ export const ISSUE_CODES: readonly IssueCode[] = [
   'CLOSE_OUTSIDE_RANGE',
   'BAD_TICK',
   'SUSPECT_SPLIT',
+  'LARGE_GAP',
   'MISSING_SESSION',
   'ZERO_RANGE_BAR',
 ];
@@ -171,6 +182,17 @@ function computeTimeOrder(day: Int32Array): TimeOrder {
   return { order: order.subarray(0, m), identity: false, duplicates, descents, firstDescent };
 }
 
+/** Rows a and b have the same prices and volume (a duplicate `mask` can keep one of). */
+function sameRow(raw: RawBars, a: number, b: number): boolean {
+  return (
+    raw.open[a] === raw.open[b] &&
+    raw.high[a] === raw.high[b] &&
+    raw.low[a] === raw.low[b] &&
+    raw.close[a] === raw.close[b] &&
+    raw.volume[a] === raw.volume[b]
+  );
+}
+
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
 
 function splitLabel(ratio: number): string {
@@ -215,7 +237,7 @@ export function verifyBars(raw: RawBars, calendar?: Int32Array): DataIssue[] {
     const i = t.firstDescent;
     add(
       'UNSORTED_DATES',
-      'warn',
+      'error',
       i,
       day[i],
       `${dayToIso(day[i])} comes after ${dayToIso(day[i - 1])} (line ${raw.line[i - 1]}); ${t.descents} row(s) out of order`,
@@ -223,15 +245,10 @@ export function verifyBars(raw: RawBars, calendar?: Int32Array): DataIssue[] {
     );
   }
   for (const [dup, kept] of t.duplicates) {
-    const same =
-      open[dup] === open[kept] &&
-      high[dup] === high[kept] &&
-      low[dup] === low[kept] &&
-      close[dup] === close[kept] &&
-      volume[dup] === volume[kept];
+    const same = sameRow(raw, dup, kept);
     add(
       'DUPLICATE_DATE',
-      same ? 'warn' : 'error',
+      'error',
       dup,
       day[dup],
       `${dayToIso(day[dup])} already on line ${raw.line[kept]}${same ? ' (identical row)' : ' with different values'}`,
@@ -382,7 +399,7 @@ function barIssues(raw: RawBars, order: Int32Array, flags: Uint8Array, flaggedK:
 
 const isShifted = (x: number, ref: number): boolean => x > DECIMAL_SHIFT_RATIO * ref || x * DECIMAL_SHIFT_RATIO < ref;
 
-/** BAD_TICK and SUSPECT_SPLIT: a closer look at the flagged bars among the valid ones. */
+/** BAD_TICK, SUSPECT_SPLIT and LARGE_GAP: a closer look at the flagged bars among the valid ones. */
 function moveIssues(
   raw: RawBars,
   order: Int32Array,
@@ -427,27 +444,48 @@ function moveIssues(
     const cp = closeAt(j - 1);
     const c = close[i];
     const ratio = c / cp;
-    const up = Math.log(ratio);
-    let near = 0;
-    for (const r of SPLIT_RATIOS) if (Math.abs(up - Math.log(r)) < LN_SPLIT_TOL) near = r;
-    if (near === 0) continue;
     if (j + 1 < nv && takenBack(ratio, closeAt(j + 1) / c)) continue;
-    // A stock that moved this much on ordinary days anyway (2008) gives no evidence of a split.
-    const calm = medianAbsLogMoveBefore(close, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
-    if (calm > 0 && Math.abs(up) < SPLIT_CALM_MULTIPLE * calm) continue;
-    // A real move this size trades heavy dollar volume; an unadjusted split does not.
-    const usual = medianVolumeBefore(volume, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
-    const dollarJump = usual > 0 ? (volume[i] * ratio) / usual : Number.NaN;
-    if (dollarJump > SPLIT_DOLLAR_VOLUME_JUMP_MAX) continue;
+    const gap = open[i] / cp;
+    const move = `close ${fmt(cp)} -> ${fmt(c)} (x${fmt(ratio)}), open ${fmt(open[i])} (x${fmt(gap)})`;
+    const near = nearSplitRatio(ratio);
+    let why: string;
+    if (near === 0) why = 'not near a split ratio';
+    else if (nearSplitRatio(gap) !== near) why = `the open did not gap by the ${splitLabel(near)} ratio (a move during the day, not a split)`;
+    else {
+      const usual = medianVolumeBefore(volume, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
+      const dollarJump = usual > 0 ? (volume[i] * ratio) / usual : Number.NaN;
+      // A stock that moved this much on ordinary days anyway (2008) gives no evidence of a split.
+      const calm = medianAbsLogMoveBefore(close, order, valid, j, SPLIT_VOLUME_LOOKBACK_BARS);
+      if (calm > 0 && Math.abs(Math.log(ratio)) < SPLIT_CALM_MULTIPLE * calm) why = `near a ${splitLabel(near)} but in a stock that moves this much anyway`;
+      // A real move this size trades heavy dollar volume; an unadjusted split does not.
+      else if (dollarJump > SPLIT_DOLLAR_VOLUME_JUMP_MAX) why = `near a ${splitLabel(near)} but on dollar volume x${fmt(dollarJump)} of usual`;
+      else {
+        add(
+          'SUSPECT_SPLIT',
+          'error',
+          i,
+          day[i],
+          `${dayToIso(day[i])}: ${move}, near a ${splitLabel(near)}, not taken back, ` +
+            (Number.isNaN(dollarJump) ? 'no volume to tell' : `dollar volume x${fmt(dollarJump)} of usual`),
+        );
+        continue;
+      }
+    }
     add(
-      'SUSPECT_SPLIT',
-      'error',
+      'LARGE_GAP',
+      'warn',
       i,
       day[i],
-      `${dayToIso(day[i])}: close ${fmt(cp)} -> ${fmt(c)} (x${fmt(ratio)}), near a ${splitLabel(near)}, not taken back, ` +
-        (Number.isNaN(dollarJump) ? 'no volume to tell' : `dollar volume x${fmt(dollarJump)} of usual`),
+      `${dayToIso(day[i])}: ${move}, not taken back, ${why}: a merger, spin-off or real crash? trades held across it are flagged`,
     );
   }
+}
+
+/** The split ratio (SPLIT_RATIOS) within SPLIT_RATIO_TOLERANCE_FRAC of `ratio`, else 0. */
+function nearSplitRatio(ratio: number): number {
+  const x = Math.log(ratio);
+  for (const r of SPLIT_RATIOS) if (Math.abs(x - Math.log(r)) < LN_SPLIT_TOL) return r;
+  return 0;
 }
 
 /** Median volume of up to `lookback` valid bars before position j (0 when none or all zero). */
@@ -605,8 +643,10 @@ export function badDataError(first: DataIssue, file: string, moreErrors: number,
  * Applies a bad-data policy to one symbol's bars and its issues (from verifyBars):
  * - `warn`: keeps every bar (sorted; of duplicate dates the first row) and reports the issues.
  * - `mask`: drops the bars with error issues and flat zero-volume bars (they become missing
- *   sessions); both rows of a duplicate date with different values; and for a SUSPECT_SPLIT
- *   every bar before the split, so nothing trades across it.
+ *   sessions); both rows of a duplicate date with different values (the first of identical
+ *   ones is kept); and for a SUSPECT_SPLIT every bar before the split, so nothing trades
+ *   across it. Unsorted rows are sorted. So under `mask` no error is left in the series;
+ *   LARGE_GAP and the other warnings stay (the bars are real).
  * - `skip-symbol`: no series when there is any error-severity issue.
  * - `fail`: throws an input error (file, line, problem) for the first error-severity issue.
  */
@@ -638,8 +678,8 @@ export function applyBadDataPolicy(raw: RawBars, issues: readonly DataIssue[], p
     for (const x of mine) {
       if (MASKED_CODES.has(x.code)) drop[x.barIndex] = 1;
       else if (x.code === 'SUSPECT_SPLIT') cut = Math.max(cut, t.order.indexOf(x.barIndex));
-      else if (x.code === 'DUPLICATE_DATE' && x.severity === 'error') badDupDays.add(x.day);
     }
+    for (const [dup, kept] of t.duplicates) if (!sameRow(raw, dup, kept)) badDupDays.add(raw.day[dup]);
     const out = new Int32Array(t.order.length);
     let m = 0;
     for (let k = cut; k < t.order.length; k++) {

@@ -33,6 +33,13 @@ export interface ProviderStubOptions {
   readonly retryAfterSeconds?: number;
   /** Delay before every answer, ms (to observe concurrency); default 0. */
   readonly delayMs?: number;
+  /** Polygon symbols answered HTTP 500 on every request. */
+  readonly serverErrorAlways?: readonly string[];
+  /**
+   * Error answers (4xx/5xx) repeat the full request URL, API key included, in their body, as
+   * some real error pages and proxies do: for testing that no key reaches the user's screen.
+   */
+  readonly echoRequestUrl?: boolean;
 }
 
 export interface StubRequest {
@@ -41,6 +48,8 @@ export interface StubRequest {
   readonly path: string;
   /** Query parameters, apiKey included (it is a test key). */
   readonly query: Readonly<Record<string, string>>;
+  /** Path and query as requested. */
+  readonly url: string;
   status: number;
 }
 
@@ -130,6 +139,7 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
   const flakyOnce = upper(options.flakyOnce);
   const forbidden = upper(options.forbidden);
   const hitsLimit = upper(options.stooqHitsLimit);
+  const serverErrorAlways = upper(options.serverErrorAlways);
   const limitedOnce = new Set<string>();
   const flakedOnce = new Set<string>();
   const requests: StubRequest[] = [];
@@ -140,6 +150,14 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
 
   const send = (res: ServerResponse, record: StubRequest, status: number, body: string, type: string, extra: Record<string, string> = {}) => {
     record.status = status;
+    if (options.echoRequestUrl && status >= 400) {
+      const url = `${baseUrl}${record.url}`;
+      if (type === 'application/json') {
+        const j = JSON.parse(body) as Record<string, unknown>;
+        for (const k of ['error', 'message']) if (typeof j[k] === 'string') j[k] = `${j[k]} (request: ${url})`;
+        body = JSON.stringify({ ...j, request_url: url });
+      } else body = `${body} while fetching ${url}`;
+    }
     inFlight--;
     res.writeHead(status, { 'content-type': type, ...extra });
     res.end(body);
@@ -172,6 +190,9 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
         },
         retryAfter(),
       );
+    }
+    if (serverErrorAlways.has(ticker)) {
+      return json(res, record, 500, { status: 'ERROR', request_id: requestId(), error: 'Internal server error' });
     }
     if (flakyOnce.has(ticker) && !flakedOnce.has(`polygon:${ticker}`)) {
       flakedOnce.add(`polygon:${ticker}`);
@@ -236,7 +257,7 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
     const polygon = POLYGON_PATH.exec(url.pathname);
     const api = polygon !== null ? 'polygon' : url.pathname === '/q/d/l/' ? 'stooq' : 'other';
     const symbol = polygon !== null ? decodeURIComponent(polygon[1]).toUpperCase() : api === 'stooq' ? url.searchParams.get('s') : null;
-    const record: StubRequest = { api, symbol, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    const record: StubRequest = { api, symbol, path: url.pathname, query: Object.fromEntries(url.searchParams), url: req.url ?? '/', status: 0 };
     requests.push(record);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);

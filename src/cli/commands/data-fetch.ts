@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { isKobeError, type KobeError, usageError } from '../../core/errors.js';
+import { redactDeep, redactSecrets } from '../../core/redact.js';
 import { checkDateRange, normalizeSymbol } from '../../data/providers/provider.js';
 import { type BarProvider, createProviderFromEnv, downloadSymbols, type DownloadResult, type HttpOptions } from '../../data/providers/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -35,8 +36,8 @@ function parseSymbols(raw: readonly string[]): string[] {
 
 function reportUsageError(e: KobeError, opts: DataFetchOptions, io: CliIo): number {
   const c = makeChalk(io, 'stderr');
-  io.stderr.write(`${c.red('error:')} ${e.describe()}\n`);
-  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: false, error: e.toJSON() }, null, 2)}\n`);
+  io.stderr.write(`${c.red('error:')} ${redactSecrets(e.describe())}\n`);
+  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: false, error: redactDeep(e.toJSON()) }, null, 2)}\n`);
   return EXIT.usage;
 }
 

@@ -4,26 +4,42 @@ import { usageError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadRunMarket, resolveEnv, type MarketFlags } from '../market-source.js';
-import { addMarketOptions } from '../options.js';
+import { isUnreadableRow } from '../../data/load.js';
+import { addDataOptions } from '../options.js';
 import { logger, makeChalk, table } from '../render.js';
 import { POLICY_EXPLANATION } from '../data-report.js';
 import { runDataFetch } from './data-fetch.js';
+
+/** The exit codes of `data verify`, for --help and the README (Data check). */
+export const VERIFY_EXIT_HELP = [
+  'Exit code: 0 when nothing is left that the --on-bad-data policy did not handle',
+  '  (mask: flagged bars dropped, skip-symbol: symbols left out; warnings never count);',
+  '  1 when errors remain (warn keeps them, fail stops on them) or a file could not be read or',
+  '  parsed (reported as that symbol\'s error; the other files are still checked); 2 usage error.',
+].join('\n');
+
+type VerifyFlags = Omit<MarketFlags, 'seed'> & { limit: string };
 
 export function registerData(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const data = program.command('data').description('check and download daily bar data');
   const verify = data
     .command('verify')
-    .description('check every bar: duplicates, unsorted dates, non-positive prices, high < low, open/close outside the range, missing sessions, bad ticks, unadjusted splits')
+    .description(
+      'check every bar: duplicates, unsorted dates, non-positive prices, high < low, open/close outside the range, missing sessions, bad ticks, unadjusted splits, large gaps',
+    )
     .option('--limit <n>', 'issues listed per symbol in the log (the JSON has all)', '5');
-  addMarketOptions(verify);
-  verify.action(async (flags: MarketFlags & { limit: string }, command: Command) => {
-    setExit(await runVerify(flags, io, command.getOptionValueSource('dotenv') === 'cli'));
+  addDataOptions(verify)
+    .option('--cap <n>', 'check only the first N symbols of the universe')
+    .option('--index <symbol>', 'symbol whose sessions are the calendar missing sessions are checked against (default SPY)')
+    .addHelpText('after', `\n${VERIFY_EXIT_HELP}`);
+  verify.action(async (flags: VerifyFlags, command: Command) => {
+    setExit(await runVerify({ ...flags, seed: '42' }, io, command.getOptionValueSource('dotenv') === 'cli'));
   });
 
   data
     .command('fetch')
     .description('download daily bars into --data-dir as <SYMBOL>.csv (Polygon needs POLYGON_API_KEY in the environment or .env)')
-    .requiredOption('--provider <name>', 'polygon | stooq')
+    .requiredOption('--provider <name>', 'polygon | stooq', 'polygon')
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. AAPL,MSFT')
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
@@ -56,15 +72,18 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
   const policy = flags.onBadData;
   // Verification reports everything; under `fail` the report comes first and the exit code after.
-  const run = await loadRunMarket({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy }, io, log, dotenvExplicit);
+  // A file that cannot be read or parsed is that symbol's error; the others are still checked.
+  const run = await loadRunMarket({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy }, io, log, dotenvExplicit, { onUnreadable: 'report' });
   const limit = Number(flags.limit);
   const errors = run.issues.filter((i) => i.severity === 'error');
+  const unreadable = run.report.filter(isUnreadableRow);
   if (json) {
     io.stdout.write(
       `${JSON.stringify(
         {
           policy,
           symbols: run.report,
+          unreadable: unreadable.map((r) => r.symbol),
           issues: run.issues.map((i) => ({ ...i, date: dayToIso(i.day) })),
           errors: errors.length,
           warnings: run.issues.length - errors.length,
@@ -84,8 +103,11 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
         for (const i of mine.slice(0, limit)) log(`  ${r.file}:${i.line} ${i.severity === 'error' ? c.red(i.code) : c.yellow(i.code)} ${dayToIso(i.day)} ${i.detail}`);
         if (mine.length > limit) log(`  ... ${mine.length - limit} more for ${r.symbol}`);
       }
+      for (const r of unreadable) log(`  ${c.red('UNREADABLE')} ${r.reason}`);
     }
-    log(`${errors.length} errors, ${run.issues.length - errors.length} warnings in ${run.report.length} symbols`);
+    log(`${errors.length} errors, ${run.issues.length - errors.length} warnings in ${run.report.length} symbols${unreadable.length > 0 ? `, ${unreadable.length} unreadable file(s)` : ''}`);
   }
-  return errors.length > 0 ? EXIT.runtime : EXIT.ok;
+  // Errors that mask dropped or skip-symbol left out are handled; warn and fail leave them.
+  const unhandled = unreadable.length > 0 || (errors.length > 0 && (policy === 'warn' || policy === 'fail'));
+  return unhandled ? EXIT.runtime : EXIT.ok;
 }

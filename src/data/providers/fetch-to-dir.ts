@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ErrorKind, isKobeError } from '../../core/errors.js';
+import { type ErrorKind, inputError, isKobeError } from '../../core/errors.js';
+import { redactSecrets } from '../../core/redact.js';
 import { type BarProvider, checkDateRange, normalizeSymbol, summarizeCsv } from './provider.js';
 
 /**
@@ -57,7 +58,15 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
   checkDateRange(options.fromIso, options.toIso);
   const symbols = [...new Set(options.symbols.map(normalizeSymbol))];
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  await mkdir(options.dataDir, { recursive: true });
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+  } catch (e) {
+    throw inputError('DATA_DIR_NOT_WRITABLE', `cannot create the data folder: ${(e as Error).message}`, {
+      file: options.dataDir,
+      cause: e,
+      hint: 'choose a --data-dir that is a folder (or can become one) you can write to',
+    });
+  }
 
   const results: (DownloadResult | undefined)[] = new Array(symbols.length);
   let nextIndex = 0;
@@ -70,10 +79,11 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
       await writeFileAtomic(file, csv);
       return { symbol, ok: true, file, ...summarizeCsv(csv) };
     } catch (e) {
+      // Results are printed and written as JSON: no secret may be in them.
       if (isKobeError(e)) {
-        return { symbol, ok: false, code: e.code, kind: e.kind, error: e.message, hint: e.hint ?? null };
+        return { symbol, ok: false, code: e.code, kind: e.kind, error: redactSecrets(e.message), hint: e.hint === undefined ? null : redactSecrets(e.hint) };
       }
-      const message = e instanceof Error ? e.message : String(e);
+      const message = redactSecrets(e instanceof Error ? e.message : String(e));
       const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'DOWNLOAD_FAILED';
       return { symbol, ok: false, code, kind: 'runtime', error: message, hint: null };
     }

@@ -1,4 +1,5 @@
 import { KobeError } from '../../core/errors.js';
+import { redactSecrets } from '../../core/redact.js';
 
 /**
  * GET with bounded retries, shared by the providers. Retries HTTP 429 and 5xx and network
@@ -70,7 +71,7 @@ export async function getWithRetry(url: string, what: string, options: HttpOptio
     if (attempt >= maxRetries) {
       if (response !== null) return response;
       const reason = failure instanceof Error ? (failure.cause instanceof Error ? failure.cause.message : failure.message) : String(failure);
-      throw new KobeError('NETWORK_ERROR', `${what}: request failed after ${attempt + 1} attempts: ${reason}`, {
+      throw new KobeError('NETWORK_ERROR', redactSecrets(`${what}: request failed after ${attempt + 1} attempts: ${reason}`), {
         kind: 'runtime',
         cause: failure,
         hint: 'check the network connection and the provider base URL',
@@ -81,8 +82,11 @@ export async function getWithRetry(url: string, what: string, options: HttpOptio
   }
 }
 
-/** The start of a response body for an error message, on one line. */
+/**
+ * The start of a response body for an error message, on one line, with secrets redacted (an
+ * error page may repeat the request URL and its API key).
+ */
 export function bodySnippet(body: string, max = 200): string {
-  const one = body.replace(/\s+/g, ' ').trim();
+  const one = redactSecrets(body.slice(0, 4 * max + 256).replace(/\s+/g, ' ').trim());
   return one.length > max ? `${one.slice(0, max)}...` : one;
 }

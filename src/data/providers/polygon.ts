@@ -1,4 +1,5 @@
 import { KobeError, usageError } from '../../core/errors.js';
+import { redactSecrets, registerSecrets } from '../../core/redact.js';
 import { bodySnippet, getWithRetry, type HttpOptions } from './http.js';
 import { CSV_HEADER, type BarProvider, checkDateRange, csvNumber, csvVolume, noDataError } from './provider.js';
 
@@ -83,6 +84,8 @@ export function createPolygonProvider(options: PolygonOptions): BarProvider {
       hint: 'put POLYGON_API_KEY=... in .env or the environment (keys: https://polygon.io/dashboard/keys)',
     });
   }
+  // The key travels in the URL: every message that could repeat it is redacted.
+  registerSecrets([apiKey]);
   const base = new URL(options.baseUrl ?? POLYGON_DEFAULT_BASE_URL);
   const basePath = base.pathname.replace(/\/+$/, '');
 
@@ -99,7 +102,7 @@ export function createPolygonProvider(options: PolygonOptions): BarProvider {
     } catch {
       json = null;
     }
-    const said = json?.error ?? json?.message ?? bodySnippet(res.body);
+    const said = redactSecrets(json?.error ?? json?.message ?? bodySnippet(res.body), [apiKey]);
     if (res.status === 401 || res.status === 403) {
       throw usageError('PROVIDER_AUTH', `Polygon rejected the request (HTTP ${res.status}: ${said})`, {
         flag: 'POLYGON_API_KEY',
