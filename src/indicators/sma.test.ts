@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { SMA } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../core/rng.js';
+import { plainRollingMean } from './plain-loop.js';
 import { sma, SmaKernel } from './sma.js';
 import { fcOptions, randomWalkCloses as randomWalk } from '../test-support/synthetic-bars.js';
 
@@ -35,14 +37,6 @@ describe('sma', () => {
     expect(Array.from(sma([-1, -3, 0.5], 2))).toEqual([NaN, -2, -1.25]);
   });
 
-  it('matches technicalindicators SMA bit for bit', () => {
-    const values = randomWalk(7, 400);
-    for (const p of [1, 2, 5, 20, 50]) {
-      const ours = Array.from(sma(values, p)).slice(p - 1);
-      expect(ours).toEqual(SMA.calculate({ period: p, values }));
-    }
-  });
-
   it('matches a naive window mean within rounding', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), (values, p) => {
@@ -57,4 +51,96 @@ describe('sma', () => {
       fcRuns,
     );
   });
+
+  it('matches technicalindicators SMA within rounding', () => {
+    // technicalindicators keeps a plain running sum, so it carries residue from values that left
+    // the window; ours does not, hence "within rounding" and not bit for bit.
+    const values = randomWalk(7, 400);
+    for (const p of [1, 2, 5, 20, 50]) {
+      const theirs = SMA.calculate({ period: p, values });
+      const ours = Array.from(sma(values, p)).slice(p - 1);
+      expect(ours).toHaveLength(theirs.length);
+      ours.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(1e-12 * Math.abs(theirs[i])));
+    }
+  });
 });
+
+// Cents: prices like 12.34, the decimals real closes have.
+const centsArb = fc.integer({ min: 1, max: 500_000 }).map((k) => k / 100);
+
+describe('sma depends only on the values in its window', () => {
+  it('gives exactly v for a window of equal values v, whatever came before', () => {
+    // fl(fl(0.1 + 0.1 + 0.1) / 3) is 0.10000000000000002; the mean is corrected to the exact sum.
+    expect(sma([0.1, 0.1, 0.1], 3)[2]).toBe(0.1);
+    // After cancellation the running sum alone is 5e-15 here; the window's sum is exactly 0.
+    expect(sma([128, 0.01, ...new Array<number>(12).fill(0)], 12)[13]).toBe(0);
+    // Within the dynamic range rolling-sum.ts proves exact: |v| >= 1e-6 after closes up to 5000
+    // (and -0 read as 0: a sum of zeros is +0).
+    fc.assert(
+      fc.property(fc.array(centsArb, { maxLength: 60 }), fc.oneof(centsArb, fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((x) => x === 0 || Math.abs(x) >= 1e-6).map((x) => x + 0)), fc.integer({ min: 1, max: 40 }), (history, v, p) => {
+        const values = [...history, ...Array.from({ length: p }, () => v)];
+        expect(sma(values, p)[values.length - 1]).toBe(v);
+        const k = new SmaKernel(p);
+        let last = Number.NaN;
+        for (const x of values) last = k.update(x);
+        expect(last).toBe(v);
+      }),
+      fcRuns,
+    );
+  });
+
+  it('gives equal means for windows holding the same values, in any order, after any history', () => {
+    fc.assert(
+      fc.property(
+        fc.array(centsArb, { maxLength: 60 }),
+        fc.array(centsArb, { maxLength: 60 }),
+        fc.array(centsArb, { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        (historyA, historyB, window, seed) => {
+          const shuffled = window.slice();
+          const rng = createRng(seed);
+          for (let i = shuffled.length - 1; i > 0; i--) {
+            const j = rng.int(i + 1);
+            [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+          }
+          const p = window.length;
+          const a = sma([...historyA, ...window], p);
+          const b = sma([...historyB, ...shuffled], p);
+          expect(b[b.length - 1]).toBe(a[a.length - 1]);
+        },
+      ),
+      fcRuns,
+    );
+  });
+
+  it('has SMA(10) == SMA(30) on a bar where their exact decimal means are equal', () => {
+    // A random walk in cents; bar 30 is then set so that the 20 closes before the last 10 sum to
+    // twice the last 10: 3 * sum10 = sum30, so the decimal means of the last 10 and 30 are equal.
+    const rng = createRng(5);
+    const cents: number[] = [];
+    let c = 1234;
+    for (let i = 0; i < 60; i++) {
+      c = Math.max(500, c + Math.round((rng.next() - 0.5) * 60));
+      cents.push(c);
+    }
+    const sum = (from: number, to: number) => cents.slice(from, to).reduce((s, x) => s + x, 0);
+    cents[30] = 2 * sum(50, 60) - sum(31, 50);
+    expect(cents[30]).toBeGreaterThan(0);
+    expect(3 * sum(50, 60)).toBe(sum(30, 60));
+    const closes = cents.map((k) => k / 100);
+    const t = closes.length - 1;
+    // The plain running sum (the old kernel, bit for bit) leaves residue and calls them unequal.
+    expect(plainRollingMean(closes, 10)[t]).not.toBe(plainRollingMean(closes, 30)[t]);
+    expect(sma(closes, 10)[t]).toBe(sma(closes, 30)[t]);
+    const fast = new SmaKernel(10);
+    const slow = new SmaKernel(30);
+    let f = Number.NaN;
+    let s = Number.NaN;
+    for (const x of closes) {
+      f = fast.update(x);
+      s = slow.update(x);
+    }
+    expect(f).toBe(s);
+  });
+});
+
