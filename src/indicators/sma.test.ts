@@ -27,8 +27,9 @@ describe('sma', () => {
     expect([1, NaN, 3, 4].map((x) => k.update(x))).toEqual([NaN, NaN, NaN, 3.5]);
   });
 
-  it('clamps rounding residue below zero when no value in the window is negative', () => {
-    // The running sum of [0.7, 0.1, 0, 0] ends at ((0.7 + 0.1) - 0.7) - 0.1 = -2.8e-17.
+  it('is exactly 0 over a window of zeros, never below zero without negative values', () => {
+    // A plain running sum of [0.7, 0.1, 0, 0] ends at ((0.7 + 0.1) - 0.7) - 0.1 = -2.8e-17; the
+    // exact sum is 0 (and a negative mean of non-negative values would be clamped to 0).
     expect(0.7 + 0.1 - 0.7 - 0.1).toBeLessThan(0);
     expect(sma([0.7, 0.1, 0, 0], 2)[3]).toBe(0);
     const k = new SmaKernel(2);
@@ -141,6 +142,20 @@ describe('sma depends only on the values in its window', () => {
       s = slow.update(x);
     }
     expect(f).toBe(s);
+  });
+
+  it('does not drift over 20 000 volume-like values: each mean equals the mean of its window alone', () => {
+    const rng = createRng(17);
+    const n = 20_000;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = rng.next() < 0.05 ? 1e9 * rng.next() : rng.next() < 0.2 ? 0 : 1e3 * rng.next();
+    for (const p of [2, 5, 20, 60]) {
+      const out = sma(values, p);
+      for (let t = n - 1; t >= p - 1; t -= 97) {
+        const alone = sma(values.subarray(t - p + 1, t + 1), p)[p - 1];
+        expect(out[t], `period ${p}, bar ${t}`).toBe(alone);
+      }
+    }
   });
 });
 
