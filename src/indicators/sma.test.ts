@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { SMA } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRng } from '../core/rng.js';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { plainRollingMean } from './plain-loop.js';
 import { sma, SmaKernel } from './sma.js';
 import { fcOptions, randomWalkCloses as randomWalk } from '../test-support/synthetic-bars.js';
@@ -156,6 +159,41 @@ describe('sma depends only on the values in its window', () => {
         expect(out[t], `period ${p}, bar ${t}`).toBe(alone);
       }
     }
+  });
+});
+
+describe.runIf(sharedDataAvailable())('sma on ../shared/data/us-equities-stooq', () => {
+  it('has SMA(10) == SMA(30) on nearly every bar where the decimal closes say they are equal', () => {
+    // Closes as written in the files (decimal text), summed exactly as integers of the smallest
+    // decimal unit: on a bar where 3 * sum10 == sum30 the decimal means are equal. The doubles for
+    // those decimals are not the decimals, so exact binary arithmetic can still land one ulp apart
+    // (about 1 bar in 10); a plain running sum is unequal on almost all of them.
+    let bars = 0;
+    let plainUnequal = 0;
+    let smaUnequal = 0;
+    for (const file of readdirSync(SHARED_STOOQ_DIR).filter((f) => f.endsWith('.txt'))) {
+      const text = readFileSync(join(SHARED_STOOQ_DIR, file), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[4]);
+      const decimals = Math.max(...text.map((t) => (t.includes('.') ? t.split('.')[1].length : 0)));
+      const units = text.map((t) => {
+        const [whole, frac = ''] = t.split('.');
+        return BigInt(whole + frac.padEnd(decimals, '0'));
+      });
+      const closes = Float64Array.from(text, Number);
+      const [plain10, plain30, fast, slow] = [plainRollingMean(closes, 10), plainRollingMean(closes, 30), sma(closes, 10), sma(closes, 30)];
+      let sum10 = 0n;
+      let sum30 = 0n;
+      for (let i = 0; i < units.length; i++) {
+        sum10 += units[i] - (i >= 10 ? units[i - 10] : 0n);
+        sum30 += units[i] - (i >= 30 ? units[i - 30] : 0n);
+        if (i < 29 || 3n * sum10 !== sum30) continue;
+        bars++;
+        if (plain10[i] !== plain30[i]) plainUnequal++;
+        if (fast[i] !== slow[i]) smaUnequal++;
+      }
+    }
+    expect(bars).toBeGreaterThan(100);
+    expect(plainUnequal / bars).toBeGreaterThan(0.9);
+    expect(smaUnequal / bars, `${smaUnequal} of ${bars} bars unequal`).toBeLessThan(0.15);
   });
 });
 
