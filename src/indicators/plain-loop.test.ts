@@ -12,11 +12,19 @@ describe('plainRollingMean', () => {
     expect(plainRollingMean(new Float64Array(0), 3)).toHaveLength(0);
   });
 
-  it('equals sma bit for bit on positive prices, so the benchmark compares like with like', () => {
+  it('agrees with sma within rounding on positive prices, so the benchmark compares like with like', () => {
+    // sma's sum is exact where this one keeps residue from bars that left the window, so the two
+    // differ in the last bits (which is the point of sma); the formula is the same.
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0.01, max: 1e5, noNaN: true }), { maxLength: 80 }), fc.integer({ min: 1, max: 20 }), (values, p) => {
         const input = Float64Array.from(values);
-        expect(Array.from(plainRollingMean(input, p))).toEqual(Array.from(sma(input, p)));
+        const plain = plainRollingMean(input, p);
+        const ours = sma(input, p);
+        const largest = Math.max(0, ...values);
+        for (let i = 0; i < input.length; i++) {
+          if (i < p - 1) expect(plain[i]).toBeNaN();
+          else expect(Math.abs(plain[i] - ours[i])).toBeLessThanOrEqual(1e-12 * largest);
+        }
       }),
       fcRuns,
     );

@@ -2,9 +2,10 @@ import { checkPeriod } from './params.js';
 
 /**
  * The benchmark's baseline: the simplest rolling mean a person would write over a typed array,
- * with no NaN bookkeeping. Indicator throughput is reported relative to this loop. On NaN-free
- * input it equals `sma` bit for bit (same operation order), which its test checks, so the
- * comparison measures overhead and not a different computation.
+ * with no NaN bookkeeping and no compensation. Indicator throughput is reported relative to this
+ * loop. On NaN-free input it agrees with `sma` up to the residue a plain running sum keeps (sma's
+ * sum is exact; see rolling-sum.ts), which its test checks, so the comparison measures what the
+ * library's NaN rule and exactness cost, not a different formula.
  */
 export function plainRollingMean(values: ArrayLike<number>, period: number): Float64Array {
   checkPeriod(period);

@@ -155,6 +155,38 @@ describe('stochD', () => {
     }
   });
 
+  it('equals %K exactly while the last `smooth` %K values are equal, like any window mean', () => {
+    // Bars with the same high, low and close give the same %K (period 1) every bar; %D, their
+    // mean, must be exactly that value and not one rounding away.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 100_000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 4999 }),
+        fc.integer({ min: 2, max: 20 }),
+        fc.integer({ min: 0, max: 20 }),
+        (lowCents, rangeCents, atCents, smooth, before) => {
+          const low = lowCents / 100;
+          const high = (lowCents + rangeCents) / 100;
+          const close = (lowCents + (atCents % rangeCents)) / 100;
+          const n = before + smooth;
+          // Some other bars first, so the window's history differs from the window.
+          const h = Array.from({ length: n }, (_, i) => (i < before ? high + 1 + (i % 3) : high));
+          const l = Array.from({ length: n }, () => low);
+          const c = Array.from({ length: n }, (_, i) => (i < before ? high + 0.5 : close));
+          const k = stochK(h, l, c, 1);
+          const d = stochD(h, l, c, 1, smooth);
+          expect(d[n - 1]).toBe(k[n - 1]);
+          const kernel = new StochDKernel(1, smooth);
+          let last = Number.NaN;
+          for (let i = 0; i < n; i++) last = kernel.update(h[i], l[i], c[i]);
+          expect(last).toBe(k[n - 1]);
+        },
+      ),
+      fcRuns,
+    );
+  });
+
   it('is NaN while any %K in its window is NaN', () => {
     const high = [5, 5, 6, 7, 8, 9];
     const low = [5, 5, 5, 5, 5, 5];

@@ -2,7 +2,7 @@ import type { StreamingKernel } from './kernel.js';
 import { checkFrom, checkIntParam } from './named-param.js';
 import { checkPeriod, checkSameLength } from './params.js';
 import { WindowExtreme, windowExtremeInto } from './window-extreme.js';
-import { WindowSum, windowSumInto } from './window-sum.js';
+import { sma, SmaKernel } from './sma.js';
 
 /**
  * Stochastic oscillator %K (Lane): 100 * (close - lowest low) / (highest high - lowest low) over the
@@ -89,39 +89,36 @@ export function stochK(
  * Stochastic %D: the simple moving average of the last `smooth` %K values (the "fast" %D; smooth 3
  * is the usual choice). Warm-up: period + smooth - 2.
  *
- * The average is a WindowSum (window-sum.ts) divided by `smooth`, not SmaKernel: a running sum keeps
- * residue from values that left the window and can report a mean of 100s as 100.00000000000001,
- * outside the oscillator's range; the block sum keeps %D in [0, 100] and does not drift. It matches
- * technicalindicators' d within 1e-12. NaN while any %K in the window is NaN (including a
- * rangeless window), as for an SMA. Not start-invariant (a sum's bits depend on where its blocks
- * start), so no `from`.
+ * The average is SmaKernel, whose sum is exact (rolling-sum.ts) and whose mean is rounded once: %D
+ * of %K values in [0, 100] stays in [0, 100] (a plain running sum reported a mean of 100s as
+ * 100.00000000000001), it does not drift, and it equals %K exactly while the last `smooth` %K
+ * values are equal. It matches technicalindicators' d within 1e-12. NaN while any %K in the window
+ * is NaN (including a rangeless window), the SMA rule. No `from`: the %K before it would be needed.
  */
 export class StochDKernel implements StreamingKernel<[high: number, low: number, close: number]> {
   readonly warmup: number;
   private readonly k: StochKKernel;
-  private readonly sum: WindowSum;
-  private readonly smooth: number;
+  private readonly mean: SmaKernel;
 
   constructor(period: number, smooth: number) {
     checkPeriod(period);
     checkIntParam('smooth', smooth, 1);
     this.k = new StochKKernel(period);
-    this.sum = new WindowSum(smooth);
-    this.smooth = smooth;
+    this.mean = new SmaKernel(smooth);
     this.warmup = period + smooth - 2;
   }
 
   update(high: number, low: number, close: number): number {
-    return this.sum.update(this.k.update(high, low, close)) / this.smooth;
+    return this.mean.update(this.k.update(high, low, close));
   }
 
   reset(): void {
     this.k.reset();
-    this.sum.reset();
+    this.mean.reset();
   }
 }
 
-/** Batch face of StochDKernel; the same %K values summed in the same blocks and order. */
+/** Batch face of StochDKernel: the same %K values through the batch face of the same SMA. */
 export function stochD(
   high: ArrayLike<number>,
   low: ArrayLike<number>,
@@ -135,8 +132,5 @@ export function stochD(
   if (scratchK.length < n) scratchK = new Float64Array(n);
   const k = scratchK.subarray(0, n);
   stochKInto(high, low, close, period, 0, k);
-  const out = new Float64Array(n);
-  windowSumInto(k, smooth, out);
-  for (let i = 0; i < n; i++) out[i] = out[i] / smooth;
-  return out;
+  return sma(k, smooth);
 }

@@ -1,12 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { backtest } from '../backtest/backtest.js';
+import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
+import { MarketContext } from '../backtest/market-context.js';
+import { buildPanel } from '../backtest/panel.js';
 import { barsFromColumns } from '../core/bar-series.js';
+import { isKobeError } from '../core/errors.js';
+import { sma } from '../indicators/index.js';
 import { alterFuture, fcOptions, randomWalkBars } from '../test-support/synthetic-bars.js';
 import { IndicatorMemo } from './indicator-memo.js';
 import { defaultParams, expandGrid, parseParamsFlag, resolveParams } from './params.js';
 import { getStrategy, resolveStrategyParams, STRATEGIES, STRATEGY_NAMES } from './registry.js';
 import { describeSignals, scanSignals } from './scan.js';
-import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_SHORT } from './types.js';
+import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, SIGNAL_SHORT } from './types.js';
 
 /** Small periods so random series of a few hundred bars produce signals worth comparing. */
 const FAST_PARAMS: Record<string, Record<string, number>> = {
@@ -94,6 +100,101 @@ describe('ibs-rsi on hand-made data', () => {
     expect(sigs.stopDist[0]).toBeGreaterThan(0);
     const down = handBars([...Array.from({ length: 30 }, (_, i) => 200 - i), 165, 160], { 31: 160 }, { 31: 166 });
     expect(scanSignals(STRATEGIES['ibs-rsi'], down, p, new IndicatorMemo()).bar.length).toBe(0);
+  });
+});
+
+describe('ibs-rsi exits', () => {
+  const ibsRsi = STRATEGIES['ibs-rsi'];
+  // Bars 0-29 climb by 1 (each close 0.5 above the previous high), bar 31 is the entry of the test
+  // above, bar 32 closes below the previous high (127), bar 33 above it (122), bar 34 below (123.5).
+  const closes = [...Array.from({ length: 30 }, (_, i) => 100 + i), 125, 121, 121.5, 123, 122];
+  const bars = handBars(closes, { 31: 121 }, { 31: 127 });
+  const codes = (overrides: Record<string, number>) => {
+    const p = resolveStrategyParams(ibsRsi, { smaPeriod: 20, ...overrides });
+    const prep = ibsRsi.prepare(bars, p, new IndicatorMemo());
+    return closes.map((_, i) => ibsRsi.decide(prep, i, p));
+  };
+  const barsWith = (list: number[], code: number) => list.flatMap((c, i) => (c === code ? [i] : []));
+
+  it('exit on a close above the previous high fires exactly on those bars', () => {
+    const on = codes({ exitPrevHigh: 1 });
+    expect(barsWith(on, SIGNAL_EXIT)).toEqual([...Array.from({ length: 29 }, (_, i) => i + 1), 33]);
+    expect(barsWith(on, SIGNAL_LONG)).toEqual([31]);
+    // A close equal to the previous high is not above it.
+    const flat = handBars([100, 100.5, 100.5], {}, { 0: 100.5, 1: 101, 2: 101 });
+    const p = resolveStrategyParams(ibsRsi, { smaPeriod: 20, exitPrevHigh: 1 });
+    const prep = ibsRsi.prepare(flat, p, new IndicatorMemo());
+    expect([0, 1, 2].map((i) => ibsRsi.decide(prep, i, p))).toEqual([SIGNAL_NONE, SIGNAL_NONE, SIGNAL_NONE]);
+  });
+
+  it('is off by default: the defaults give the entries alone', () => {
+    expect(barsWith(codes({}), SIGNAL_EXIT)).toEqual([]);
+    expect(barsWith(codes({}), SIGNAL_LONG)).toEqual([31]);
+  });
+
+  it('exit rules follow their definitions on random bars, and take precedence over an entry', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(0, 1), fc.constantFrom(0, 2, 5, 10), (seed, prevHigh, smaExit) => {
+        const series = randomWalkBars('X', 200, seed);
+        const p = resolveStrategyParams(ibsRsi, { ...FAST_PARAMS['ibs-rsi'], exitPrevHigh: prevHigh, exitSmaPeriod: smaExit });
+        const entriesOnly = resolveStrategyParams(ibsRsi, FAST_PARAMS['ibs-rsi']);
+        const prep = ibsRsi.prepare(series, p, new IndicatorMemo());
+        const plain = ibsRsi.prepare(series, entriesOnly, new IndicatorMemo());
+        const average = smaExit > 0 ? sma(series.close, smaExit) : null;
+        for (let i = 0; i < 200; i++) {
+          const c = series.close[i];
+          const exit = (prevHigh === 1 && i > 0 && c > series.high[i - 1]) || (average !== null && c > average[i]);
+          expect(ibsRsi.decide(prep, i, p), `bar ${i}`).toBe(exit ? SIGNAL_EXIT : ibsRsi.decide(plain, i, entriesOnly));
+        }
+      }),
+      fcOptions(40),
+    );
+  });
+
+  it('never looks ahead with its exits on', () => {
+    const p = resolveStrategyParams(ibsRsi, { ...FAST_PARAMS['ibs-rsi'], exitPrevHigh: 1, exitSmaPeriod: 5 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 60, max: 400 }), fc.double({ min: 0.1, max: 0.95, noNaN: true }), (seed, n, cut) => {
+        const series = randomWalkBars('X', n, seed);
+        const k = Math.floor(n * cut);
+        const a = scanSignals(ibsRsi, series, p, new IndicatorMemo());
+        const b = scanSignals(ibsRsi, alterFuture(series, k, seed + 1), p, new IndicatorMemo());
+        const before = (sigs: typeof a) => Array.from(sigs.bar).filter((bar) => bar < k).length;
+        expect(before(b)).toBe(before(a));
+        for (let j = 0; j < before(a); j++) {
+          expect(b.bar[j]).toBe(a.bar[j]);
+          expect(b.code[j]).toBe(a.code[j]);
+        }
+        expect(Array.from(a.code)).toContain(SIGNAL_EXIT);
+      }),
+      fcOptions(40),
+    );
+  });
+
+  it('the engine fills the exit at the next open, as for any strategy exit signal', () => {
+    const config = { ...DEFAULT_ENGINE_CONFIG, costs: { commissionPerOrderUsd: 0, commissionPerShareUsd: 0, slippageBps: 0 }, regimeFilter: { enabled: false, smaPeriod: 200 } };
+    const ctx = new MarketContext(buildPanel([bars], null));
+    const run = (overrides: Record<string, number>) =>
+      backtest(ctx, [{ strategy: ibsRsi, params: resolveStrategyParams(ibsRsi, { smaPeriod: 20, ...overrides }) }], config, 0, closes.length - 1).engine.trades;
+    const [trade] = run({ exitPrevHigh: 1, stopAtrMult: 0, timeExitBars: 0 });
+    expect(trade.entryDay).toBe(bars.day[32]);
+    expect(trade.exitDay).toBe(bars.day[34]);
+    expect(trade.exitReason).toBe('signal');
+    expect(trade.exitPrice).toBe(bars.open[34]);
+    // With the exits off the same entry is held to the end of the window.
+    const [held] = run({ stopAtrMult: 0, timeExitBars: 0 });
+    expect(held.exitReason).toBe('window_end');
+  });
+
+  it('rejects an exit SMA of one bar (a close is never above itself)', () => {
+    let caught: unknown;
+    try {
+      resolveStrategyParams(ibsRsi, { exitSmaPeriod: 1 });
+    } catch (e) {
+      caught = e;
+    }
+    expect(isKobeError(caught) && caught.code).toBe('BAD_PARAM');
+    expect(String(caught)).toContain('exitSmaPeriod');
   });
 });
 
@@ -214,6 +315,8 @@ describe('batch decide equals per-bar decide', () => {
         const overrides: Record<string, number> = { ...FAST_PARAMS[name] };
         if ('allowShort' in strategy.params) overrides.allowShort = short;
         if ('trendFilter' in strategy.params) overrides.trendFilter = filter;
+        if ('exitPrevHigh' in strategy.params) overrides.exitPrevHigh = short;
+        if ('exitSmaPeriod' in strategy.params) overrides.exitSmaPeriod = filter * 5;
         const p = resolveStrategyParams(strategy, overrides);
         const bars = randomWalkBars('X', 300, seed);
         const prep = strategy.prepare(bars, p, new IndicatorMemo());
