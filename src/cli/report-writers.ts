@@ -1,12 +1,20 @@
 import { dayToIso } from '../core/calendar.js';
 import type { EngineResult, Trade } from '../backtest/engine.js';
+import { tradesAcrossGaps, type GapFlag } from '../data/gap-flags.js';
+import type { DataIssue } from '../data/verify.js';
 
 /** Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. */
 export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : String(Number(v.toFixed(6))));
 
-export function tradeListCsv(trades: readonly Trade[]): string {
-  const head = 'symbol,strategy,side,signal_date,entry_date,entry_price,exit_date,exit_price,shares,pnl,fees,exit_reason,bars_held,initial_risk_usd';
-  const rows = trades.map((t) =>
+/**
+ * Every trade list says which trades were held across a price discontinuity the data check
+ * found (LARGE_GAP, or a SUSPECT_SPLIT kept under `warn`): `gap_flags` lists them as CODE:date
+ * separated by `;`, empty for an ordinary trade. Such a trade's P&L is the data's, not the rule's.
+ */
+export function tradeListCsv(trades: readonly Trade[], issues: readonly DataIssue[] = []): string {
+  const head = 'symbol,strategy,side,signal_date,entry_date,entry_price,exit_date,exit_price,shares,pnl,fees,exit_reason,bars_held,initial_risk_usd,gap_flags';
+  const flags = tradesAcrossGaps(trades, issues);
+  const rows = trades.map((t, k) =>
     [
       t.symbol,
       t.strategy,
@@ -22,6 +30,7 @@ export function tradeListCsv(trades: readonly Trade[]): string {
       t.exitReason,
       t.barsHeld,
       fmt(t.initialRiskUsd),
+      flags[k].map((f) => `${f.code}:${f.date}`).join(';'),
     ].join(','),
   );
   return `${[head, ...rows].join('\n')}\n`;
@@ -35,9 +44,15 @@ export function equityCurveCsv(days: Int32Array, equity: Float64Array, exposure:
   return `${lines.join('\n')}\n`;
 }
 
-/** The trade list in the `--json` shape users script against. */
-export function tradesJson(trades: readonly Trade[]) {
-  return trades.map((t) => ({
+/** How many trades were held across a flagged discontinuity, for the run's text output. */
+export function countTradesAcrossGaps(trades: readonly Trade[], issues: readonly DataIssue[]): number {
+  return tradesAcrossGaps(trades, issues).filter((f) => f.length > 0).length;
+}
+
+/** The trade list in the `--json` shape users script against; `gapFlags` as in `tradeListCsv`. */
+export function tradesJson(trades: readonly Trade[], issues: readonly DataIssue[] = []) {
+  const flags: GapFlag[][] = tradesAcrossGaps(trades, issues);
+  return trades.map((t, k) => ({
     symbol: t.symbol,
     strategy: t.strategy,
     side: t.side,
@@ -52,6 +67,7 @@ export function tradesJson(trades: readonly Trade[]) {
     exitReason: t.exitReason,
     barsHeld: t.barsHeld,
     initialRiskUsd: t.initialRiskUsd,
+    gapFlags: flags[k].map((f) => ({ code: f.code, date: f.date, detail: f.detail })),
   }));
 }
 

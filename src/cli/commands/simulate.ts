@@ -17,7 +17,7 @@ import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { equityCurveJson, tradesJson } from '../report-writers.js';
+import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
 import { compareShadow } from '../../risk/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
@@ -129,6 +129,8 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     );
     if (e.trades.length > shown.length) log(`    ... ${e.trades.length - shown.length} more (all of them in --json)`);
   }
+  const acrossGaps = countTradesAcrossGaps(e.trades, run.issues);
+  if (acrossGaps > 0) log(`    ${acrossGaps} trade(s) held across a LARGE_GAP or suspected split the data check flagged: their P&L is the data's, not the rule's (gapFlags in --json)`);
   step(8, 'metrics:');
   for (const line of metricsBlock(m, run.indexReason)) log(`    ${line}`);
   const vs = m.excessReturnFrac.value;
@@ -156,7 +158,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   if (challenger !== null) {
     const ch = backtest(run.ctx, [challenger], config, run.from, run.to);
     shadow = compareShadow(`${runs.map((r) => r.strategy.name).join('+')}|${challenger.strategy.name}:${stableStringify(challenger.params)}`, { strategy: runs.map((r) => r.strategy.name).join('+'), engine: e, metrics: m }, { strategy: challenger.strategy.name, engine: ch.engine, metrics: ch.metrics });
-    shadowTrades = tradesJson(ch.engine.trades);
+    shadowTrades = tradesJson(ch.engine.trades, run.issues);
     step(12, `challenger ${challenger.strategy.name} in shadow (its orders are not real): ${shadow.challenger.trades} trades, return ${pct(shadow.challenger.totalReturnFrac)}, Sharpe ${num(shadow.challenger.sharpe)} against the champion's ${pct(shadow.champion.totalReturnFrac)}, ${num(shadow.champion.sharpe)}`);
     for (const arm of ['A', 'B'] as const) {
       log(`    arm ${arm}: champion ${shadow.champion.arms[arm].trades} trades ${usd(shadow.champion.arms[arm].pnl)}, challenger ${shadow.challenger.arms[arm].trades} trades ${usd(shadow.challenger.arms[arm].pnl)}`);
@@ -190,7 +192,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
               : { symbol: run.source.index, returnFrac: m.benchmarkReturnFrac.value, cagrFrac: m.benchmarkCagrFrac.value, sharpe: m.benchmarkSharpe.value },
           benchmarkReason: run.indexReason,
           equityCurve: equityCurveJson(e, result.benchmark),
-          trades: tradesJson(e.trades),
+          trades: tradesJson(e.trades, run.issues),
           decisions: e.decisions.map(decisionView),
           monteCarlo,
           stress: stress === null ? null : { ...stress, betaBasis: 'per unit of exposure: the portfolio beta over the average exposure (1 when either is unknown or not positive)' },

@@ -15,7 +15,7 @@ import type { CliIo } from '../io.js';
 import { engineConfigJson, makeManifest } from '../manifest.js';
 import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { equityCurveCsv, tradeListCsv } from '../report-writers.js';
+import { countTradesAcrossGaps, equityCurveCsv, tradeListCsv } from '../report-writers.js';
 import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
 interface WfFlags extends MarketFlags, EngineFlags {
@@ -134,6 +134,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
             end: dayToIso(wf.days[wf.days.length - 1]),
             sessions: wf.days.length,
             metrics: metricsToJson(wf.metrics),
+            tradesAcrossGaps: countTradesAcrossGaps(wf.trades, run.issues),
           },
           evaluations: wf.evaluations,
         };
@@ -141,12 +142,12 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
         const base = strategy.name;
         wf.folds.forEach((f, i) => {
           const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
-          stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades));
+          stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades, run.issues));
           stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
           stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
         });
         stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
-        stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades));
+        stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades, run.issues));
         stage.write(`${base}/summary.json`, `${stableStringify(summary, 2)}\n`);
         stage.write(`${base}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
       }
@@ -215,6 +216,8 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
           `Sharpe ${num(m.sharpe.value)}, max DD ${pct(m.maxDrawdownFrac.value)}, PF ${num(m.profitFactor.value)}, win ${pct(m.winRate.value, 1)}, ` +
           `benchmark ${pct(m.benchmarkReturnFrac.value)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr`,
       );
+      const acrossGaps = countTradesAcrossGaps(wf.trades, run.issues);
+      if (acrossGaps > 0) log(c.yellow(`${acrossGaps} out-of-sample trade(s) held across a LARGE_GAP or suspected split the data check flagged: their P&L is the data's, not the rule's (gap_flags in trade_list.csv)`));
     }
     log('');
     log(`artifacts: ${join(flags.outdir, manifest.runId)}/ (manifest.json, <strategy>/{summary.json,trade_list.csv,equity_curve.csv}, <strategy>/split_NN/...), also ${join(flags.outdir, 'latest')}; recorded in ${flags.db}`);
