@@ -1,4 +1,5 @@
 import type { SymbolSignals } from '../strategies/scan.js';
+import { SIGNAL_LONG, SIGNAL_SHORT } from '../strategies/types.js';
 import type { MarketPanel } from './panel.js';
 
 /**
@@ -87,6 +88,13 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
     book.targetDist[r] = sigs.targetDist[j];
   }
   return book;
+}
+
+/** Entry signals (long or short) on calendar days from..to: exit signals open no trade. */
+export function entrySignalCount(book: SignalBook, from: number, to: number): number {
+  let n = 0;
+  for (let r = book.dayStart[from], end = book.dayStart[to + 1]; r < end; r++) if (book.code[r] === SIGNAL_LONG || book.code[r] === SIGNAL_SHORT) n++;
+  return n;
 }
 
 export function signalCount(book: SignalBook, from: number, to: number): number {

@@ -236,6 +236,17 @@ describe('fitness on the demo market', () => {
     expect(r.fitness).toBeNull();
   });
 
+  it('counts entry signals only when pruning: an exit that fires on most bars does not make a dead rule look active', () => {
+    const ctx = new MarketContext(panel, range);
+    const g: Genome = { kind: 'params', strategy: 'ibs-rsi', params: { ...defaultParams(getStrategy('ibs-rsi').params), rsiPeriod: 14, rsiEntry: 1, exitSmaPeriod: 5 } };
+    const book = ctx.leg(getStrategy('ibs-rsi'), g.kind === 'params' ? g.params : {}).book;
+    // The exit rule alone puts far more than min-train-trades signals in the book.
+    expect(book.code.filter((c) => c === 2).length).toBeGreaterThan(settings.minTrainTrades * 10);
+    const r = evaluateGenome(ctx, g, settings);
+    expect(r.status).toBe('pruned');
+    expect(r.reason).toMatch(/too few trades on the train windows: median 0 signals/);
+  });
+
   it('gives the same search on one thread and on a pool of two', async () => {
     // The pool's threads run dist/ (compiled), the in-process evaluator runs src/.
     requireFreshDist();

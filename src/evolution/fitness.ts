@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../backtest/config.js';
 import type { MarketContext } from '../backtest/market-context.js';
 import { metricsToJson, type MetricsJson } from '../backtest/metrics.js';
-import { signalCount } from '../backtest/signal-book.js';
+import { entrySignalCount } from '../backtest/signal-book.js';
 import { makeFolds, runWalkForward, type WalkForwardResult } from '../backtest/walk-forward.js';
 import { dayToIso } from '../core/calendar.js';
 import { fingerprint } from './fingerprint.js';
@@ -81,7 +81,8 @@ export function evaluateGenome(ctx: MarketContext, genome: Genome, s: FitnessSet
   const { strategy, params } = genomeStrategy(genome);
   const folds = makeFolds(s.from, s.to, s.trainDays, s.testDays);
   const leg = ctx.leg(strategy, params);
-  const trainSignals = folds.map((f) => signalCount(leg.book, f.trainFrom, f.trainTo));
+  // Entries only: a rule whose exit fires on most bars must not pass for an active one.
+  const trainSignals = folds.map((f) => entrySignalCount(leg.book, f.trainFrom, f.trainTo));
   const pruned = (reason: string, trades = 0, splits: SplitOutcome[] = []): EvalResult => ({
     fingerprint: fp,
     status: 'pruned',
