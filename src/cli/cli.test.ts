@@ -32,6 +32,9 @@ describe('help and usage', () => {
     expect(wf.code).toBe(0);
     expect(wf.out).toMatch(/--train-days <n>\s+sessions in each train window \(default: "252"\)/);
     expect(wf.out).toMatch(/--slippage-bps <bps>.*basis points/);
+    // Every date flag says what happens without it.
+    expect(wf.out.replace(/\s+/g, ' ')).toMatch(/--start <date> first session traded, YYYY-MM-DD \(default: the first session in the data/);
+    expect(wf.out.replace(/\s+/g, ' ')).toMatch(/--end <date> last session traded, YYYY-MM-DD \(default: last bar in the data\)/);
   });
 
   it('exits 2 on an unknown command or flag', async () => {

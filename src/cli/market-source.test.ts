@@ -211,3 +211,14 @@ describe.runIf(sharedDataAvailable())('real data: the shared universe marks SPY,
     for (const t of j.trades) expect(['QQQ', 'IWM', 'DIA']).toContain(t.symbol);
   });
 });
+
+describe('--dotenv', () => {
+  it('a .env that is a folder is a usage error naming the path, not a stack trace', async () => {
+    mkdirSync(join(dir, 'envdir'));
+    const r = await kobe(['simulate', '--cap', '3', '--dotenv', 'envdir', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/DOTENV_NOT_READABLE/);
+    expect(r.err).toContain(join(dir, 'envdir'));
+    expect(r.err).not.toMatch(/internal error|\n\s+at /);
+  });
+});

@@ -100,7 +100,13 @@ export function resolveEnv(io: CliIo, dotenvPath: string, explicit: boolean): Re
     if (explicit) throw usageError('NO_DOTENV', `no such file: ${path}`, { flag: '--dotenv', value: dotenvPath });
     return { ...io.env };
   }
-  const env = { ...parseDotenv(readFileSync(path)), ...io.env };
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (e) {
+    throw usageError('DOTENV_NOT_READABLE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { flag: '--dotenv', value: dotenvPath, hint: 'point --dotenv at a readable KEY=value file' });
+  }
+  const env = { ...parseDotenv(text), ...io.env };
   registerSecrets(secretEnvValues(env));
   return env;
 }

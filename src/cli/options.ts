@@ -33,7 +33,7 @@ export function addTradingOptions(cmd: Command): Command {
     .option('--index <symbol>', 'index for the regime filter and the benchmark (default SPY, or DEMX on the demo market; without its file a run needs --no-regime-filter and has no benchmark)')
     .option('--trade-index', 'also trade the index when the universe lists it (default: it is the yardstick only; --symbols trades what it names)')
     .option('--types <list>', 'trade only these values of the universe file\'s type column, comma list, e.g. stock or stock,etf')
-    .option('--start <date>', 'first session traded, YYYY-MM-DD (bars before it only warm indicators up)')
+    .option('--start <date>', 'first session traded, YYYY-MM-DD (default: the first session in the data; bars before it only warm indicators up)')
     .option('--end <date>', 'last session traded, YYYY-MM-DD (default: last bar in the data)')
     .option('--history-bars <n>', 'bars of history before --start that indicators are computed from (default: all; kobe evolve: 756)')
     .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42');

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../core/redact.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { CliIo } from './io.js';
@@ -51,7 +52,9 @@ export class Progress {
 /** Log lines go to stderr when stdout carries JSON, so `--json | jq` always parses. */
 export function logger(io: CliIo, json: boolean): (line: string) => void {
   const stream = json ? io.stderr : io.stdout;
+  // Every log line passes the one redaction: a provider or queue error quoting a URL or a
+  // header never prints a key, whichever command logged it.
   return (line: string) => {
-    stream.write(`${line}\n`);
+    stream.write(`${redactSecrets(line)}\n`);
   };
 }
