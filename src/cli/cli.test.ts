@@ -74,7 +74,7 @@ describe('kobe wf on the demo market', () => {
     expect((db.prepare('SELECT count(*) AS n FROM wf_splits WHERE run_id = ?').get(result.runId) as { n: number }).n).toBeGreaterThan(0);
     db.close();
     const csv = readFileSync(join(out, 'ibs-rsi', 'split_00', 'trade_list.csv'), 'utf8').split('\n')[0];
-    expect(csv).toBe('symbol,strategy,side,signal_date,entry_date,entry_price,exit_date,exit_price,shares,pnl,fees,exit_reason,bars_held,initial_risk_usd');
+    expect(csv).toBe('symbol,strategy,side,signal_date,entry_date,entry_price,exit_date,exit_price,shares,pnl,fees,exit_reason,bars_held,initial_risk_usd,gap_flags');
   });
 
   it('is reproducible: the same flags give the same run id and byte-identical artifacts', async () => {
@@ -121,7 +121,7 @@ describe('kobe simulate', () => {
     expect(j.trades.length).toBe(j.metrics.trades);
     expect(j.trades.length).toBeGreaterThan(0);
     expect(Object.keys(j.trades[0]).sort()).toEqual(
-      ['barsHeld', 'entryDate', 'entryPrice', 'exitDate', 'exitPrice', 'exitReason', 'fees', 'initialRiskUsd', 'pnl', 'shares', 'side', 'signalDate', 'strategy', 'symbol'].sort(),
+      ['barsHeld', 'entryDate', 'entryPrice', 'exitDate', 'exitPrice', 'exitReason', 'fees', 'gapFlags', 'initialRiskUsd', 'pnl', 'shares', 'side', 'signalDate', 'strategy', 'symbol'].sort(),
     );
     for (const t of j.trades) expect(t.entryDate > t.signalDate).toBe(true);
     expect(j.denials).toHaveProperty('REGIME_FILTER');

@@ -34,7 +34,9 @@ describe('kobe promote', () => {
     expect(j.failed).toEqual(expect.arrayContaining(['OOS_SHARPE_TOO_LOW', 'PROFIT_FACTOR_TOO_LOW']));
     for (const g of j.gates) expect(g).toHaveProperty('measured');
     for (const k of ['perPeriodSharpe', 'nObs', 'skew', 'kurtosis', 'trials', 'trialSharpeVariance', 'expectedMaxSharpe']) expect(j.deflatedSharpe).toHaveProperty(k);
-    expect(j.deflatedSharpe.trials).toBeGreaterThanOrEqual(8);
+    // N counts the trials with a Sharpe; the pruned ones are reported apart, never as a 0.
+    expect(j.deflatedSharpe.trialSet.tried).toBeGreaterThanOrEqual(8);
+    expect(j.deflatedSharpe.trials).toBe(j.deflatedSharpe.trialSet.tried - j.deflatedSharpe.trialSet.excluded);
     expect(j.pbo).toHaveProperty('blocks');
     expect(j.state).toBe('candidate');
     expect(j.score.tags).toBeInstanceOf(Array);
