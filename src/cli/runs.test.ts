@@ -98,6 +98,21 @@ describe('kobe runs', () => {
     expect(amb.err).toMatch(/runs start with .*\[AMBIGUOUS_RUN_ID\]/);
   });
 
+  it('lists kobe evolve runs from the same database, with the best genome and its out-of-sample numbers', async () => {
+    const e = await kobe(['evolve', '--strategy', 'ibs-rsi', ...SMALL, '--train-days', '126', '--test-days', '126', '--min-train-trades', '1', '--generations', '1', '--population', '4', '--workers', '1', '--json']);
+    expect(e.code, e.err).toBe(0);
+    const ev = JSON.parse(e.out);
+    const { runs } = JSON.parse((await kobe(['runs', '--json'])).out);
+    const listed = runs.find((x: { runId: string }) => x.runId === ev.runId);
+    expect(listed).toMatchObject({ command: 'evolve', strategies: ['ibs-rsi parameters'] });
+    expect(listed.metrics[0].strategy).toBe(`best ${ev.best.fingerprint.slice(0, 12)} (done)`);
+    expect(listed.metrics[0].sharpe).toBe(ev.best.oos.sharpe);
+    expect(listed.metrics[0].trades).toBe(ev.best.oos.trades);
+    const shown = await kobe(['runs', 'show', ev.runId.slice(0, 8)]);
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toContain(`kobe evolve of ibs-rsi parameters`);
+  });
+
   it('refuses a database that does not exist', async () => {
     const r = await kobe(['runs', '--db', 'nope.db']);
     expect(r.code).toBe(2);

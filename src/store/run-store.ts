@@ -86,7 +86,7 @@ export class RunStore {
   }
 
   getRun(runId: string): (RunRow & { recordedAt: string }) | undefined {
-    const row = this.db.prepare('SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs WHERE run_id = ?').get(runId) as
+    const row = this.db.prepare(`SELECT * FROM (${this.allRunsSql()}) WHERE run_id = ?`).get(runId) as
       | { run_id: string; command: string; recorded_at: string; manifest_json: string; summary_json: string }
       | undefined;
     return row === undefined
@@ -94,18 +94,36 @@ export class RunStore {
       : { runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json };
   }
 
-  /** Recorded runs, newest first (ties by id, so the order is stable). */
   listRuns(limit?: number): (RunRow & { recordedAt: string })[] {
     const rows = this.db
-      .prepare(`SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs ORDER BY recorded_at DESC, run_id${limit === undefined ? '' : ' LIMIT ?'}`)
+      .prepare(`SELECT * FROM (${this.allRunsSql()}) ORDER BY recorded_at DESC, run_id${limit === undefined ? '' : ' LIMIT ?'}`)
       .all(...(limit === undefined ? [] : [limit])) as { run_id: string; command: string; recorded_at: string; manifest_json: string; summary_json: string }[];
     return rows.map((row) => ({ runId: row.run_id, command: row.command, recordedAt: row.recorded_at, manifestJson: row.manifest_json, summaryJson: row.summary_json }));
   }
 
   /** Ids of the runs whose id starts with `prefix` (at most `max`, enough to tell unique from ambiguous). */
   runIdsWithPrefix(prefix: string, max = 10): string[] {
-    const rows = this.db.prepare('SELECT run_id FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT ?').all(prefix.length, prefix, max) as { run_id: string }[];
+    const rows = this.db.prepare(`SELECT run_id FROM (${this.allRunsSql()}) WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT ?`).all(prefix.length, prefix, max) as { run_id: string }[];
     return rows.map((r) => r.run_id);
+  }
+
+  /**
+   * wf and simulate runs, and the kobe evolve runs kept in the same database (`evolve_runs`,
+   * when a search has created it): an evolve run's summary is its status and best genome with
+   * that genome's out-of-sample metrics, the way `kobe runs` lists every run.
+   */
+  private allRunsSql(): string {
+    const base = 'SELECT run_id, command, recorded_at, manifest_json, summary_json FROM runs';
+    const hasEvolve = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('evolve_runs', 'trials', 'evaluations')").all().length === 3;
+    if (!hasEvolve) return base;
+    return `${base} UNION ALL
+      SELECT r.run_id, 'evolve', r.started_at, r.manifest_json,
+        json_object('kind', 'evolve', 'status', r.status, 'finishedAt', r.finished_at, 'best', json((
+          SELECT json_object('fingerprint', e.fingerprint, 'fitness', e.fitness, 'oos', json(json_extract(e.result_json, '$.oos')))
+          FROM trials t JOIN evaluations e ON e.context_hash = r.context_hash AND e.fingerprint = t.fingerprint
+          WHERE t.run_id = r.run_id AND e.fitness IS NOT NULL
+          ORDER BY e.fitness DESC, e.fingerprint LIMIT 1)))
+      FROM evolve_runs r`;
   }
 
   splits(runId: string): SplitRow[] {

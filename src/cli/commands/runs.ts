@@ -16,7 +16,7 @@ interface RunsFlags {
 export function registerRuns(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const runs = program
     .command('runs')
-    .description('the run registry: every recorded kobe wf and simulate run, newest first; `kobe runs show ID` for one')
+    .description('the run registry: every recorded kobe wf, simulate and evolve run, newest first; `kobe runs show ID` for one')
     .option('--db <file>', 'SQLite store the runs were recorded in', 'kobe.db')
     .option('--limit <n>', 'list at most this many runs', '20')
     .option('--json', 'machine-readable result on stdout')
@@ -70,9 +70,15 @@ const keyMetrics = (strategy: string, m: MetricsLike | undefined, start: string 
 function describeRun(row: { runId: string; command: string; manifestJson: string; summaryJson: string; recordedAt: string }): RunListing {
   const manifest = JSON.parse(row.manifestJson) as Manifest;
   const summary = JSON.parse(row.summaryJson) as unknown;
-  const declared = ((manifest.run as { strategies?: { name: string }[] }).strategies ?? []).map((s) => s.name);
+  const run = manifest.run as { strategies?: { name: string }[]; space?: { kind: string; strategy?: string } };
+  const declared = run.space !== undefined ? [run.space.kind === 'rules' ? 'free rules' : `${run.space.strategy} parameters`] : (run.strategies ?? []).map((s) => s.name);
   let metrics: KeyMetrics[];
-  if (Array.isArray(summary)) {
+  if (row.command === 'evolve') {
+    // evolve: its best genome so far, judged on the walk-forward's out-of-sample record.
+    const ev = summary as { status: string; best: { fingerprint: string; oos: (MetricsLike & { start?: string; end?: string }) | null } | null };
+    const best = ev.best;
+    metrics = [keyMetrics(best === null ? `no genome scored (${ev.status})` : `best ${best.fingerprint.slice(0, 12)} (${ev.status})`, best?.oos ?? undefined, null, null)];
+  } else if (Array.isArray(summary)) {
     // wf: one summary per strategy, judged on its stitched out-of-sample test windows.
     metrics = (summary as { strategy: string; outOfSample?: { start: string; end: string; metrics: MetricsLike } }[]).map((s) =>
       keyMetrics(s.strategy, s.outOfSample?.metrics, s.outOfSample?.start ?? null, s.outOfSample?.end ?? null),
@@ -119,7 +125,7 @@ function listRuns(flags: RunsFlags, io: CliIo): number {
       runs.map((r) => [
         r.runId,
         r.command,
-        r.command === 'wf' ? lines(r, (m) => m.strategy) : r.strategies.join(', '),
+        r.command === 'wf' ? lines(r, (m) => m.strategy) : r.command === 'evolve' ? `${r.strategies.join(', ')}: ${r.metrics[0].strategy}` : r.strategies.join(', '),
         `${r.start}..${r.end}${r.synthetic ? ' (demo)' : ''}`,
         lines(r, (m) => num(m.sharpe)),
         lines(r, (m) => pct(m.totalReturnFrac)),
