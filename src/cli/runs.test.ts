@@ -106,8 +106,8 @@ describe('kobe runs', () => {
     const listed = runs.find((x: { runId: string }) => x.runId === ev.runId);
     expect(listed).toMatchObject({ command: 'evolve', strategies: ['ibs-rsi parameters'] });
     expect(listed.metrics[0].strategy).toBe(`best ${ev.best.fingerprint.slice(0, 12)} (done)`);
-    expect(listed.metrics[0].sharpe).toBe(ev.best.oos.sharpe);
-    expect(listed.metrics[0].trades).toBe(ev.best.oos.trades);
+    expect(listed.metrics[0].sharpe).toBe(ev.best.objectives.sharpe);
+    expect(listed.metrics[0].trades).toBe(ev.best.trades);
     const shown = await kobe(['runs', 'show', ev.runId.slice(0, 8)]);
     expect(shown.code, shown.err).toBe(0);
     expect(shown.out).toContain(`kobe evolve of ibs-rsi parameters`);
