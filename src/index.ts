@@ -34,7 +34,7 @@ export { verifyBars, applyBadDataPolicy, type DataIssue, type BadDataPolicy } fr
 export { parseCorporateActions, applyCorporateActions, type CorporateAction, type CorporateActionKind } from './data/corporate-actions.js';
 export { tradesAcrossGaps, GAP_FLAG_CODES, type GapFlag, type HeldSpan } from './data/gap-flags.js';
 export { loadMarket, type LoadedMarket, type LoadMarketOptions } from './data/load.js';
-export { generateDemoMarket, type DemoMarket, type DemoMarketOptions } from './data/demo-market.js';
+export { generateDemoMarket, type DemoMarket, type DemoMarketOptions } from './demo/demo-market.js';
 
 export type { Genome, ParamGenome, RuleGenome } from './evolution/genome.js';
 export type { RuleSpec, Condition, Expr } from './evolution/rules/rule-spec.js';

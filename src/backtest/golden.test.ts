@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseIsoDay } from '../core/calendar.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { loadMarket } from '../data/load.js';
 import { tradeListCsv } from '../cli/report-writers.js';
 import { resolveStrategyParams, STRATEGY_NAMES, getStrategy } from '../strategies/registry.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { smaCross } from '../strategies/sma-cross/sma-cross.js';
 import { resolveStrategyParams } from '../strategies/registry.js';
 import { randomWalkBars } from '../test-support/synthetic-bars.js';

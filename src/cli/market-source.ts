@@ -8,7 +8,7 @@ import { registerSecrets, secretEnvValues } from '../core/redact.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { MarketContext } from '../backtest/market-context.js';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { loadMarket, type LoadMarketOptions, type SymbolReport } from '../data/load.js';
 import { findSymbolFile, symbolFileCandidates } from '../data/locate.js';
 import { capUniverse, readUniverse, selectTypes, universeFromDataDir, type Universe } from '../data/universe.js';

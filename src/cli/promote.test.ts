@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayToIso } from '../core/calendar.js';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';

@@ -1,6 +1,6 @@
 import { dayToIso } from '../core/calendar.js';
 import type { Decision, DenialCode, EngineResult } from '../backtest/engine.js';
-import { monteCarloTrades, stressTest, type MonteCarloResult, type ResampleMethod, type StressReport } from '../risk/monte-carlo/index.js';
+import { monteCarloTrades, stressTest, type MonteCarloResult, type ResampleMethod, type StressReport } from '../validation/monte-carlo/index.js';
 import { num, pct } from './render.js';
 
 /**

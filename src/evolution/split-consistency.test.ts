@@ -3,7 +3,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { parseIsoDay } from '../core/calendar.js';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { defaultParams } from '../strategies/params.js';
 import { getStrategy } from '../strategies/registry.js';
 import { evaluateGenome, type FitnessSettings } from './fitness.js';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
-import type { LifecycleState } from '../risk/roster.js';
+import type { LifecycleState } from '../validation/roster.js';
 
 /**
  * The strategy registry (seed 004): every strategy that asked for promotion, its lifecycle state

@@ -6,7 +6,7 @@ import { usageError } from '../../core/errors.js';
 import { stableStringify } from '../../core/stable-json.js';
 import { contextHash, type EvalContextSpec } from '../../evolution/eval-context.js';
 import { inProcessEvaluator } from '../../evolution/evaluators/in-process.js';
-import { threadPoolEvaluator } from '../../evolution/evaluators/thread-pool.js';
+import { threadPoolEvaluator } from '../../distributed/thread-pool.js';
 import { runEvolution, type Evaluator, type GenerationSummary } from '../../evolution/evolve.js';
 import type { FitnessSettings } from '../../evolution/fitness.js';
 import type { Candidate, Scored } from '../../evolution/genetic-search.js';

@@ -19,7 +19,7 @@ import { loadRunMarket, type MarketFlags } from '../market-source.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
 import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../report-writers.js';
 import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
-import { compareShadow } from '../../risk/champion-challenger.js';
+import { compareShadow } from '../../validation/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
 

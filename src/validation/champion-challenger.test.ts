@@ -3,7 +3,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { backtest } from '../backtest/backtest.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel } from '../backtest/panel.js';
-import { generateDemoMarket } from '../data/demo-market.js';
+import { generateDemoMarket } from '../demo/demo-market.js';
 import { resolveStrategyParams, STRATEGIES } from '../strategies/registry.js';
 import { assignArm, compareShadow } from './champion-challenger.js';
 

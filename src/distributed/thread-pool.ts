@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { MarketContext } from '../../backtest/market-context.js';
-import { KobeError } from '../../core/errors.js';
-import { hash32 } from '../../core/rng.js';
-import { shareBars } from '../../core/shared-bars.js';
-import type { Genome } from '../genome.js';
-import type { Evaluator } from '../evolve.js';
-import type { EvalResult, FitnessSettings } from '../fitness.js';
+import type { MarketContext } from '../backtest/market-context.js';
+import { KobeError } from '../core/errors.js';
+import { hash32 } from '../core/rng.js';
+import { shareBars } from '../core/shared-bars.js';
+import type { Genome } from '../evolution/genome.js';
+import type { Evaluator } from '../evolution/evolve.js';
+import type { EvalResult, FitnessSettings } from '../evolution/fitness.js';
 import type { PoolWorkerData } from './eval-worker.js';
 
 type Reply = { ok: true; result: EvalResult } | { ok: false; fingerprint: string; message: string };
@@ -16,7 +16,7 @@ type Reply = { ok: true; result: EvalResult } | { ok: false; fingerprint: string
  */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../../dist/evolution/evaluators/eval-worker.js', here) : new URL('./eval-worker.js', here);
+  return here.endsWith('.ts') ? new URL('../../dist/distributed/eval-worker.js', here) : new URL('./eval-worker.js', here);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { MarketContext } from '../../backtest/market-context.js';
-import { buildPanel } from '../../backtest/panel.js';
-import { viewSharedBars, type SharedBars } from '../../core/shared-bars.js';
-import { evaluateGenome, type FitnessSettings } from '../fitness.js';
-import type { Genome } from '../genome.js';
+import { MarketContext } from '../backtest/market-context.js';
+import { buildPanel } from '../backtest/panel.js';
+import { viewSharedBars, type SharedBars } from '../core/shared-bars.js';
+import { evaluateGenome, type FitnessSettings } from '../evolution/fitness.js';
+import type { Genome } from '../evolution/genome.js';
 
 /** What a pool thread is started with: the market in shared memory and how to judge genomes. */
 export interface PoolWorkerData {
