@@ -1,5 +1,5 @@
 import { inputError } from '../core/errors.js';
-import { downsideDeviation, linearFit, mean, meanAbs, sampleStd } from './stats.js';
+import { downsideDeviation, linearFit, mean, meanAbs, sampleStd } from '../core/stats.js';
 
 /**
  * Performance metrics of one backtest: pure, no I/O, typed-array loops.

@@ -14,7 +14,7 @@ import {
   psr,
   psrVarianceTerm,
 } from './deflated-sharpe.js';
-import { returnMoments } from './moments.js';
+import { returnMoments } from '../../core/stats.js';
 import { normalCdf, normalQuantile } from './normal.js';
 
 const value = (m: { value: number | null }): number => {

@@ -1,7 +1,7 @@
 import { inputError } from '../../core/errors.js';
-import { meanAbs } from '../../backtest/stats.js';
+import { meanAbs } from '../../core/stats.js';
 import { NEGLIGIBLE_SPREAD_REL, type MetricValue } from '../../backtest/metrics.js';
-import { returnMoments } from './moments.js';
+import { returnMoments } from '../../core/stats.js';
 import { normalCdf, normalQuantile } from './normal.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRng } from '../../core/rng.js';
 import { isKobeError } from '../../core/errors.js';
-import { linearFit } from '../../backtest/stats.js';
+import { linearFit } from '../../core/stats.js';
 import { fcOptions } from '../../test-support/synthetic-bars.js';
 import {
   PERFORMANCE_TIE_TOLERANCE,

@@ -1,6 +1,6 @@
 import { inputError } from '../../core/errors.js';
 import { createRng, type Rng } from '../../core/rng.js';
-import { linearFit } from '../../backtest/stats.js';
+import { linearFit } from '../../core/stats.js';
 import { NEGLIGIBLE_SPREAD_REL, metric, type MetricValue } from '../../backtest/metrics.js';
 
 /**

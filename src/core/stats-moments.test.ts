@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createRng } from '../../core/rng.js';
-import { fcOptions } from '../../test-support/synthetic-bars.js';
-import { kurtosis, returnMoments, skewness } from './moments.js';
+import { createRng } from './rng.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
+import { kurtosis, returnMoments, skewness } from './stats.js';
 
 describe('return moments', () => {
   it('match a hand computation', () => {
