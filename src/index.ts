@@ -4,6 +4,7 @@
  */
 export * from './core/bar-series.js';
 export * from './core/calendar.js';
+export * from './core/exchange-calendar.js';
 export * from './core/errors.js';
 export { createRng, hash32, type Rng } from './core/rng.js';
 export { stableStringify, sha256Hex } from './core/stable-json.js';
