@@ -19,7 +19,7 @@ import { inputError } from './errors.js';
  * Checked against the published NYSE holiday and early-closing calendars:
  * - 2011-2016: https://wallstreetdiary.blogspot.com/2013/03/nyse-holiday-schedule.html
  * - 2020-2022: https://mondovisione.com/media-and-resources/news/nyse-group-announces-2020-2021-and-2022-holiday-and-early-closings-calendar/
- * - 2022-2024: NYSE Group press release of 2021-12-27 (bizwire-2021-12-27-nyse-group-announces-2022-2023-and-2024-holiday-and-early-closings-calendar)
+ * - 2022-2024: http://finance.sananselmo.com/camedia.sananselmo/article/bizwire-2021-12-27-nyse-group-announces-2022-2023-and-2024-holiday-and-early-closings-calendar
  * - 2025-2027: https://mondovisione.com/media-and-resources/news/nyse-group-announces-2025-2026-and-2027-holiday-and-early-closings-calendar/
  * - 2026-2028: https://mondovisione.com/media-and-resources/news/nyse-group-announces-2026-2027-and-2028-holiday-and-early-closings-calendar-20251223/
  * - Juneteenth from 2022, Saturday -> Friday, Sunday -> Monday: https://githubissues.com/holidays/definitions/222
@@ -355,6 +355,7 @@ export function isRegularTradingHours(utcMs: number): boolean {
 /**
  * The latest session whose regular close (16:00 New York time, or the early close) is at or
  * before `nowUtcMs`: the session a daily job run at that instant can have complete bars for.
+ * At the closing instant itself the session counts as completed.
  */
 export function lastCompletedSession(nowUtcMs: number): number {
   const today = newYorkDay(nowUtcMs);
