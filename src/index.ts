@@ -44,3 +44,6 @@ export { GeneticSearch, type GaSettings, type Candidate } from './evolution/gene
 export { evaluateGenome, fitnessScore, paretoFront, type EvalResult, type FitnessSettings, type Objectives } from './evolution/fitness.js';
 export { runEvolution, type Evaluator, type EvolveHooks, type GenerationSummary } from './evolution/evolve.js';
 export { compileRule } from './evolution/rules/rule-compile.js';
+
+export * as confidence from './confidence/index.js';
+export { trainConfidenceModel, predictConfidence, explainConfidence, encodeModel as encodeConfidenceModel, decodeModel as decodeConfidenceModel, type ConfidenceModel, type TrainingRows, type TrainResult } from './confidence/index.js';
