@@ -42,6 +42,8 @@ describe('the checker on a planted fixture', () => {
       'export const h = process.hrtime();',
       "const lazy = () => import('node:child_process');",
       'export const later = () => new Promise((r) => setImmediate(r));',
+      "export const e = { flag: '--train-days', hint: `shorten --test-days` };",
+      'export const f = (flag: string) => ({ flag });',
     ].join('\n'),
   );
   write(
@@ -53,6 +55,8 @@ describe('the checker on a planted fixture', () => {
       "export const s = 'Math.random()';",
       'export const epoch = new Date(0);',
       "export const utc = Date.UTC(2020, 0, 1) + Date.parse('2020-01-01');",
+      "export const e = { param: 'trainDays', hint: 'i--x is no flag', n: 3 };",
+      'let k = 2; k--; --k;',
     ].join('\n'),
   );
   write('src/portfolio/fine.test.ts', "import { readFileSync } from 'node:fs';\nexport const t = Date.now();\n");
@@ -75,6 +79,10 @@ describe('the checker on a planted fixture', () => {
       'src/backtest/bad.ts:11: PURE_USES_RUNTIME: reads process.hrtime',
       "src/backtest/bad.ts:12: PURE_IMPORTS_IO: pure 'backtest/' imports 'node:child_process' (not in PURE_PACKAGES)",
       'src/backtest/bad.ts:13: PURE_USES_RUNTIME: calls setImmediate()',
+      'src/backtest/bad.ts:14: PURE_NAMES_FLAG: sets an error flag; set `param` (the parameter name) instead',
+      'src/backtest/bad.ts:14: PURE_NAMES_FLAG: a string names the flag --train-days; name the parameter',
+      'src/backtest/bad.ts:14: PURE_NAMES_FLAG: a string names the flag --test-days; name the parameter',
+      'src/backtest/bad.ts:15: PURE_NAMES_FLAG: sets an error flag; set `param` (the parameter name) instead',
       "src/cli/cmd.ts:1: IMPORTS_SCRIPTS: imports '../../scripts/nightly.js': src never imports scripts/",
       "src/data/edge.ts:2: EDGE_IMPORTS_APP: I/O edge 'data/' imports '../cli/main.js' (cli/ sits above it)",
     ]);

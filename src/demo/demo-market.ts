@@ -516,20 +516,20 @@ function simulateIndex(days: Int32Array, market: Factor, indexSum: Float64Array,
 function checkOptions(opts: DemoMarketOptions): { seed: number; symbols: number; years: number; startDay: number; startIso: string } {
   const seed = opts.seed ?? DEMO_DEFAULTS.seed;
   if (!Number.isInteger(seed)) {
-    throw usageError('BAD_DEMO_OPTION', `seed must be an integer, was ${seed}`, { value: seed, flag: '--seed' });
+    throw usageError('BAD_DEMO_OPTION', `seed must be an integer, was ${seed}`, { value: seed, param: 'seed' });
   }
   const symbols = opts.symbols ?? DEMO_DEFAULTS.symbols;
   if (!Number.isInteger(symbols) || symbols < 1 || symbols > MAX_SYMBOLS) {
-    throw usageError('BAD_DEMO_OPTION', `symbols must be an integer in 1..${MAX_SYMBOLS}, was ${symbols}`, { value: symbols, flag: '--symbols' });
+    throw usageError('BAD_DEMO_OPTION', `symbols must be an integer in 1..${MAX_SYMBOLS}, was ${symbols}`, { value: symbols, param: 'symbols' });
   }
   const years = opts.years ?? DEMO_DEFAULTS.years;
   if (!Number.isInteger(years) || years < 1 || years > MAX_YEARS) {
-    throw usageError('BAD_DEMO_OPTION', `years must be an integer in 1..${MAX_YEARS}, was ${years}`, { value: years, flag: '--years' });
+    throw usageError('BAD_DEMO_OPTION', `years must be an integer in 1..${MAX_YEARS}, was ${years}`, { value: years, param: 'years' });
   }
   const startIso = opts.startIso ?? DEMO_DEFAULTS.startIso;
   const startDay = parseIsoDay(startIso);
   if (Number.isNaN(startDay)) {
-    throw usageError('BAD_DATE', `startIso must be a date as YYYY-MM-DD, was '${startIso}'`, { value: startIso, flag: '--start' });
+    throw usageError('BAD_DATE', `startIso must be a date as YYYY-MM-DD, was '${startIso}'`, { value: startIso, param: 'startIso' });
   }
   return { seed: seed >>> 0, symbols, years, startDay, startIso };
 }

@@ -20,6 +20,9 @@ import ts from 'typescript';
  * - PURE_USES_RUNTIME: `process.*` (env, argv, hrtime, exit, stdout), `console.*`, `fetch`,
  *   `setImmediate` / `queueMicrotask` (a pure library computes synchronously; yielding to the
  *   event loop belongs to whoever runs it, like the evaluators in distributed/).
+ * - PURE_NAMES_FLAG: a pure library's string mentions a command-line flag (`'--train-days'`) or
+ *   sets an error's `flag`: libraries name parameters (`param: 'trainDays'`) and the CLI maps
+ *   them to flags (cli/param-flags.ts).
  * - EDGE_IMPORTS_APP: an I/O edge folder imports orchestration (`cli`, `app`, `server`).
  * - IMPORTS_SCRIPTS: anything under src imports from `scripts/`.
  *
@@ -64,6 +67,7 @@ export type BoundaryRule =
   | 'PURE_READS_CLOCK'
   | 'PURE_READS_RANDOM'
   | 'PURE_USES_RUNTIME'
+  | 'PURE_NAMES_FLAG'
   | 'EDGE_IMPORTS_APP'
   | 'IMPORTS_SCRIPTS';
 
@@ -98,6 +102,9 @@ const FORBIDDEN_MEMBERS: ReadonlyArray<readonly [string, string | null, Boundary
   ['process', null, 'PURE_USES_RUNTIME'],
   ['console', null, 'PURE_USES_RUNTIME'],
 ];
+
+/** `--kebab-case` at the start of a string or after a space, quote or parenthesis. */
+const FLAG_IN_TEXT = /(?:^|[\s('"`/])(--[a-z][a-z0-9-]*)/;
 
 const FORBIDDEN_CALLS: ReadonlyMap<string, BoundaryRule> = new Map<string, BoundaryRule>([
   ['Date', 'PURE_READS_CLOCK'],
@@ -161,6 +168,11 @@ export function checkImportBoundaries(srcDir: string): BoundaryViolation[] {
         else if (pure) add(node, 'PURE_IMPORTS_IO', 'dynamic import of a computed module');
       } else if (pure && ts.isImportEqualsDeclaration(node)) {
         add(node, 'PURE_IMPORTS_IO', 'import = require(...)');
+      } else if (pure && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node))) {
+        const flag = FLAG_IN_TEXT.exec(node.text);
+        if (flag !== null) add(node, 'PURE_NAMES_FLAG', `a string names the flag ${flag[1]}; name the parameter`);
+      } else if (pure && setsFlag(node)) {
+        add(node, 'PURE_NAMES_FLAG', 'sets an error flag; set `param` (the parameter name) instead');
       } else if (pure && ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
         const object = node.expression.text;
         const member = node.name.text;
@@ -178,6 +190,16 @@ export function checkImportBoundaries(srcDir: string): BoundaryViolation[] {
     visit(sf);
   }
   return violations;
+}
+
+/**
+ * `{ flag: '--x' }`, `{ flag: where }` or `{ flag }` (an error option naming a flag); not
+ * `{ flag: this.flag ?? null }` (errors.ts serialising a flag the CLI set).
+ */
+function setsFlag(node: ts.Node): boolean {
+  if (ts.isShorthandPropertyAssignment(node)) return node.name.text === 'flag';
+  if (!ts.isPropertyAssignment(node) || !ts.isIdentifier(node.name) || node.name.text !== 'flag') return false;
+  return ts.isStringLiteralLike(node.initializer) || ts.isIdentifier(node.initializer);
 }
 
 /** The names an import or re-export takes (null: the whole module, a namespace or a side effect). */
