@@ -43,43 +43,47 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   recordDecisions: true,
 };
 
-const positiveNumber = (raw: string, flag: string, what: string): number => {
+const positiveNumber = (raw: string, param: string, what: string): number => {
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) {
-    throw usageError('BAD_FLAG', `${what} must be a positive number, was '${raw}'`, { flag, value: raw });
+    throw usageError('BAD_SIZING', `${what} must be a positive number, was '${raw}'`, { param, value: raw });
   }
   return v;
 };
 
-/** `equal-weight | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P` */
-export function parseSizing(text: string, flag = '--sizing'): Sizing {
+/**
+ * `equal-weight | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P`: the text form of a
+ * Sizing that formatSizing writes (run records keep it, the command line takes it), so it lives
+ * beside the type, not in the CLI; errors name the parameter `param`.
+ */
+export function parseSizing(text: string, param = 'sizing'): Sizing {
   const [mode, arg, extra] = text.split(':');
   const needArg = (what: string) => {
     if (arg === undefined || extra !== undefined) {
-      throw usageError('BAD_SIZING', `sizing '${mode}' takes one argument (${what}), got '${text}'`, { flag, value: text });
+      throw usageError('BAD_SIZING', `sizing '${mode}' takes one argument (${what}), got '${text}'`, { param, value: text });
     }
     return arg;
   };
   switch (mode) {
     case 'equal-weight':
     case 'all-in':
-      if (arg !== undefined) throw usageError('BAD_SIZING', `sizing '${mode}' takes no argument, got '${text}'`, { flag, value: text });
+      if (arg !== undefined) throw usageError('BAD_SIZING', `sizing '${mode}' takes no argument, got '${text}'`, { param, value: text });
       return { mode };
     case 'fixed-shares': {
-      const n = positiveNumber(needArg('shares'), flag, 'fixed-shares count');
-      if (!Number.isInteger(n)) throw usageError('BAD_SIZING', `fixed-shares count must be a whole number, was ${n}`, { flag, value: text });
+      const n = positiveNumber(needArg('shares'), param, 'fixed-shares count');
+      if (!Number.isInteger(n)) throw usageError('BAD_SIZING', `fixed-shares count must be a whole number, was ${n}`, { param, value: text });
       return { mode, shares: n };
     }
     case 'fixed-notional':
-      return { mode, usd: positiveNumber(needArg('USD'), flag, 'fixed-notional amount') };
+      return { mode, usd: positiveNumber(needArg('USD'), param, 'fixed-notional amount') };
     case 'risk-pct': {
-      const pct = positiveNumber(needArg('percent of equity'), flag, 'risk-pct');
-      if (pct > 100) throw usageError('BAD_SIZING', `risk-pct is a percent of equity in (0, 100], was ${pct}`, { flag, value: text });
+      const pct = positiveNumber(needArg('percent of equity'), param, 'risk-pct');
+      if (pct > 100) throw usageError('BAD_SIZING', `risk-pct is a percent of equity in (0, 100], was ${pct}`, { param, value: text });
       return { mode, pct };
     }
     default:
       throw usageError('BAD_SIZING', `unknown sizing mode '${mode}'`, {
-        flag,
+        param,
         value: text,
         hint: 'one of equal-weight, all-in, fixed-shares:N, fixed-notional:USD, risk-pct:P',
       });
@@ -99,16 +103,16 @@ export function formatSizing(s: Sizing): string {
   }
 }
 
-/** `next-open | delay-midpoint:N` */
-export function parseFillModel(text: string, flag = '--fill'): FillModel {
+/** `next-open | delay-midpoint:N`: the text form of a FillModel (formatFillModel writes it). */
+export function parseFillModel(text: string, param = 'fill'): FillModel {
   if (text === 'next-open') return { kind: 'next-open' };
   const m = /^delay-midpoint:(\d+)$/.exec(text);
   if (m !== null) {
     const n = Number(m[1]);
-    if (n < 1) throw usageError('BAD_FILL', 'delay-midpoint needs at least 1 bar of delay (0 would fill on the signal bar)', { flag, value: text });
+    if (n < 1) throw usageError('BAD_FILL', 'delay-midpoint needs at least 1 bar of delay (0 would fill on the signal bar)', { param, value: text });
     return { kind: 'delay-midpoint', delayBars: n };
   }
-  throw usageError('BAD_FILL', `unknown fill model '${text}'`, { flag, value: text, hint: 'next-open or delay-midpoint:N (e.g. delay-midpoint:4)' });
+  throw usageError('BAD_FILL', `unknown fill model '${text}'`, { param, value: text, hint: 'next-open or delay-midpoint:N (e.g. delay-midpoint:4)' });
 }
 
 export const formatFillModel = (f: FillModel): string => (f.kind === 'next-open' ? 'next-open' : `delay-midpoint:${f.delayBars}`);

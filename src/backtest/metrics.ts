@@ -1,5 +1,11 @@
 import { inputError } from '../core/errors.js';
-import { downsideDeviation, linearFit, mean, meanAbs, sampleStd } from '../core/stats.js';
+import { linearFit } from '../core/stats.js';
+import { isNegligibleSpread, metric, MetricReason, type MetricValue, noMetric, TRADING_DAYS_PER_YEAR } from './metric-value.js';
+import { cagr, dailyReturns, drawdownSeries, longestUnderwaterSessions, sharpeRatio, sortinoRatio } from './return-metrics.js';
+import { tradeMetrics } from './trade-metrics.js';
+
+export { CALENDAR_DAYS_PER_YEAR, metric, MetricReason, type MetricValue, NEGLIGIBLE_SPREAD_REL, noMetric, TRADING_DAYS_PER_YEAR } from './metric-value.js';
+export { cagr, dailyReturns, drawdownSeries, longestUnderwaterSessions, sharpeRatio, sortinoRatio } from './return-metrics.js';
 
 /**
  * Performance metrics of one backtest: pure, no I/O, typed-array loops.
@@ -10,6 +16,10 @@ import { downsideDeviation, linearFit, mean, meanAbs, sampleStd } from '../core/
  * Definitions (n = sessions on the equity curve, r = daily simple returns, see each field):
  * trade statistics follow backtesting.py where it has the same statistic; ratios are annualised
  * with 252 sessions a year and a zero risk-free rate; CAGR uses calendar days / 365.25.
+ *
+ * Files: this one assembles the metrics; metric-value.ts holds a metric's value-or-reason and the
+ * reasons, return-metrics.ts the curve and return-series ratios, trade-metrics.ts the trade
+ * statistics. Everything public is re-exported from here.
  */
 
 export interface TradeRecord {
@@ -26,12 +36,6 @@ export interface TradeRecord {
   exitReason: string;
   initialRiskUsd: number | null;
   barsHeld: number;
-}
-
-/** `reason` is set iff `value === null`. */
-export interface MetricValue {
-  value: number | null;
-  reason?: string;
 }
 
 export interface PerformanceInput {
@@ -108,41 +112,6 @@ export type MetricsJson = { trades: number } & { [K in MetricName]: number | nul
   reasons: { [K in MetricName]?: string };
 };
 
-export const TRADING_DAYS_PER_YEAR = 252;
-export const CALENDAR_DAYS_PER_YEAR = 365.25;
-/**
- * A spread (std, downside deviation, benchmark variance) at most this fraction of the data's
- * mean magnitude counts as zero: it is floating-point noise, e.g. a curve growing by exactly 1%
- * a day, and dividing by it would give a meaningless huge ratio.
- */
-export const NEGLIGIBLE_SPREAD_REL = 1e-9;
-
-/** The reasons computeMetrics gives for a null metric (stable strings, safe to match on). */
-export const MetricReason = {
-  NO_TRADES: 'no trades',
-  NO_WINNING_TRADES: 'no winning trades',
-  NO_LOSING_TRADES: 'no losing trades',
-  NO_DECISIVE_TRADES: 'no winning or losing trades',
-  NO_KNOWN_RISK: 'no trades with a known positive initial risk',
-  FEWER_THAN_2_TRADES: 'fewer than 2 trades',
-  ZERO_PNL_SPREAD: 'all trades have the same pnl',
-  EMPTY_CURVE: 'empty equity curve',
-  SHORT_SPAN: 'equity curve spans less than one calendar day',
-  FINAL_NOT_POSITIVE: 'final equity not positive',
-  NO_RETURNS: 'no daily returns (a single session)',
-  FEWER_THAN_2_RETURNS: 'fewer than 2 daily returns',
-  EQUITY_NOT_POSITIVE: 'equity not positive on every session',
-  MISSING_RETURN: 'daily returns contain a missing value',
-  START_NOT_POSITIVE: 'equity not positive at the start',
-  ZERO_VOLATILITY: 'zero volatility of daily returns',
-  NO_DOWNSIDE: 'no negative daily returns',
-  NO_EXPOSED_SESSIONS: 'no session had exposure at the previous close',
-  NO_BENCHMARK: 'no benchmark given',
-  BENCHMARK_NOT_POSITIVE: 'benchmark not positive on every session',
-  ZERO_BENCHMARK_VARIANCE: 'zero variance of benchmark daily returns',
-  NOT_FINITE: 'result is not a finite number',
-} as const;
-
 // Order of the fields in metricsToJson; `satisfies` makes the compiler reject a missing or extra name.
 const NAME_ORDER = {
   winRate: 0, avgWinUsd: 0, avgLossUsd: 0, expectancyUsd: 0, expectancyR: 0, profitFactor: 0, sqn: 0,
@@ -154,107 +123,6 @@ const NAME_ORDER = {
 
 /** Every metric name except `trades`, in output order. */
 export const METRIC_NAMES: readonly MetricName[] = Object.freeze(Object.keys(NAME_ORDER) as MetricName[]);
-
-/**
- * A computed value; a non-finite one becomes null with reason NOT_FINITE (never leaks out), and
- * -0 becomes 0 so that output survives a JSON round trip unchanged.
- */
-export function metric(value: number): MetricValue {
-  if (!Number.isFinite(value)) return { value: null, reason: MetricReason.NOT_FINITE };
-  return { value: value === 0 ? 0 : value };
-}
-
-export function noMetric(reason: string): MetricValue {
-  return { value: null, reason };
-}
-
-const isNegligibleSpread = (spread: number, xs: ArrayLike<number>): boolean =>
-  !(spread > NEGLIGIBLE_SPREAD_REL * meanAbs(xs));
-
-// ---------------------------------------------------------------------------------------------
-// Curve helpers
-
-/**
- * Daily simple returns, length max(n - 1, 0): r[i] = equity[i + 1] / equity[i] - 1.
- * NaN ("no value") where equity[i] is not positive, since a return on it is undefined.
- */
-export function dailyReturns(equity: ArrayLike<number>): Float64Array {
-  const n = equity.length;
-  const out = new Float64Array(n > 0 ? n - 1 : 0);
-  for (let i = 1; i < n; i++) {
-    const prev = equity[i - 1];
-    out[i - 1] = prev > 0 ? equity[i] / prev - 1 : Number.NaN;
-  }
-  return out;
-}
-
-/**
- * Drawdown at each session as a positive fraction: (peak - equity[i]) / peak with peak the running
- * max of equity[0..i]. 0 at a new high; above 1 only if equity goes negative. NaN while the peak
- * is not positive (a curve that starts at or below zero).
- */
-export function drawdownSeries(equity: ArrayLike<number>): Float64Array {
-  const n = equity.length;
-  const out = new Float64Array(n);
-  let peak = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const e = equity[i];
-    if (e > peak) peak = e;
-    out[i] = peak > 0 ? (peak - e) / peak : Number.NaN;
-  }
-  return out;
-}
-
-/** Sessions in the longest run of consecutive closes strictly below the running peak. */
-export function longestUnderwaterSessions(equity: ArrayLike<number>): number {
-  let peak = Number.NEGATIVE_INFINITY;
-  let run = 0;
-  let longest = 0;
-  for (let i = 0; i < equity.length; i++) {
-    const e = equity[i];
-    if (e >= peak) {
-      peak = e;
-      run = 0;
-    } else {
-      run++;
-      if (run > longest) longest = run;
-    }
-  }
-  return longest;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ratios on a return series (exported for walk-forward and fitness code)
-
-function hasMissing(xs: ArrayLike<number>): boolean {
-  for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) return true;
-  return false;
-}
-
-/** mean(r) / sampleStd(r) * sqrt(periodsPerYear), rf = 0. */
-export function sharpeRatio(returns: ArrayLike<number>, periodsPerYear = TRADING_DAYS_PER_YEAR): MetricValue {
-  if (returns.length < 2) return noMetric(MetricReason.FEWER_THAN_2_RETURNS);
-  if (hasMissing(returns)) return noMetric(MetricReason.MISSING_RETURN);
-  const sd = sampleStd(returns);
-  if (isNegligibleSpread(sd, returns)) return noMetric(MetricReason.ZERO_VOLATILITY);
-  return metric((mean(returns) / sd) * Math.sqrt(periodsPerYear));
-}
-
-/** mean(r) / sqrt(mean(min(r, 0)^2)) * sqrt(periodsPerYear), the mean over ALL returns, target 0. */
-export function sortinoRatio(returns: ArrayLike<number>, periodsPerYear = TRADING_DAYS_PER_YEAR): MetricValue {
-  if (returns.length < 2) return noMetric(MetricReason.FEWER_THAN_2_RETURNS);
-  if (hasMissing(returns)) return noMetric(MetricReason.MISSING_RETURN);
-  const dd = downsideDeviation(returns);
-  if (isNegligibleSpread(dd, returns)) return noMetric(MetricReason.NO_DOWNSIDE);
-  return metric((mean(returns) / dd) * Math.sqrt(periodsPerYear));
-}
-
-/** (final / initial) ^ (365.25 / spanDays) - 1. */
-export function cagr(initial: number, final: number, spanDays: number): MetricValue {
-  if (!(spanDays >= 1)) return noMetric(MetricReason.SHORT_SPAN);
-  if (!(final > 0)) return noMetric(MetricReason.FINAL_NOT_POSITIVE);
-  return metric(Math.pow(final / initial, CALENDAR_DAYS_PER_YEAR / spanDays) - 1);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Validation (once, here at the library's edge)
@@ -305,79 +173,6 @@ function validate(input: PerformanceInput): void {
 
 // ---------------------------------------------------------------------------------------------
 // The metrics
-
-type TradeMetrics = Pick<
-  Metrics,
-  'trades' | 'winRate' | 'avgWinUsd' | 'avgLossUsd' | 'expectancyUsd' | 'expectancyR' | 'profitFactor' | 'sqn' | 'avgBarsHeld'
->;
-
-function tradeMetrics(trades: readonly TradeRecord[]): TradeMetrics {
-  const k = trades.length;
-  if (k === 0) {
-    const none = (): MetricValue => noMetric(MetricReason.NO_TRADES);
-    return {
-      trades: 0, winRate: none(), avgWinUsd: none(), avgLossUsd: none(), expectancyUsd: none(),
-      expectancyR: none(), profitFactor: none(), sqn: none(), avgBarsHeld: none(),
-    };
-  }
-  let wins = 0;
-  let losses = 0;
-  let grossWin = 0;
-  let grossLoss = 0; // sum of losing pnl, <= 0
-  let sumBars = 0;
-  let sumR = 0;
-  let withRisk = 0;
-  for (let i = 0; i < k; i++) {
-    const t = trades[i];
-    const pnl = t.pnl;
-    if (pnl > 0) {
-      wins++;
-      grossWin += pnl;
-    } else if (pnl < 0) {
-      losses++;
-      grossLoss += pnl;
-    }
-    sumBars += t.barsHeld;
-    const risk = t.initialRiskUsd;
-    if (risk !== null && risk > 0) {
-      sumR += pnl / risk;
-      withRisk++;
-    }
-  }
-  const meanPnl = (grossWin + grossLoss) / k;
-
-  let profitFactor: MetricValue;
-  if (losses > 0) profitFactor = metric(grossWin / -grossLoss);
-  else profitFactor = noMetric(wins > 0 ? MetricReason.NO_LOSING_TRADES : MetricReason.NO_DECISIVE_TRADES);
-
-  let sqn: MetricValue;
-  if (k < 2) sqn = noMetric(MetricReason.FEWER_THAN_2_TRADES);
-  else {
-    let ss = 0;
-    let sumAbs = 0;
-    for (let i = 0; i < k; i++) {
-      const d = trades[i].pnl - meanPnl;
-      ss += d * d;
-      sumAbs += Math.abs(trades[i].pnl);
-    }
-    const sd = Math.sqrt(ss / (k - 1));
-    sqn = sd > NEGLIGIBLE_SPREAD_REL * (sumAbs / k)
-      ? metric((Math.sqrt(k) * meanPnl) / sd)
-      : noMetric(MetricReason.ZERO_PNL_SPREAD);
-  }
-
-  return {
-    trades: k,
-    winRate: metric(wins / k),
-    avgWinUsd: wins > 0 ? metric(grossWin / wins) : noMetric(MetricReason.NO_WINNING_TRADES),
-    avgLossUsd: losses > 0 ? metric(grossLoss / losses) : noMetric(MetricReason.NO_LOSING_TRADES),
-    expectancyUsd: metric(meanPnl),
-    expectancyR: withRisk > 0 ? metric(sumR / withRisk) : noMetric(MetricReason.NO_KNOWN_RISK),
-    profitFactor,
-    sqn,
-    avgBarsHeld: metric(sumBars / k),
-  };
-}
 
 function allPositive(xs: Float64Array): boolean {
   for (let i = 0; i < xs.length; i++) if (!(xs[i] > 0)) return false;

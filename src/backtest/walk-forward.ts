@@ -26,8 +26,8 @@ export const MIN_TEST_SESSIONS = 5;
  * cover the span after the first train window.
  */
 export function makeFolds(from: number, to: number, trainDays: number, testDays: number): Fold[] {
-  for (const [flag, v] of [['--train-days', trainDays], ['--test-days', testDays]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw usageError('BAD_FLAG', `must be a positive whole number of sessions, was ${v}`, { flag, value: v });
+  for (const [param, v] of [['trainDays', trainDays], ['testDays', testDays]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw usageError('BAD_PARAM', `must be a positive whole number of sessions, was ${v}`, { param, value: v });
   }
   const folds: Fold[] = [];
   for (let trainFrom = from; ; trainFrom += testDays) {
@@ -93,8 +93,8 @@ export function runWalkForward(ctx: MarketContext, o: WalkForwardOptions): WalkF
   const folds = makeFolds(o.from, o.to, o.trainDays, o.testDays);
   if (folds.length === 0) {
     throw usageError('NO_FOLDS', `the span has ${o.to - o.from + 1} sessions, fewer than one train window (${o.trainDays}) plus a test window`, {
-      flag: '--train-days',
-      hint: 'widen --start/--end or shorten --train-days/--test-days',
+      param: 'trainDays',
+      hint: 'widen the span (from, to) or shorten trainDays/testDays',
     });
   }
   const grid = o.tune ? expandGrid(o.baseParams, o.strategy.tuneGrid).filter((p) => (o.strategy.validate?.(p) ?? null) === null) : [o.baseParams];

@@ -11,6 +11,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerWf } from './commands/wf.js';
 import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './io.js';
+import { withParamFlag } from './param-flags.js';
 import { makeChalk } from './render.js';
 import { KOBE_VERSION } from './version.js';
 
@@ -63,9 +64,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (isKobeError(e)) {
       const c = makeChalk(io, 'stderr');
-      io.stderr.write(`${c.red('error:')} ${redactSecrets(e.describe())}\n`);
-      if (json) io.stdout.write(`${JSON.stringify({ error: redactDeep(e.toJSON()) }, null, 2)}\n`);
-      return e.kind === 'runtime' ? EXIT.runtime : EXIT.usage;
+      const shown = withParamFlag(e);
+      io.stderr.write(`${c.red('error:')} ${redactSecrets(shown.describe())}\n`);
+      if (json) io.stdout.write(`${JSON.stringify({ error: redactDeep(shown.toJSON()) }, null, 2)}\n`);
+      return shown.kind === 'runtime' ? EXIT.runtime : EXIT.usage;
     }
     const err = e as Error;
     io.stderr.write(`internal error: ${redactSecrets(err.stack ?? String(err))}\n`);

@@ -1,7 +1,7 @@
 import { dayToIso } from '../core/calendar.js';
 import type { EngineResult, Trade } from '../backtest/engine.js';
 import { tradesAcrossGaps, type GapFlag } from '../data/gap-flags.js';
-import type { DataIssue } from '../data/verify.js';
+import type { DataIssue } from '../data/data-issue.js';
 
 /** Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. */
 export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : String(Number(v.toFixed(6))));

@@ -58,6 +58,14 @@ export function barsFromColumns(symbol: string, cols: BarColumns): BarSeries {
   return s;
 }
 
+/**
+ * Just the BarSeries of an object that has its columns (parsed RawBars with their line numbers,
+ * say): the same arrays, no copy.
+ */
+export function barColumns(s: BarSeries): BarSeries {
+  return { symbol: s.symbol, day: s.day, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume };
+}
+
 /** Bars [from, to) as views over the same memory (no copy). */
 export function sliceBars(s: BarSeries, from: number, to: number): BarSeries {
   return {
@@ -71,21 +79,29 @@ export function sliceBars(s: BarSeries, from: number, to: number): BarSeries {
   };
 }
 
-/** A copy keeping only the bars where keep[i] is true (used to mask bad bars). */
-export function filterBars(s: BarSeries, keep: (i: number) => boolean): BarSeries {
-  let n = 0;
-  for (let i = 0; i < s.day.length; i++) if (keep(i)) n++;
-  const out = allocateBars(s.symbol, n);
-  let j = 0;
-  for (let i = 0; i < s.day.length; i++) {
-    if (!keep(i)) continue;
-    out.day[j] = s.day[i];
-    out.open[j] = s.open[i];
-    out.high[j] = s.high[i];
-    out.low[j] = s.low[i];
-    out.close[j] = s.close[i];
-    out.volume[j] = s.volume[i];
-    j++;
+/**
+ * A copy of the bars at `rows`, in that order (used to sort and mask bad bars: data/
+ * bad-data-policy.ts). Any object with the BarSeries columns will do, e.g. parsed RawBars.
+ */
+export function takeBars(s: BarSeries, rows: ArrayLike<number>): BarSeries {
+  const m = rows.length;
+  const out = allocateBars(s.symbol, m);
+  for (let k = 0; k < m; k++) {
+    const i = rows[k];
+    out.day[k] = s.day[i];
+    out.open[k] = s.open[i];
+    out.high[k] = s.high[i];
+    out.low[k] = s.low[i];
+    out.close[k] = s.close[i];
+    out.volume[k] = s.volume[i];
   }
   return out;
+}
+
+/** A copy keeping only the bars where keep(i) is true. */
+export function filterBars(s: BarSeries, keep: (i: number) => boolean): BarSeries {
+  const rows = new Int32Array(s.day.length);
+  let n = 0;
+  for (let i = 0; i < s.day.length; i++) if (keep(i)) rows[n++] = i;
+  return takeBars(s, rows.subarray(0, n));
 }

@@ -21,11 +21,14 @@ export function parseIsoDay(text: string): number {
   return ms / MS_PER_DAY;
 }
 
-/** Parses an ISO date given on the command line; a bad one is a usage error naming the flag. */
-export function isoDayFlag(text: string, flag: string): number {
+/**
+ * Parses an ISO date given as an option; a bad one is a usage error naming `param` (the CLI
+ * shows the flag of that parameter, see cli/param-flags.ts).
+ */
+export function isoDayFlag(text: string, param: string): number {
   const day = parseIsoDay(text);
   if (Number.isNaN(day)) {
-    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${text}'`, { flag, value: text });
+    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${text}'`, { param, value: text });
   }
   return day;
 }

@@ -9,8 +9,13 @@ export interface ErrorLocation {
   readonly file?: string;
   /** 1-based line number inside `file`. */
   readonly line?: number;
-  /** The CLI flag or config key at fault. */
+  /** The CLI flag or config key at fault (set by the CLI and the I/O edges that read flags). */
   readonly flag?: string;
+  /**
+   * The library parameter at fault (`trainDays`, `sizing`): libraries name parameters, not
+   * flags; the CLI maps a parameter to its flag when it prints the error (cli/param-flags.ts).
+   */
+  readonly param?: string;
 }
 
 export interface KobeErrorOptions extends ErrorLocation {
@@ -28,6 +33,7 @@ export class KobeError extends Error {
   readonly file?: string;
   readonly line?: number;
   readonly flag?: string;
+  readonly param?: string;
   readonly value?: unknown;
   readonly hint?: string;
 
@@ -39,6 +45,7 @@ export class KobeError extends Error {
     this.file = options.file;
     this.line = options.line;
     this.flag = options.flag;
+    this.param = options.param;
     this.value = options.value;
     this.hint = options.hint;
   }
@@ -46,7 +53,8 @@ export class KobeError extends Error {
   /** `file:line: message (hint)` in the form editors and terminals recognise. */
   describe(): string {
     const where = this.file ? `${this.file}${this.line !== undefined ? `:${this.line}` : ''}: ` : '';
-    const flag = this.flag ? `${this.flag}: ` : '';
+    const at = this.flag ?? this.param;
+    const flag = at ? `${at}: ` : '';
     const hint = this.hint ? `\n  hint: ${this.hint}` : '';
     return `${where}${flag}${this.message} [${this.code}]${hint}`;
   }
@@ -59,6 +67,7 @@ export class KobeError extends Error {
       file: this.file ?? null,
       line: this.line ?? null,
       flag: this.flag ?? null,
+      param: this.param ?? null,
       hint: this.hint ?? null,
     };
   }

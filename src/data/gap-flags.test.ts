@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DataIssue, IssueCode } from './verify.js';
+import type { DataIssue, IssueCode } from './data-issue.js';
 import { tradesAcrossGaps } from './gap-flags.js';
 
 const issue = (symbol: string, day: number, code: IssueCode = 'LARGE_GAP'): DataIssue => ({

@@ -1,5 +1,5 @@
 import { dayToIso } from '../core/calendar.js';
-import type { DataIssue, IssueCode } from './verify.js';
+import type { DataIssue, IssueCode } from './data-issue.js';
 
 /**
  * Which trades were held across a price discontinuity the data check found (pure: no I/O).

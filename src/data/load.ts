@@ -8,16 +8,11 @@ import { applyCorporateActions, type CorporateAction, corporateActionsFingerprin
 import type { AdjustMode } from './csv-format.js';
 import { createSymbolLocator } from './locate.js';
 import { parseBarsBytes, type RawBars } from './parse-bars.js';
-import {
-  applyBadDataPolicy,
-  type BadDataPolicy,
-  badDataError,
-  buildSessionCalendar,
-  type DataIssue,
-  type SymbolDataReport,
-  timeOrder,
-  verifyBars,
-} from './verify.js';
+import { applyBadDataPolicy, type BadDataPolicy, badDataError, type SymbolDataReport } from './bad-data-policy.js';
+import type { DataIssue } from './data-issue.js';
+import { buildSessionCalendar } from './session-calendar.js';
+import { timeOrder } from './time-order.js';
+import { verifyBars } from './verify.js';
 
 export type SymbolReport = SymbolDataReport;
 

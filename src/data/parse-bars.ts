@@ -1,8 +1,7 @@
-import { clipForError, inputError, QUOTE_MAX_CHARS } from '../core/errors.js';
+import { clipForError, inputError } from '../core/errors.js';
+import { columnCountError, FORMAT_HINT, quoteBytes, utf8, valueError } from './bar-file-text.js';
 import {
-  ACCEPTED_FORMATS,
   type AdjustMode,
-  type CsvFormat,
   type CsvFormatName,
   detectCsvFormat,
   ROLE_ADJ_CLOSE,
@@ -169,40 +168,6 @@ function digit(b: number): number {
   return d >= 0 && d <= 9 ? d : -100_000;
 }
 
-/** End of the field at `i` within a line ending at `end` (for error messages), honouring quotes. */
-function fieldEnd(s: Uint8Array, i: number, end: number): number {
-  if (s[i] === QUOTE) {
-    i++;
-    for (;;) {
-      const q = s.indexOf(QUOTE, i);
-      if (q < 0 || q >= end) return end;
-      if (s[q + 1] === QUOTE) i = q + 2;
-      else {
-        i = q + 1;
-        break;
-      }
-    }
-  }
-  while (i < end && s[i] !== COMMA) i++;
-  return i;
-}
-
-const decoder = new TextDecoder();
-
-function utf8(s: Uint8Array, from: number, to: number): string {
-  return decoder.decode(s.subarray(from, to));
-}
-
-/**
- * s[from..to) for an error message, clipped (clipForError): only a few bytes more than shown
- * are decoded, so a huge line is never turned into a string whole.
- */
-function quoteBytes(s: Uint8Array, from: number, to: number): string {
-  const room = 4 * QUOTE_MAX_CHARS + 4;
-  if (to - from <= room) return clipForError(utf8(s, from, to));
-  return `${utf8(s, from, from + room).slice(0, QUOTE_MAX_CHARS)}...(${to - from} bytes)`;
-}
-
 /** End of the field at `i` (a comma, CR, LF or `end`), honouring double quotes. */
 function skipField(s: Uint8Array, i: number, end: number): number {
   if (s[i] === QUOTE) {
@@ -226,31 +191,6 @@ function skipField(s: Uint8Array, i: number, end: number): number {
   }
   return end;
 }
-
-/** End of the line starting at `from`, without its CR (for error messages). */
-function lineEnd(s: Uint8Array, from: number): number {
-  let e = s.indexOf(NL, from);
-  if (e < 0) e = s.length;
-  return e > from && s[e - 1] === CR ? e - 1 : e;
-}
-
-function countFields(s: Uint8Array, from: number, end: number): number {
-  let n = 1;
-  let i = from;
-  for (;;) {
-    const f = fieldEnd(s, i, end);
-    if (f >= end) return n;
-    n++;
-    i = f + 1;
-  }
-}
-
-/** The text of a field (for error messages, clipped), without surrounding quotes and blanks. */
-function fieldText(s: Uint8Array, i: number, end: number): string {
-  return quoteBytes(s, i, fieldEnd(s, i, end)).trim().replace(/^"(.*)"$/, '$1');
-}
-
-const FORMAT_HINT = `kobe reads these layouts (header line required):\n    ${ACCEPTED_FORMATS.join('\n    ')}`;
 
 /**
  * Parses a bar CSV given as text (see csv-format.ts for the formats). The loader reads files
@@ -443,36 +383,4 @@ export function parseBarsBytes(text: Uint8Array, opts: ParseBarsOptions): RawBar
     out.reversed = true;
   }
   return out;
-}
-
-function columnCountError(format: CsvFormat, s: Uint8Array, from: number, file: string, line: number) {
-  const end = lineEnd(s, from);
-  const found = countFields(s, from, end);
-  const expected = format.roles.length;
-  return inputError('BAD_COLUMN_COUNT', `expected ${expected} columns (${format.columns.join(',')}), found ${found}`, {
-    file,
-    line,
-    value: quoteBytes(s, from, end),
-    hint: `every row of a ${format.name} file has the header's ${expected} columns`,
-  });
-}
-
-function valueError(format: CsvFormat, k: number, role: number, s: Uint8Array, from: number, file: string, line: number) {
-  const end = lineEnd(s, from);
-  const value = fieldText(s, from, end);
-  const column = format.columns[k];
-  if (role === ROLE_DATE) {
-    return inputError('BAD_DATE', `column ${column}: '${value}' is not a date`, {
-      file,
-      line,
-      value,
-      hint: 'dates are written YYYY-MM-DD or YYYYMMDD',
-    });
-  }
-  return inputError('BAD_NUMBER', `column ${column}: '${value}' is not a number`, {
-    file,
-    line,
-    value,
-    hint: value === 'null' ? "Yahoo writes 'null' for days without data: delete those rows" : undefined,
-  });
 }

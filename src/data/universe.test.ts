@@ -108,11 +108,11 @@ describe('capUniverse', () => {
     expect(capUniverse(['A'], 5)).toEqual(['A']);
   });
 
-  it('rejects a cap that is not a positive integer as a usage error on --cap', () => {
+  it('rejects a cap that is not a positive integer as a usage error on the parameter cap (the CLI shows --cap)', () => {
     for (const n of [0, -1, 1.5, Number.NaN]) {
       const e = errorOf(() => capUniverse(['A'], n));
       expect(e.kind).toBe('usage');
-      expect(e.flag).toBe('--cap');
+      expect(e.param).toBe('cap');
     }
   });
 });

@@ -127,10 +127,10 @@ export function selectTypes(universe: Universe, types: readonly string[]): { kep
   return { kept, leftOut };
 }
 
-/** The first `n` entries (the `--cap N` flag). */
+/** The first `n` entries (`n` is the parameter `cap`). */
 export function capUniverse<T>(entries: readonly T[], n: number): T[] {
   if (!Number.isInteger(n) || n < 1) {
-    throw usageError('BAD_CAP', `cap must be a positive integer, was ${n}`, { flag: '--cap', value: n });
+    throw usageError('BAD_CAP', `cap must be a positive integer, was ${n}`, { param: 'cap', value: n });
   }
   return entries.slice(0, n);
 }

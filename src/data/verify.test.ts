@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { dayToIso, isWeekend, parseIsoDay } from '../core/calendar.js';
 import { KobeError } from '../core/errors.js';
 import type { RawBars } from './parse-bars.js';
-import { applyBadDataPolicy, buildSessionCalendar, type DataIssue, timeOrder, verifyBars } from './verify.js';
+import { applyBadDataPolicy } from './bad-data-policy.js';
+import type { DataIssue } from './data-issue.js';
+import { buildSessionCalendar } from './session-calendar.js';
+import { timeOrder } from './time-order.js';
+import { verifyBars } from './verify.js';
 
 interface Row {
   date: string;

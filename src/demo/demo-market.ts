@@ -1,7 +1,12 @@
 import { allocateBars, type BarSeries } from '../core/bar-series.js';
-import { parseIsoDay, weekday } from '../core/calendar.js';
+import { parseIsoDay } from '../core/calendar.js';
 import { usageError } from '../core/errors.js';
 import { createRng, type Rng } from '../core/rng.js';
+import { demoSessionDays } from './demo-calendar.js';
+import { DEMO_DEFAULT_SYMBOLS, DEMO_SECTORS, type DemoSector, type DemoStock, demoUniverse } from './demo-universe.js';
+
+export { demoHolidays, demoSessionDays } from './demo-calendar.js';
+export { DEMO_SECTORS, type DemoSector, type DemoStock, demoUniverse } from './demo-universe.js';
 
 /**
  * A synthetic but realistic daily market: what every fresh clone runs before any real data is
@@ -28,15 +33,6 @@ import { createRng, type Rng } from '../core/rng.js';
  * asking for fewer symbols gives exactly the same first stocks.
  */
 
-export const DEMO_SECTORS = ['Technology', 'Healthcare', 'Financials', 'Energy', 'Consumer', 'Industrials'] as const;
-export type DemoSector = (typeof DEMO_SECTORS)[number];
-
-export interface DemoStock {
-  readonly symbol: string;
-  readonly name: string;
-  readonly sector: DemoSector;
-}
-
 export interface DemoMarketOptions {
   /** Seed of the one generator everything derives from; default 42. */
   readonly seed?: number;
@@ -60,184 +56,9 @@ export interface DemoMarket {
 }
 
 export const DEMO_INDEX_SYMBOL = 'DEMX' as const;
-export const DEMO_DEFAULTS = { seed: 42, symbols: 60, years: 10, startIso: '2014-01-02' } as const;
+export const DEMO_DEFAULTS = { seed: 42, symbols: DEMO_DEFAULT_SYMBOLS, years: 10, startIso: '2014-01-02' } as const;
 const MAX_SYMBOLS = 600;
 const MAX_YEARS = 50;
-
-/**
- * Fictional companies. Tickers were picked from unusual letter combinations (Q without U, X, Z,
- * J) so that, as far as we can tell, none is a real listing; they are 4 letters and unique.
- */
-const NAMED_UNIVERSE: readonly DemoStock[] = [
-  // Technology
-  { symbol: 'QZAL', name: 'Quazal Systems', sector: 'Technology' },
-  { symbol: 'XERV', name: 'Xervane Software', sector: 'Technology' },
-  { symbol: 'ZLXO', name: 'Zolixo Semiconductor', sector: 'Technology' },
-  { symbol: 'JQNT', name: 'Jaquent Networks', sector: 'Technology' },
-  { symbol: 'VXRA', name: 'Vexara Cloud', sector: 'Technology' },
-  { symbol: 'QORX', name: 'Qorix Devices', sector: 'Technology' },
-  { symbol: 'ZENQ', name: 'Zenqo Data', sector: 'Technology' },
-  { symbol: 'XOPL', name: 'Xoplar Micro', sector: 'Technology' },
-  { symbol: 'KRYZ', name: 'Kryzen Optics', sector: 'Technology' },
-  { symbol: 'TQVA', name: 'Tiqva Robotics', sector: 'Technology' },
-  // Healthcare
-  { symbol: 'QELM', name: 'Qelmira Therapeutics', sector: 'Healthcare' },
-  { symbol: 'JXBI', name: 'Jaxbio Labs', sector: 'Healthcare' },
-  { symbol: 'XELN', name: 'Xelenta Pharma', sector: 'Healthcare' },
-  { symbol: 'QURZ', name: 'Quraz Medical', sector: 'Healthcare' },
-  { symbol: 'VQNA', name: 'Vaqna Genomics', sector: 'Healthcare' },
-  { symbol: 'ZEMB', name: 'Zembra Health', sector: 'Healthcare' },
-  { symbol: 'OXQL', name: 'Oxquil Devices', sector: 'Healthcare' },
-  { symbol: 'BZQA', name: 'Bezqa Biosciences', sector: 'Healthcare' },
-  { symbol: 'XYNT', name: 'Xyntra Diagnostics', sector: 'Healthcare' },
-  { symbol: 'QJNX', name: 'Qajinx Care', sector: 'Healthcare' },
-  // Financials
-  { symbol: 'ZQBK', name: 'Zaqbank Holdings', sector: 'Financials' },
-  { symbol: 'XFRD', name: 'Xanford Trust', sector: 'Financials' },
-  { symbol: 'QVLT', name: 'Quovault Capital', sector: 'Financials' },
-  { symbol: 'JZRA', name: 'Jazira Insurance', sector: 'Financials' },
-  { symbol: 'ZLND', name: 'Zolland Financial', sector: 'Financials' },
-  { symbol: 'QXCP', name: 'Qexcap Partners', sector: 'Financials' },
-  { symbol: 'VZRB', name: 'Vizra Bancorp', sector: 'Financials' },
-  { symbol: 'XPLM', name: 'Xplum Payments', sector: 'Financials' },
-  { symbol: 'QWRE', name: 'Qwire Exchange', sector: 'Financials' },
-  { symbol: 'ZBRQ', name: 'Zabriq Credit', sector: 'Financials' },
-  // Energy
-  { symbol: 'XOLQ', name: 'Xolq Petroleum', sector: 'Energy' },
-  { symbol: 'ZQGS', name: 'Zaqgas Midstream', sector: 'Energy' },
-  { symbol: 'QXRN', name: 'Qexron Energy', sector: 'Energy' },
-  { symbol: 'JVZO', name: 'Javzo Drilling', sector: 'Energy' },
-  { symbol: 'ZHLX', name: 'Zhelix Solar', sector: 'Energy' },
-  { symbol: 'QVNT', name: 'Quovant Power', sector: 'Energy' },
-  { symbol: 'XKLN', name: 'Xkalon Resources', sector: 'Energy' },
-  { symbol: 'ZFRQ', name: 'Zefriq Refining', sector: 'Energy' },
-  { symbol: 'QLTX', name: 'Qoltex Utilities', sector: 'Energy' },
-  { symbol: 'JXOL', name: 'Jaxol Oilfield', sector: 'Energy' },
-  // Consumer
-  { symbol: 'ZQLA', name: 'Zaquila Foods', sector: 'Consumer' },
-  { symbol: 'XMBR', name: 'Xambra Apparel', sector: 'Consumer' },
-  { symbol: 'QVIN', name: 'Qavin Retail', sector: 'Consumer' },
-  { symbol: 'JZZR', name: 'Jazzer Restaurants', sector: 'Consumer' },
-  { symbol: 'ZOQA', name: 'Zoqa Beverages', sector: 'Consumer' },
-  { symbol: 'XTRV', name: 'Xtraveo Leisure', sector: 'Consumer' },
-  { symbol: 'QPLM', name: 'Qaplum Home', sector: 'Consumer' },
-  { symbol: 'ZVRD', name: 'Zavarda Brands', sector: 'Consumer' },
-  { symbol: 'XQMT', name: 'Xqmart Stores', sector: 'Consumer' },
-  { symbol: 'QJOY', name: 'Qajoy Games', sector: 'Consumer' },
-  // Industrials
-  { symbol: 'ZQRL', name: 'Zaqrail Freight', sector: 'Industrials' },
-  { symbol: 'XFAB', name: 'Xfabrix Machinery', sector: 'Industrials' },
-  { symbol: 'QVLD', name: 'Quvold Aerospace', sector: 'Industrials' },
-  { symbol: 'JXTR', name: 'Jextra Logistics', sector: 'Industrials' },
-  { symbol: 'ZMTL', name: 'Zamtal Metals', sector: 'Industrials' },
-  { symbol: 'QXDN', name: 'Qexden Construction', sector: 'Industrials' },
-  { symbol: 'XVLT', name: 'Xvolt Electric', sector: 'Industrials' },
-  { symbol: 'ZQPK', name: 'Zaqpak Packaging', sector: 'Industrials' },
-  { symbol: 'QRMX', name: 'Qormix Chemicals', sector: 'Industrials' },
-  { symbol: 'XWYN', name: 'Xwyn Airlines', sector: 'Industrials' },
-];
-
-/**
- * The universe for `count` stocks: the named list first, interleaved across sectors so that a
- * small count still spans every sector; beyond 60, generated 5-letter `ZQ...` tickers.
- */
-export function demoUniverse(count: number = DEMO_DEFAULTS.symbols): readonly DemoStock[] {
-  const perSector = NAMED_UNIVERSE.length / DEMO_SECTORS.length;
-  const out: DemoStock[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i < NAMED_UNIVERSE.length) {
-      const sectorIndex = i % DEMO_SECTORS.length;
-      const rank = Math.floor(i / DEMO_SECTORS.length);
-      out.push(NAMED_UNIVERSE[sectorIndex * perSector + rank]);
-    } else {
-      const k = i - NAMED_UNIVERSE.length;
-      const letters = String.fromCharCode(65 + Math.floor(k / 676) % 26, 65 + Math.floor(k / 26) % 26, 65 + (k % 26));
-      out.push({ symbol: `ZQ${letters}`, name: `Demo Company ${k + 1}`, sector: DEMO_SECTORS[k % DEMO_SECTORS.length] });
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calendar: weekdays minus a simple, deterministic list of US exchange holidays.
-
-function dayOf(y: number, month1: number, d: number): number {
-  return Date.UTC(y, month1 - 1, d) / 86_400_000;
-}
-
-/** The n-th (1-based) given weekday of a month; n = -1 for the last one. */
-function nthWeekday(y: number, month1: number, wd: number, n: number): number {
-  if (n > 0) {
-    const first = dayOf(y, month1, 1);
-    return first + ((wd - weekday(first) + 7) % 7) + (n - 1) * 7;
-  }
-  const last = dayOf(y, month1 + 1, 1) - 1;
-  return last - ((weekday(last) - wd + 7) % 7);
-}
-
-/** Easter Sunday (anonymous Gregorian algorithm). */
-function easter(y: number): number {
-  const a = y % 19;
-  const b = Math.floor(y / 100);
-  const c = y % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return dayOf(y, month, day);
-}
-
-/** Saturday holidays move to Friday, Sunday ones to Monday. */
-function observed(day: number): number {
-  const w = weekday(day);
-  return w === 6 ? day - 1 : w === 0 ? day + 1 : day;
-}
-
-/**
- * The demo calendar's holidays of a year: New Year (not moved back into December), MLK day,
- * Presidents day, Good Friday, Memorial day, Independence day, Labor day, Thanksgiving and
- * Christmas. (No Juneteenth, no special closures: simple and deterministic, not an NYSE replica.)
- */
-export function demoHolidays(year: number): number[] {
-  const newYear = dayOf(year, 1, 1);
-  const days = [
-    weekday(newYear) === 0 ? newYear + 1 : newYear,
-    nthWeekday(year, 1, 1, 3),
-    nthWeekday(year, 2, 1, 3),
-    easter(year) - 2,
-    nthWeekday(year, 5, 1, -1),
-    observed(dayOf(year, 7, 4)),
-    nthWeekday(year, 9, 1, 1),
-    nthWeekday(year, 11, 4, 4),
-    observed(dayOf(year, 12, 25)),
-  ];
-  return days.filter((d) => weekday(d) !== 0 && weekday(d) !== 6);
-}
-
-/** Session days in [fromDay, toDayExclusive): weekdays that are not demo holidays. */
-export function demoSessionDays(fromDay: number, toDayExclusive: number): Int32Array {
-  const out: number[] = [];
-  let year = Number.NaN;
-  let holidays = new Set<number>();
-  for (let d = fromDay; d < toDayExclusive; d++) {
-    const w = weekday(d);
-    if (w === 0 || w === 6) continue;
-    const y = new Date(d * 86_400_000).getUTCFullYear();
-    if (y !== year) {
-      year = y;
-      holidays = new Set(demoHolidays(y));
-    }
-    if (!holidays.has(d)) out.push(d);
-  }
-  return Int32Array.from(out);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Model parameters (daily units).
@@ -516,20 +337,20 @@ function simulateIndex(days: Int32Array, market: Factor, indexSum: Float64Array,
 function checkOptions(opts: DemoMarketOptions): { seed: number; symbols: number; years: number; startDay: number; startIso: string } {
   const seed = opts.seed ?? DEMO_DEFAULTS.seed;
   if (!Number.isInteger(seed)) {
-    throw usageError('BAD_DEMO_OPTION', `seed must be an integer, was ${seed}`, { value: seed, flag: '--seed' });
+    throw usageError('BAD_DEMO_OPTION', `seed must be an integer, was ${seed}`, { value: seed, param: 'seed' });
   }
   const symbols = opts.symbols ?? DEMO_DEFAULTS.symbols;
   if (!Number.isInteger(symbols) || symbols < 1 || symbols > MAX_SYMBOLS) {
-    throw usageError('BAD_DEMO_OPTION', `symbols must be an integer in 1..${MAX_SYMBOLS}, was ${symbols}`, { value: symbols, flag: '--symbols' });
+    throw usageError('BAD_DEMO_OPTION', `symbols must be an integer in 1..${MAX_SYMBOLS}, was ${symbols}`, { value: symbols, param: 'symbols' });
   }
   const years = opts.years ?? DEMO_DEFAULTS.years;
   if (!Number.isInteger(years) || years < 1 || years > MAX_YEARS) {
-    throw usageError('BAD_DEMO_OPTION', `years must be an integer in 1..${MAX_YEARS}, was ${years}`, { value: years, flag: '--years' });
+    throw usageError('BAD_DEMO_OPTION', `years must be an integer in 1..${MAX_YEARS}, was ${years}`, { value: years, param: 'years' });
   }
   const startIso = opts.startIso ?? DEMO_DEFAULTS.startIso;
   const startDay = parseIsoDay(startIso);
   if (Number.isNaN(startDay)) {
-    throw usageError('BAD_DATE', `startIso must be a date as YYYY-MM-DD, was '${startIso}'`, { value: startIso, flag: '--start' });
+    throw usageError('BAD_DATE', `startIso must be a date as YYYY-MM-DD, was '${startIso}'`, { value: startIso, param: 'startIso' });
   }
   return { seed: seed >>> 0, symbols, years, startDay, startIso };
 }

@@ -11,7 +11,7 @@ import { getStrategy } from '../strategies/registry.js';
 import { runWalkForward } from '../backtest/walk-forward.js';
 import { requireFreshDist } from '../test-support/build-dist.js';
 import { fcOptions } from '../test-support/synthetic-bars.js';
-import { inProcessEvaluator } from './evaluators/in-process.js';
+import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
 import { threadPoolEvaluator } from '../distributed/thread-pool.js';
 import { runEvolution, type Evaluator, type EvolveHooks } from './evolve.js';
 import type { Candidate } from './genetic-search.js';

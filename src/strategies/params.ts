@@ -35,46 +35,46 @@ export function paramProblem(name: string, spec: ParamSpec, value: number): stri
 
 /**
  * Merges overrides into the defaults, rejecting unknown names and out-of-bounds values.
- * `where` names the flag or file the overrides came from, for the error message.
+ * `where` names the parameter the overrides came from (`params`, `genome`), for the error.
  */
 export function resolveParams(
   strategyName: string,
   schema: ParamSchema,
   overrides: Readonly<Record<string, number>>,
-  where = '--params',
+  where = 'params',
 ): Params {
   const out: Record<string, number> = { ...defaultParams(schema) };
   for (const [name, value] of Object.entries(overrides)) {
     const spec = schema[name];
     if (spec === undefined) {
       throw usageError('UNKNOWN_PARAM', `strategy ${strategyName} has no parameter '${name}'`, {
-        flag: where,
+        param: where,
         value: name,
         hint: `known parameters: ${Object.keys(schema).join(', ')}`,
       });
     }
     const problem = paramProblem(name, spec, value);
-    if (problem !== null) throw usageError('BAD_PARAM', problem, { flag: where, value });
+    if (problem !== null) throw usageError('BAD_PARAM', problem, { param: where, value });
     out[name] = value;
   }
   return out;
 }
 
-/** Parses `k=v,k2=v2` as given to `--params`. */
-export function parseParamsFlag(text: string, flag = '--params'): Record<string, number> {
+/** Parses `k=v,k2=v2`, the text form of parameter overrides (`param` names them in errors). */
+export function parseParamsFlag(text: string, param = 'params'): Record<string, number> {
   const out: Record<string, number> = {};
   const trimmed = text.trim();
   if (trimmed === '') return out;
   for (const part of trimmed.split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0) {
-      throw usageError('BAD_PARAMS_SYNTAX', `expected key=value, got '${part}'`, { flag, value: text, hint: 'example: --params rsiEntry=5,ibsEntry=0.15' });
+      throw usageError('BAD_PARAMS_SYNTAX', `expected key=value, got '${part}'`, { param, value: text, hint: 'example: rsiEntry=5,ibsEntry=0.15' });
     }
     const key = part.slice(0, eq).trim();
     const raw = part.slice(eq + 1).trim();
     const value = raw === 'true' ? 1 : raw === 'false' ? 0 : Number(raw);
     if (raw === '' || Number.isNaN(value)) {
-      throw usageError('BAD_PARAM', `${key} must be a number, was '${raw}'`, { flag, value: raw });
+      throw usageError('BAD_PARAM', `${key} must be a number, was '${raw}'`, { param, value: raw });
     }
     out[key] = value;
   }

@@ -16,18 +16,18 @@ export const STRATEGIES = {
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 
-export function getStrategy(name: string, flag = '--strategy'): Strategy {
+export function getStrategy(name: string, param = 'strategy'): Strategy {
   const found = (STRATEGIES as Record<string, Strategy<unknown>>)[name];
   if (found === undefined) {
-    throw usageError('UNKNOWN_STRATEGY', `unknown strategy '${name}'`, { flag, value: name, hint: `known strategies: ${STRATEGY_NAMES.join(', ')}` });
+    throw usageError('UNKNOWN_STRATEGY', `unknown strategy '${name}'`, { param, value: name, hint: `known strategies: ${STRATEGY_NAMES.join(', ')}` });
   }
   return found;
 }
 
 /** Defaults + overrides, bounds-checked, then the strategy's own cross-parameter checks. */
-export function resolveStrategyParams(strategy: Strategy, overrides: Readonly<Record<string, number>>, flag = '--params'): Params {
-  const p = resolveParams(strategy.name, strategy.params, overrides, flag);
+export function resolveStrategyParams(strategy: Strategy, overrides: Readonly<Record<string, number>>, param = 'params'): Params {
+  const p = resolveParams(strategy.name, strategy.params, overrides, param);
   const problem = strategy.validate?.(p) ?? null;
-  if (problem !== null) throw usageError('BAD_PARAM', problem, { flag, value: overrides });
+  if (problem !== null) throw usageError('BAD_PARAM', problem, { param, value: overrides });
   return p;
 }

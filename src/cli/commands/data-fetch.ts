@@ -5,6 +5,7 @@ import { checkDateRange, normalizeSymbol } from '../../data/providers/provider.j
 import { type BarProvider, createProviderFromEnv, downloadSymbols, type DownloadResult, type HttpOptions } from '../../data/providers/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { withParamFlag } from '../param-flags.js';
 import { logger, makeChalk, Progress, table } from '../render.js';
 
 export interface DataFetchOptions {
@@ -34,7 +35,8 @@ function parseSymbols(raw: readonly string[]): string[] {
   return [...new Set(items.map(normalizeSymbol))];
 }
 
-function reportUsageError(e: KobeError, opts: DataFetchOptions, io: CliIo): number {
+function reportUsageError(error: KobeError, opts: DataFetchOptions, io: CliIo): number {
+  const e = withParamFlag(error);
   const c = makeChalk(io, 'stderr');
   io.stderr.write(`${c.red('error:')} ${redactSecrets(e.describe())}\n`);
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: false, error: redactDeep(e.toJSON()) }, null, 2)}\n`);

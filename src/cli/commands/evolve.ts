@@ -5,7 +5,7 @@ import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { stableStringify } from '../../core/stable-json.js';
 import { contextHash, type EvalContextSpec } from '../../evolution/eval-context.js';
-import { inProcessEvaluator } from '../../evolution/evaluators/in-process.js';
+import { inProcessEvaluator } from '../../distributed/in-process-evaluator.js';
 import { threadPoolEvaluator } from '../../distributed/thread-pool.js';
 import { runEvolution, type Evaluator, type GenerationSummary } from '../../evolution/evolve.js';
 import type { FitnessSettings } from '../../evolution/fitness.js';

@@ -64,7 +64,7 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
     throw inputError('DATA_DIR_NOT_WRITABLE', `cannot create the data folder: ${(e as Error).message}`, {
       file: options.dataDir,
       cause: e,
-      hint: 'choose a --data-dir that is a folder (or can become one) you can write to',
+      hint: 'choose a data folder (dataDir) that is a folder, or can become one, you can write to',
     });
   }
 

@@ -39,7 +39,7 @@ export function createProviderFromEnv(
       const apiKey = nonEmpty(env.POLYGON_API_KEY);
       if (apiKey === undefined) {
         throw usageError('MISSING_API_KEY', 'POLYGON_API_KEY is not set', {
-          hint: 'put POLYGON_API_KEY=... in .env or the environment (keys: https://polygon.io/dashboard/keys), or use --provider stooq',
+          hint: 'put POLYGON_API_KEY=... in .env or the environment (keys: https://polygon.io/dashboard/keys), or use the stooq provider',
         });
       }
       return createPolygonProvider({ apiKey, baseUrl: checkUrl(nonEmpty(env.POLYGON_BASE_URL), 'POLYGON_BASE_URL'), http });
@@ -47,6 +47,6 @@ export function createProviderFromEnv(
     case 'stooq':
       return createStooqProvider({ baseUrl: checkUrl(nonEmpty(env.STOOQ_BASE_URL), 'STOOQ_BASE_URL'), http });
     default:
-      throw usageError('BAD_PROVIDER', `unknown provider '${name}'`, { flag: '--provider', value: name, hint: `use one of: ${PROVIDER_NAMES.join(', ')}` });
+      throw usageError('BAD_PROVIDER', `unknown provider '${name}'`, { param: 'provider', value: name, hint: `use one of: ${PROVIDER_NAMES.join(', ')}` });
   }
 }

@@ -17,18 +17,18 @@ export interface BarProvider {
 
 export const CSV_HEADER = 'Date,Open,High,Low,Close,Volume';
 
-/** The checked date range of a request; a bad one is a usage error naming the flag. */
+/** The checked date range of a request; a bad one is a usage error naming the parameter. */
 export function checkDateRange(fromIso: string, toIso: string): { fromDay: number; toDay: number } {
   const fromDay = parseIsoDay(fromIso);
   if (Number.isNaN(fromDay)) {
-    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${fromIso}'`, { flag: '--from', value: fromIso });
+    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${fromIso}'`, { param: 'fromIso', value: fromIso });
   }
   const toDay = parseIsoDay(toIso);
   if (Number.isNaN(toDay)) {
-    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${toIso}'`, { flag: '--to', value: toIso });
+    throw usageError('BAD_DATE', `expected a date as YYYY-MM-DD, got '${toIso}'`, { param: 'toIso', value: toIso });
   }
   if (fromDay > toDay) {
-    throw usageError('BAD_DATE_RANGE', `--from ${fromIso} is after --to ${toIso}`, { flag: '--from', value: fromIso });
+    throw usageError('BAD_DATE_RANGE', `the range starts ${fromIso}, after its end ${toIso}`, { param: 'fromIso', value: fromIso });
   }
   return { fromDay, toDay };
 }
@@ -43,7 +43,7 @@ export function normalizeSymbol(raw: string): string {
   if (!/^\^?[A-Z0-9][A-Z0-9.-]{0,15}$/.test(s)) {
     throw usageError('BAD_SYMBOL', `not a ticker symbol: '${raw}'`, {
       value: raw,
-      flag: '--symbols',
+      param: 'symbols',
       hint: 'use letters, digits, "." or "-", e.g. AAPL or BRK.B',
     });
   }

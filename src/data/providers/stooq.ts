@@ -73,7 +73,7 @@ export function createStooqProvider(options: StooqOptions = {}): BarProvider {
       if (res.status === 429 || /exceeded the daily hits limit/i.test(body)) {
         throw new KobeError('RATE_LIMITED', `${what}: Stooq refused the request (daily hits limit or HTTP 429)`, {
           kind: 'runtime',
-          hint: 'Stooq limits downloads per day; try again tomorrow or use --provider polygon',
+          hint: 'Stooq limits downloads per day; try again tomorrow or use the polygon provider',
         });
       }
       if (res.status !== 200) {

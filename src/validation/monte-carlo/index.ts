@@ -36,5 +36,4 @@ export {
   type PathOutcome,
   type SessionReturn,
 } from './stress.js';
-export { benchMonteCarlo, type MonteCarloBenchOptions, type MonteCarloBenchRow } from './monte-carlo-bench.js';
 export { selectInPlace, percentilesInPlace, percentileInPlace, sampleIndices } from './percentile.js';

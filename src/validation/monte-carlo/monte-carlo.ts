@@ -146,7 +146,7 @@ function validate(input: MonteCarloInput): { bands: readonly number[]; tolerance
     bad(`initialEquity must be a positive number, was ${initialEquity}`, initialEquity, 'the account size the paths start from, e.g. 100000');
   }
   if (!(isInt(simulations) && simulations >= 1 && simulations <= MAX_SIMULATIONS)) {
-    bad(`simulations must be an integer in 1..${MAX_SIMULATIONS}, was ${simulations}`, simulations, 'e.g. --monte-carlo 10000');
+    bad(`simulations must be an integer in 1..${MAX_SIMULATIONS}, was ${simulations}`, simulations, 'e.g. 10000 simulations');
   }
   if (!(isInt(seed) && seed >= 0 && seed <= 0xffffffff)) {
     bad(`seed must be an integer in [0, 2^32), was ${seed}`, seed, 'any fixed integer; the same seed gives the same result');

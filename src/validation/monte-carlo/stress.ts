@@ -1,5 +1,28 @@
 import { inputError } from '../../core/errors.js';
 import type { Reported } from './monte-carlo.js';
+import { PathIndex } from './stress-path-index.js';
+import {
+  DEFAULT_VOLATILITY_MULTIPLIER,
+  factor,
+  MAX_VOLATILITY_MULTIPLIER,
+  MODELS,
+  type ScenarioSettings,
+  type Shape,
+  shapeOf,
+  STRESS_SCENARIOS,
+  type StressScenarioName,
+} from './stress-scenarios.js';
+
+export {
+  BLACK_MONDAY_DROP_FRAC,
+  COVID_DROP_FRAC,
+  COVID_SESSIONS,
+  DEFAULT_VOLATILITY_MULTIPLIER,
+  FLASH_CRASH_DROP_FRAC,
+  MAX_VOLATILITY_MULTIPLIER,
+  STRESS_SCENARIOS,
+  type StressScenarioName,
+} from './stress-scenarios.js';
 
 /**
  * Deterministic stress scenarios on a strategy's daily equity path (EngineResult.equity and
@@ -57,22 +80,6 @@ import type { Reported } from './monte-carlo.js';
  * Cost: O(n log n) to index the path once, then O(L + log n) per start session, so the
  * worst-case search over all starts is O(n (L + log n)), not O(n^2).
  */
-
-export type StressScenarioName = 'black-monday' | 'covid-crash' | 'volatility-doubled' | 'flash-crash';
-
-export const STRESS_SCENARIOS: readonly StressScenarioName[] = Object.freeze([
-  'black-monday',
-  'covid-crash',
-  'volatility-doubled',
-  'flash-crash',
-]);
-
-export const BLACK_MONDAY_DROP_FRAC = 0.22;
-export const COVID_DROP_FRAC = 0.34;
-export const COVID_SESSIONS = 23;
-export const FLASH_CRASH_DROP_FRAC = 0.09;
-export const DEFAULT_VOLATILITY_MULTIPLIER = 2;
-export const MAX_VOLATILITY_MULTIPLIER = 10;
 
 export interface StressInput {
   /** Marked equity at each session close (EngineResult.equity); every value finite and > 0. */
@@ -152,14 +159,10 @@ function bad(message: string, value: unknown, hint: string): never {
   throw inputError('BAD_STRESS_INPUT', message, { value, hint });
 }
 
-interface Resolved {
+interface Resolved extends ScenarioSettings {
   readonly n: number;
   readonly init: number;
-  readonly beta: number;
   readonly tolerance: number | null;
-  readonly stoppedOutFrac: number;
-  readonly volatilityMultiplier: number;
-  readonly volatilityWindow: number;
   readonly scenarios: readonly StressScenarioName[];
 }
 
@@ -198,199 +201,6 @@ function resolve(input: StressInput): Resolved {
     if (!STRESS_SCENARIOS.includes(s)) bad(`unknown stress scenario ${String(s)}`, s, `one of ${STRESS_SCENARIOS.join(', ')}`);
   }
   return { n, init, beta, tolerance, stoppedOutFrac, volatilityMultiplier, volatilityWindow: w ?? Math.max(1, n - 1), scenarios };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scenario factors
-
-/**
- * A window's per-session factor: either a shock depth per window offset j (an index drop,
- * scaled by exposureFrac[k-1] * beta) or a precomputed factor per session k.
- */
-interface Shape {
-  readonly length: number;
-  readonly depth: Float64Array | null;
-  readonly factorAt: Float64Array | null;
-}
-
-function shapeOf(name: StressScenarioName, r: Resolved, equity: Float64Array, exposure: Float64Array): Shape {
-  switch (name) {
-    case 'black-monday':
-      return { length: 1, depth: Float64Array.of(BLACK_MONDAY_DROP_FRAC), factorAt: null };
-    case 'covid-crash': {
-      const d = 1 - Math.pow(1 - COVID_DROP_FRAC, 1 / COVID_SESSIONS);
-      return { length: COVID_SESSIONS, depth: new Float64Array(COVID_SESSIONS).fill(d), factorAt: null };
-    }
-    case 'flash-crash':
-      return { length: 1, depth: Float64Array.of(FLASH_CRASH_DROP_FRAC * r.stoppedOutFrac), factorAt: null };
-    case 'volatility-doubled':
-      return { length: r.volatilityWindow, depth: null, factorAt: volatilityFactors(equity, exposure, r.volatilityMultiplier) };
-  }
-}
-
-/** factor[k] = shocked growth / own growth for session k >= 1 (1 where not exposed). */
-function volatilityFactors(equity: Float64Array, exposure: Float64Array, multiplier: number): Float64Array {
-  const n = equity.length;
-  const factor = new Float64Array(n).fill(1);
-  let sum = 0;
-  let count = 0;
-  for (let k = 1; k < n; k++) {
-    if (exposure[k - 1] > 0) {
-      sum += equity[k] / equity[k - 1] - 1;
-      count++;
-    }
-  }
-  if (count === 0) return factor;
-  const m = sum / count;
-  for (let k = 1; k < n; k++) {
-    if (!(exposure[k - 1] > 0)) continue;
-    const growth = equity[k] / equity[k - 1];
-    const shocked = Math.max(0, 1 + m + multiplier * (growth - 1 - m));
-    factor[k] = shocked / growth;
-  }
-  return factor;
-}
-
-function factor(shape: Shape, exposure: Float64Array, beta: number, k: number, j: number): number {
-  if (shape.factorAt !== null) return shape.factorAt[k];
-  const f = 1 - exposure[k - 1] * beta * (shape.depth as Float64Array)[j];
-  return f > 0 ? f : 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Path index: prefix/suffix summaries and sparse tables, built once per call
-
-/** Sparse table: level[q][i] = op over values[i .. i + 2^q - 1]. */
-function sparseTable(values: Float64Array, useMax: boolean): Float64Array[] {
-  const n = values.length;
-  const levels: Float64Array[] = [values];
-  for (let q = 1; 1 << q <= n; q++) {
-    const prev = levels[q - 1];
-    const half = 1 << (q - 1);
-    const len = n - (1 << q) + 1;
-    const cur = new Float64Array(len);
-    for (let i = 0; i < len; i++) {
-      const a = prev[i];
-      const b = prev[i + half];
-      cur[i] = useMax ? (a > b ? a : b) : a < b ? a : b;
-    }
-    levels.push(cur);
-  }
-  return levels;
-}
-
-class PathIndex {
-  readonly n: number;
-  readonly equity: Float64Array;
-  readonly init: number;
-  /** growth[k] = equity[k] / equity[k-1]; growth[0] = equity[0] / init. */
-  readonly growth: Float64Array;
-  readonly prefPeak: Float64Array;
-  readonly prefDrawdown: Float64Array;
-  readonly prefMinReturn: Float64Array;
-  readonly prefMinAt: Int32Array;
-  readonly sufMinReturn: Float64Array;
-  readonly sufMinAt: Int32Array;
-  /** Max drawdown of equity[j..n-1] with its running peak starting at equity[j]. */
-  readonly sufDrawdown: Float64Array;
-  private readonly maxTable: Float64Array[];
-  private readonly minTable: Float64Array[];
-
-  constructor(equity: Float64Array, init: number) {
-    const n = equity.length;
-    this.n = n;
-    this.equity = equity;
-    this.init = init;
-    const growth = new Float64Array(n);
-    const prefPeak = new Float64Array(n);
-    const prefDrawdown = new Float64Array(n);
-    const prefMinReturn = new Float64Array(n);
-    const prefMinAt = new Int32Array(n);
-    let peak = init;
-    let dd = 0;
-    let worst = Number.POSITIVE_INFINITY;
-    let worstAt = 0;
-    for (let k = 0; k < n; k++) {
-      const e = equity[k];
-      growth[k] = e / (k === 0 ? init : equity[k - 1]);
-      if (e > peak) peak = e;
-      else if (1 - e / peak > dd) dd = 1 - e / peak;
-      if (growth[k] - 1 < worst) {
-        worst = growth[k] - 1;
-        worstAt = k;
-      }
-      prefPeak[k] = peak;
-      prefDrawdown[k] = dd;
-      prefMinReturn[k] = worst;
-      prefMinAt[k] = worstAt;
-    }
-    const sufMinReturn = new Float64Array(n);
-    const sufMinAt = new Int32Array(n);
-    worst = Number.POSITIVE_INFINITY;
-    for (let k = n - 1; k >= 0; k--) {
-      if (growth[k] - 1 <= worst) {
-        worst = growth[k] - 1;
-        worstAt = k;
-      }
-      sufMinReturn[k] = worst;
-      sufMinAt[k] = worstAt;
-    }
-    this.growth = growth;
-    this.prefPeak = prefPeak;
-    this.prefDrawdown = prefDrawdown;
-    this.prefMinReturn = prefMinReturn;
-    this.prefMinAt = prefMinAt;
-    this.sufMinReturn = sufMinReturn;
-    this.sufMinAt = sufMinAt;
-    this.maxTable = sparseTable(equity, true);
-    this.minTable = sparseTable(equity, false);
-
-    // From j the peak is equity[j] until the next strictly higher close h; from h on the running
-    // peak is exactly the one that starts at h. So sufDrawdown[j] = max(1 - min(equity[j..h-1]) /
-    // equity[j], sufDrawdown[h]), with h from a monotonic stack.
-    const sufDrawdown = new Float64Array(n);
-    const stack = new Int32Array(n);
-    let top = 0;
-    for (let j = n - 1; j >= 0; j--) {
-      while (top > 0 && equity[stack[top - 1]] <= equity[j]) top--;
-      const h = top > 0 ? stack[top - 1] : n;
-      const own = 1 - this.rangeMin(j, h - 1) / equity[j];
-      const later = h < n ? sufDrawdown[h] : 0;
-      sufDrawdown[j] = own > later ? own : later;
-      stack[top++] = j;
-    }
-    this.sufDrawdown = sufDrawdown;
-  }
-
-  /** min(equity[lo..hi]), lo <= hi. */
-  rangeMin(lo: number, hi: number): number {
-    const q = 31 - Math.clz32(hi - lo + 1);
-    const level = this.minTable[q];
-    const a = level[lo];
-    const b = level[hi - (1 << q) + 1];
-    return a < b ? a : b;
-  }
-
-  /** The first index j >= t with equity[j] > q, or n: binary lifting on the max table. */
-  firstAbove(t: number, q: number): number {
-    let pos = t;
-    for (let level = this.maxTable.length - 1; level >= 0; level--) {
-      const span = 1 << level;
-      if (pos + span <= this.n && this.maxTable[level][pos] <= q) pos += span;
-    }
-    return pos;
-  }
-
-  /**
-   * Max drawdown over sessions t..n-1 of equity scaled by a constant, given the running peak on
-   * entry expressed in unscaled units (q = peak / scale).
-   */
-  tailDrawdown(t: number, q: number): number {
-    const j = this.firstAbove(t, q);
-    let dd = j > t ? 1 - this.rangeMin(t, j - 1) / q : 0;
-    if (j < this.n && this.sufDrawdown[j] > dd) dd = this.sufDrawdown[j];
-    return dd;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -462,13 +272,6 @@ function toOutcome(raw: RawOutcome, days: Int32Array | undefined, tolerance: num
     survived: survival(raw.maxDrawdown, tolerance),
   };
 }
-
-const MODELS: Record<StressScenarioName, (r: Resolved) => string> = {
-  'black-monday': (r) => `index -22% in one session; the book loses exposure x beta (${r.beta}) x 22% that session`,
-  'covid-crash': (r) => `index -34% over ${COVID_SESSIONS} sessions at a constant daily rate; the book loses exposure x beta (${r.beta}) x that rate each session`,
-  'volatility-doubled': (r) => `exposed sessions' daily return deviations from their mean x ${r.volatilityMultiplier} over ${r.volatilityWindow} sessions`,
-  'flash-crash': (r) => `index -9% intraday, recovered by the close; ${r.stoppedOutFrac * 100}% of exposure is stopped out at the low and loses exposure x beta (${r.beta}) x 9%`,
-};
 
 /**
  * Drawdowns or final returns this close count as tied when searching for the worst start, so that

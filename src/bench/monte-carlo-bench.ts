@@ -1,5 +1,5 @@
-import { createRng } from '../../core/rng.js';
-import { monteCarloTrades, type ResampleMethod } from './monte-carlo.js';
+import { createRng } from '../core/rng.js';
+import { monteCarloTrades, type ResampleMethod } from '../validation/monte-carlo/monte-carlo.js';
 
 export interface MonteCarloBenchOptions {
   readonly simulations?: number;

@@ -1,6 +1,6 @@
-import type { MarketContext } from '../../backtest/market-context.js';
-import type { Evaluator } from '../evolve.js';
-import { evaluateGenome, type FitnessSettings } from '../fitness.js';
+import type { MarketContext } from '../backtest/market-context.js';
+import type { Evaluator } from '../evolution/evolve.js';
+import { evaluateGenome, type FitnessSettings } from '../evolution/fitness.js';
 
 /** Evaluates on this thread, one genome after another. */
 export function inProcessEvaluator(ctx: MarketContext, settings: FitnessSettings): Evaluator {
