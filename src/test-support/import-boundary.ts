@@ -45,6 +45,7 @@ export const PURE_FOLDERS: readonly string[] = [
   'pricing',
   'report',
   'demo',
+  'confidence',
 ];
 
 /** Orchestration: only the command line, the server and each other import these. */
