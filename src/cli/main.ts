@@ -12,7 +12,7 @@ import { registerWf } from './commands/wf.js';
 import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './io.js';
 import { makeChalk } from './render.js';
-import { KOBE_VERSION } from './version.js';
+import { KOBE_VERSION } from '../app/version.js';
 
 export { EXIT };
 

@@ -3,11 +3,14 @@ import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { loadRunMarket, resolveEnv, type MarketFlags } from '../market-source.js';
+import { loadRunMarket } from '../../app/market.js';
+import { resolveEnv } from '../../app/env.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { flagName } from '../param-flags.js';
 import { isUnreadableRow } from '../../data/load.js';
 import { addDataOptions } from '../options.js';
 import { logger, makeChalk, table } from '../render.js';
-import { POLICY_EXPLANATION } from '../data-report.js';
+import { POLICY_EXPLANATION } from '../../app/data-report.js';
 import { runDataFetch } from './data-fetch.js';
 
 /** The exit codes of `data verify`, for --help and the README (Data check). */
@@ -50,7 +53,7 @@ export function registerData(program: Command, io: CliIo, setExit: (code: number
       if (flags.provider !== 'polygon' && flags.provider !== 'stooq') {
         throw usageError('BAD_FLAG', `unknown provider '${flags.provider}'`, { flag: '--provider', hint: 'polygon or stooq' });
       }
-      const env = resolveEnv(io, flags.dotenv, false);
+      const env = resolveEnv(io.cwd, io.env, flags.dotenv, false, flagName);
       const code = await runDataFetch(
         {
           provider: flags.provider,
@@ -73,7 +76,8 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
   const policy = flags.onBadData;
   // Verification reports everything; under `fail` the report comes first and the exit code after.
   // A file that cannot be read or parsed is that symbol's error; the others are still checked.
-  const run = await loadRunMarket({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy }, io, log, dotenvExplicit, { onUnreadable: 'report' });
+  const market = marketSpecFromFlags({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy });
+  const run = await loadRunMarket(market, cliContext(io, log, { path: flags.dotenv, explicit: dotenvExplicit }), { onUnreadable: 'report' });
   const limit = Number(flags.limit);
   const errors = run.issues.filter((i) => i.severity === 'error');
   const unreadable = run.report.filter(isUnreadableRow);

@@ -15,15 +15,19 @@ import { describeRule } from '../../evolution/rules/rule-spec.js';
 import { getStrategy, STRATEGY_NAMES } from '../../strategies/registry.js';
 import { EvolveStore, runIsLive, type RunOwner } from '../../store/evolve-store.js';
 import { makeFolds } from '../../backtest/walk-forward.js';
-import { checkOutDir, removeStaleStaging, StagedRun } from '../artifacts.js';
-import { dataCheckLines } from '../data-report.js';
+import { checkOutDir, removeStaleStaging, StagedRun } from '../../app/artifacts.js';
+import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
-import { engineConfigJson, makeManifest } from '../manifest.js';
-import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, type EngineFlags } from '../options.js';
+import { makeManifest } from '../../app/manifest.js';
+import { encodeEngineConfig } from '../../app/run-spec.js';
+import { loadRunMarket } from '../../app/market.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { requireIndexForRegime } from '../../app/run-checks.js';
+import { flagName } from '../param-flags.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
 import { logger, makeChalk, num, pct, Progress } from '../render.js';
-import { KOBE_VERSION } from '../version.js';
-import { EVOLVE_QUEUE, queueEvaluator } from './evolve-queue.js';
+import { KOBE_VERSION } from '../../app/version.js';
+import { EVOLVE_QUEUE, queueEvaluator } from '../../app/evolve-queue.js';
 
 interface EvolveFlags extends MarketFlags, EngineFlags {
   strategy?: string;
@@ -109,8 +113,9 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
   // Three years of history before the start, so a new indicator costs a few years of bars, not
   // the whole archive. A Wilder average's memory of older bars decays as (1 - 1/n)^756: below
   // 1e-16 for n <= 20, 2e-7 at n = 50. `kobe wf --history-bars 756` reproduces a fitness exactly.
-  const run = await loadRunMarket({ ...flags, historyBars: flags.historyBars ?? '756' }, io, log, dotenvExplicit);
-  requireIndexForRegime(config, run.source.index, flags.index);
+  const market = marketSpecFromFlags({ ...flags, historyBars: flags.historyBars ?? '756' });
+  const run = await loadRunMarket(market, cliContext(io, log, { path: flags.dotenv, explicit: dotenvExplicit }));
+  requireIndexForRegime(config, run.source.index, market.index, flagName);
   for (const line of dataCheckLines(run)) log(line);
   const { panel } = run.ctx;
   const start = dayToIso(panel.calendar[run.from]);
@@ -141,7 +146,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     command: 'evolve',
     seed: ga.seed,
     data: { ...run.source, start, end },
-    engine: engineConfigJson(config),
+    engine: encodeEngineConfig(config),
     run: { space, ga, generations, trainDays, testDays, minTrainTrades, blowUpFrac, contextHash: ctxHash },
   });
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { RunStore } from '../../store/run-store.js';
 import type { CliIo } from '../io.js';
-import type { Manifest } from '../manifest.js';
+import type { Manifest } from '../../app/manifest.js';
 import { numberFlag } from '../options.js';
 import { logger, num, pct, table } from '../render.js';
 

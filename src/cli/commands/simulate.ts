@@ -12,13 +12,19 @@ import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
 import { checkDatabase } from '../../store/open-database.js';
 import { RunStore } from '../../store/run-store.js';
-import { dataCheckJson, dataCheckLines } from '../data-report.js';
+import { dataCheckJson } from '../../app/data-report.js';
+import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
-import { engineConfigJson, makeManifest } from '../manifest.js';
-import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../report-writers.js';
-import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
+import { makeManifest } from '../../app/manifest.js';
+import { encodeEngineConfig } from '../../app/run-spec.js';
+import { loadRunMarket } from '../../app/market.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { requireIndexForRegime, requireStopsForRiskSizing } from '../../app/run-checks.js';
+import { flagName } from '../param-flags.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../../app/report-writers.js';
+import { decisionView, runMonteCarlo, runStress } from '../../app/simulate-risk.js';
+import { monteCarloLines, stressLines } from '../risk-lines.js';
 import { compareShadow } from '../../validation/champion-challenger.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
@@ -66,7 +72,8 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const runs = strategies.map((strategy) => ({ strategy, params: resolveStrategyParams(strategy, overrides) }));
   const config = engineConfigFromFlags(flags);
   const showTrades = numberFlag(flags.showTrades, '--show-trades', { integer: true, min: 0 });
-  requireStopsForRiskSizing(config, runs.map((r) => ({ name: r.strategy.name, params: r.params })));
+  requireStopsForRiskSizing(config, runs.map((r) => ({ name: r.strategy.name, params: r.params })), flagName);
+  const market = marketSpecFromFlags(flags);
   const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
   const simulations = numberFlag(flags.monteCarlo, '--monte-carlo', { integer: true, min: 0 });
   if (flags.mcMethod !== 'bootstrap' && flags.mcMethod !== 'shuffle') {
@@ -76,19 +83,19 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   if (maxDd > 100) throw usageError('BAD_FLAG', `a drawdown tolerance is a percent in (0, 100], was ${maxDd}`, { flag: '--max-dd' });
   const challenger = flags.challenger === undefined ? null : parseChallenger(flags.challenger);
 
-  const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
-  requireIndexForRegime(config, run.source.index, flags.index);
+  const run = await loadRunMarket(market, cliContext(io, (line) => step(1, line), { path: flags.dotenv, explicit: dotenvExplicit }));
+  requireIndexForRegime(config, run.source.index, market.index, flagName);
   checkDatabase(resolve(io.cwd, flags.db)); // a bad --db fails now, not after the backtest
   for (const line of dataCheckLines(run)) log(`    ${line}`);
   const { panel } = run.ctx;
   const startIso = dayToIso(panel.calendar[run.from]);
   const endIso = dayToIso(panel.calendar[run.to]);
-  const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
+  const seed = market.seed;
   const manifest = makeManifest({
     command: 'simulate',
     seed,
     data: { ...run.source, start: startIso, end: endIso },
-    engine: engineConfigJson(config),
+    engine: encodeEngineConfig(config),
     run: { strategies: runs.map((r) => ({ name: r.strategy.name, version: r.strategy.version, params: r.params })) },
   });
   for (const r of runs) {

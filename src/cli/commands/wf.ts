@@ -9,13 +9,18 @@ import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
 import type { Strategy } from '../../strategies/types.js';
 import { RunStore } from '../../store/run-store.js';
-import { checkOutDir, pointLatest, publishInTransaction, removeStaleStaging, StagedRun } from '../artifacts.js';
-import { dataCheckJson, dataCheckLines } from '../data-report.js';
+import { checkOutDir, pointLatest, publishInTransaction, removeStaleStaging, StagedRun } from '../../app/artifacts.js';
+import { dataCheckJson } from '../../app/data-report.js';
+import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
-import { engineConfigJson, makeManifest } from '../manifest.js';
-import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { countTradesAcrossGaps, equityCurveCsv, tradeListCsv } from '../report-writers.js';
+import { makeManifest } from '../../app/manifest.js';
+import { encodeEngineConfig } from '../../app/run-spec.js';
+import { loadRunMarket } from '../../app/market.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { requireIndexForRegime, requireStopsForRiskSizing } from '../../app/run-checks.js';
+import { flagName } from '../param-flags.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { countTradesAcrossGaps, equityCurveCsv, tradeListCsv } from '../../app/report-writers.js';
 import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
 interface WfFlags extends MarketFlags, EngineFlags {
@@ -67,10 +72,11 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   const trainDays = numberFlag(flags.trainDays, '--train-days', { integer: true, positive: true });
   const testDays = numberFlag(flags.testDays, '--test-days', { integer: true, positive: true });
   const minTrainTrades = numberFlag(flags.minTrainTrades, '--min-train-trades', { integer: true, min: 0 });
-  requireStopsForRiskSizing(config, strategies.map((s) => ({ name: s.name, params: baseParams.get(s.name)! })));
+  requireStopsForRiskSizing(config, strategies.map((s) => ({ name: s.name, params: baseParams.get(s.name)! })), flagName);
+  const market = marketSpecFromFlags(flags);
 
-  const run = await loadRunMarket(flags, io, log, dotenvExplicit);
-  requireIndexForRegime(config, run.source.index, flags.index);
+  const run = await loadRunMarket(market, cliContext(io, log, { path: flags.dotenv, explicit: dotenvExplicit }));
+  requireIndexForRegime(config, run.source.index, market.index, flagName);
   // Everything the run will write is checked before it computes: a bad --outdir or --db fails
   // now, with its path, not after minutes of backtesting.
   const outDir = resolve(io.cwd, flags.outdir);
@@ -79,12 +85,12 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   try {
     for (const line of dataCheckLines(run)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
     const { panel } = run.ctx;
-    const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
+    const seed = market.seed;
     const manifest = makeManifest({
       command: 'wf',
       seed,
       data: { ...run.source, start: dayToIso(panel.calendar[run.from]), end: dayToIso(panel.calendar[run.to]) },
-      engine: engineConfigJson(config),
+      engine: encodeEngineConfig(config),
       run: {
         strategies: strategies.map((s) => ({ name: s.name, version: s.version, baseParams: baseParams.get(s.name), tuneGrid: flags.tune ? s.tuneGrid : null })),
         trainDays,

@@ -5,10 +5,12 @@ import { runWorker } from '../../distributed/pg-queue.js';
 import { contextHash } from '../../evolution/eval-context.js';
 import { evaluateGenome, type FitnessSettings } from '../../evolution/fitness.js';
 import type { CliIo } from '../io.js';
-import { loadRunMarket, type LoadedRun } from '../market-source.js';
+import { loadRunMarket, type LoadedRun } from '../../app/market.js';
+import { decodeMarketSpec } from '../../app/market-spec.js';
+import { cliContext } from '../market-flags.js';
 import { numberFlag } from '../options.js';
 import { logger } from '../render.js';
-import { EVOLVE_QUEUE, type EvalJobPayload } from './evolve-queue.js';
+import { EVOLVE_QUEUE, type EvalJobPayload } from '../../app/evolve-queue.js';
 
 interface WorkerFlags {
   queue: string;
@@ -49,23 +51,18 @@ async function runKobeWorker(flags: WorkerFlags, io: CliIo): Promise<number> {
     if (contextHash(spec) !== payload.contextHash) throw new KobeError('BAD_JOB', 'job context does not match its hash');
     const m = spec.market;
     const quiet = () => undefined;
-    const run = await loadRunMarket(
-      {
-        dataDir: m.kind === 'files' ? (flags.dataDir ?? m.dataDir ?? undefined) : undefined,
-        symbols: m.symbols.join(','),
-        index: m.index ?? undefined,
-        start: m.start,
-        end: m.end,
-        cache: flags.cache,
-        onBadData: m.badDataPolicy,
-        seed: String(m.demoSeed ?? 0),
-        dotenv: flags.dotenv,
-        historyBars: m.historyBars === null ? undefined : String(m.historyBars),
-      },
-      io,
-      quiet,
-      false,
-    );
+    const market = decodeMarketSpec({
+      dataDir: m.kind === 'files' ? (flags.dataDir ?? m.dataDir) : null,
+      symbols: m.symbols,
+      index: m.index,
+      start: m.start,
+      end: m.end,
+      cache: flags.cache,
+      onBadData: m.badDataPolicy,
+      seed: m.demoSeed ?? 0,
+      historyBars: m.historyBars,
+    });
+    const run = await loadRunMarket(market, cliContext(io, quiet, { path: flags.dotenv, explicit: false }));
     if (run.source.dataHash !== m.dataHash) {
       throw new KobeError('DATA_MISMATCH', `this worker's data (hash ${run.source.dataHash.slice(0, 12)}) differs from the coordinator's (${m.dataHash.slice(0, 12)})`, {
         hint: 'point --data-dir at an identical copy of the data',
