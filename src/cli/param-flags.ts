@@ -42,6 +42,7 @@ const PARAM_FLAGS: Readonly<Record<string, string>> = {
   tournament: '--tournament',
   crossoverRate: '--crossover-rate',
   mutationRate: '--mutation-rate',
+  resume: '--resume',
   strategy: '--strategy',
   params: '--params',
   rules: '--rules',
@@ -50,6 +51,12 @@ const PARAM_FLAGS: Readonly<Record<string, string>> = {
   db: '--db',
   audit: '--audit',
 };
+
+/**
+ * Parameters that only a JSON spec or a positional argument carries: no flag, named as they are
+ * (`candidate` is promote's positional argument; the others come from a recorded manifest).
+ */
+export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'blowUpFrac', 'strategies', 'tune'];
 
 /** The flag of a parameter; a name without a flag is returned as it is. */
 export const flagName = (param: string): string => PARAM_FLAGS[param] ?? param;
