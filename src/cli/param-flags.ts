@@ -54,9 +54,9 @@ const PARAM_FLAGS: Readonly<Record<string, string>> = {
 
 /**
  * Parameters that only a JSON spec or a positional argument carries: no flag, named as they are
- * (`candidate` is promote's positional argument; the others come from a recorded manifest).
+ * (`candidate` and `id` are positional arguments of promote and runs show; the others come from a recorded manifest).
  */
-export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'blowUpFrac', 'strategies', 'tune'];
+export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'id', 'blowUpFrac', 'strategies', 'tune'];
 
 /** The flag of a parameter; a name without a flag is returned as it is. */
 export const flagName = (param: string): string => PARAM_FLAGS[param] ?? param;

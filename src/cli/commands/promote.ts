@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { DEFAULT_GATES, type GateThresholds } from '../../validation/gates.js';
-import { metricsToJson } from '../../backtest/metrics.js';
+import { checkProbability } from '../../app/check.js';
 import { promoteCandidate } from '../../app/promote.js';
 import { reviewRoster } from '../../app/review.js';
 import { EXIT } from '../exit-codes.js';
@@ -50,17 +50,12 @@ export function registerPromote(program: Command, io: CliIo, setExit: (code: num
 }
 
 function thresholds(f: PromoteFlags): GateThresholds {
-  const prob = (raw: string, flag: string) => {
-    const v = numberFlag(raw, flag, { min: 0 });
-    if (v > 1) throw usageError('BAD_FLAG', `must be a probability in [0, 1], was ${v}`, { flag });
-    return v;
-  };
   return {
     minOosSharpe: numberFlag(f.minSharpe, '--min-sharpe'),
     minProfitFactor: numberFlag(f.minPf, '--min-pf', { min: 0 }),
     minTrades: numberFlag(f.minTrades, '--min-trades', { integer: true, min: 0 }),
-    minDeflatedSharpe: prob(f.minDsr, '--min-dsr'),
-    maxPbo: prob(f.maxPbo, '--max-pbo'),
+    minDeflatedSharpe: checkProbability(f.minDsr, '--min-dsr'),
+    maxPbo: checkProbability(f.maxPbo, '--max-pbo'),
   };
 }
 
