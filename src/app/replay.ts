@@ -8,7 +8,7 @@ import { decodeEngineConfig } from './run-spec.js';
 
 /** The engine configuration a run recorded in its manifest, decoded and checked. */
 export function engineFromManifest(m: Manifest): EngineConfig {
-  return decodeEngineConfig(m.engine as unknown as Record<string, unknown>);
+  return decodeEngineConfig(m.engine);
 }
 
 /** Where a replay may differ from the recorded run: the data folder moved, a cache, a later end. */

@@ -17,7 +17,7 @@ type Param = (name: string) => string;
 const same: Param = (n) => n;
 
 /** The engine configuration as a manifest records it (units in the names). */
-export interface EngineConfigJson {
+export type EngineConfigJson = {
   readonly initialCapitalUsd: number;
   readonly maxPositions: number;
   readonly sizing: string;
@@ -27,7 +27,7 @@ export interface EngineConfigJson {
   readonly slippageBps: number;
   readonly regimeFilter: boolean;
   readonly regimeSmaPeriod: number;
-}
+};
 
 export function encodeEngineConfig(c: EngineConfig): EngineConfigJson {
   return {
