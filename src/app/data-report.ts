@@ -23,7 +23,7 @@ export function dataCheckJson(run: LoadedRun) {
     byCode,
     maskedBars: run.report.reduce((a, r) => a + r.masked, 0),
     skippedSymbols: run.report.filter((r) => r.status === 'skipped').map((r) => r.symbol),
-    // The JSON result keeps what loadRunMarket said on stderr (a cut --end, symbols left out).
+    // The JSON result keeps what loadRunMarket said on stderr (a cut end, symbols left out).
     notes: [...run.notes, ...run.warnings],
   };
 }

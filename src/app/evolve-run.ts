@@ -138,7 +138,7 @@ export async function runEvolveJob(spec: EvolveJobSpec, ctx: AppContext, hooks: 
         const beat = existing.heartbeatAt === null ? 'no heartbeat yet' : `heartbeat ${Math.max(0, Math.round((ctx.now().getTime() - Date.parse(existing.heartbeatAt)) / 1000))} s ago`;
         throw usageError('RUN_IN_PROGRESS', `run ${manifest.runId} is running (pid ${existing.owner!.pid} on ${existing.owner!.host}, ${beat})`, {
           value: manifest.runId,
-          hint: `wait for it to finish (it records into ${db}), or stop that process and rerun with --resume`,
+          hint: `wait for it to finish (it records into ${db}), or stop that process and rerun with ${ctx.param('resume')}`,
         });
       }
       const interrupted = existing?.status === 'running';

@@ -28,16 +28,16 @@ export interface MarketSource {
   readonly symbols: readonly string[];
   /** The regime/benchmark index; null when the data has none (runs without regime filter or benchmark). */
   readonly index: string | null;
-  /** Whether the index is among the traded symbols (--trade-index, or named in --symbols). */
+  /** Whether the index is among the traded symbols (`tradeIndex`, or named in `symbols`). */
   readonly tradeIndex: boolean;
-  /** The universe types traded (--types, lower-case); null = every type. */
+  /** The universe types traded (`types`, lower-case); null = every type. */
   readonly types: readonly string[] | null;
   /** Universe symbols left out of trading, in universe order. */
   readonly excluded: readonly ExcludedSymbol[];
   readonly badDataPolicy: BadDataPolicy;
-  /** How price files were read (`--adjust`): `all` applies Yahoo/AlphaVantage adjustment. */
+  /** How price files were read (`adjust`): `all` applies Yahoo/AlphaVantage adjustment. */
   readonly adjust: AdjustMode;
-  /** The --corporate-actions file applied (absolute), else null. */
+  /** The corporate-actions file applied (absolute), else null. */
   readonly corporateActionsFile: string | null;
   readonly dataHash: string;
   /** Bars of history before the start that indicators see; null = all there is. */
@@ -47,7 +47,7 @@ export interface MarketSource {
 export interface LoadedRun {
   readonly source: MarketSource;
   readonly ctx: MarketContext;
-  /** Calendar index range of --start/--end. */
+  /** Calendar index range of the spec's start and end. */
   readonly from: number;
   readonly to: number;
   readonly issues: readonly DataIssue[];
@@ -56,8 +56,8 @@ export interface LoadedRun {
   /** Standing caveats of the data (synthetic, survivorship): printed with the data check. */
   readonly notes: readonly string[];
   /**
-   * What the flags were quietly adjusted to (a cut --end, symbols left out): already said on
-   * stderr by loadRunMarket, and kept for the JSON result.
+   * What the spec was quietly adjusted to (a cut end, symbols left out): already said through
+   * ctx.note by loadRunMarket, and kept for the JSON result.
    */
   readonly warnings: readonly string[];
   /** Why there is no index (and so no benchmark); null when there is one. */
@@ -237,7 +237,7 @@ export async function loadRunMarket(spec: MarketSpec, ctx: AppContext, load: Pic
   const loadMs = performance.now() - t0;
   const indexText = index !== null ? ` + index ${source.index}` : `, no index (${indexReason})`;
   ctx.log(`data: ${series.length} symbols${indexText}, ${panel.calendar.length} sessions ${dayToIso(firstDay)}..${dayToIso(lastDay)}, loaded and checked in ${loadMs.toFixed(0)} ms`);
-  // Adjustments to what was asked are said on stderr whatever the output mode: they change the run.
+  // Adjustments to what was asked are noted whatever the output mode (the CLI: on stderr): they change the run.
   for (const w of warnings) ctx.note(w);
   return { source, ctx: new MarketContext(panel, range), from: range.from, to: range.to, issues, report, timings: { loadMs }, notes, warnings, indexReason };
 }
