@@ -5,7 +5,7 @@ import { parseIsoDay } from '../core/calendar.js';
 import { sha256Hex, stableStringify } from '../core/stable-json.js';
 import { generateDemoMarket } from '../demo/demo-market.js';
 import { loadMarket } from '../data/load.js';
-import { tradeListCsv } from '../cli/report-writers.js';
+import { tradeListCsv } from '../app/report-writers.js';
 import { resolveStrategyParams, STRATEGY_NAMES, getStrategy } from '../strategies/registry.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 import { backtest } from './backtest.js';

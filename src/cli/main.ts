@@ -13,7 +13,7 @@ import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './io.js';
 import { withParamFlag } from './param-flags.js';
 import { makeChalk } from './render.js';
-import { KOBE_VERSION } from './version.js';
+import { KOBE_VERSION } from '../app/version.js';
 
 export { EXIT };
 

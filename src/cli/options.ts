@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { usageError } from '../core/errors.js';
-import { DEFAULT_ENGINE_CONFIG, parseFillModel, parseSizing, type EngineConfig } from '../backtest/config.js';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../backtest/config.js';
+import { checkNumber, type NumberRule } from '../app/check.js';
+import { decodeEngineConfig } from '../app/run-spec.js';
+import { flagName } from './param-flags.js';
 
 /**
  * Flags shared by every command that reads a market or runs the engine, declared once so
@@ -66,51 +68,23 @@ export interface EngineFlags {
   regimeSma: string;
 }
 
-export function numberFlag(raw: string, flag: string, opts: { min?: number; integer?: boolean; positive?: boolean } = {}): number {
-  const v = Number(raw);
-  const bad =
-    raw.trim() === '' ||
-    !Number.isFinite(v) ||
-    (opts.integer === true && !Number.isInteger(v)) ||
-    (opts.positive === true && v <= 0) ||
-    (opts.min !== undefined && v < opts.min);
-  if (bad) {
-    const what = opts.integer ? 'a whole number' : 'a number';
-    const range = opts.positive ? ' > 0' : opts.min !== undefined ? ` >= ${opts.min}` : '';
-    throw usageError('BAD_FLAG', `expected ${what}${range}, got '${raw}'`, { flag, value: raw });
-  }
-  return v;
-}
+/** A numeric flag's text as a number, checked by the one number check (errors name `flag`). */
+export const numberFlag = (raw: string, flag: string, opts: NumberRule = {}): number => checkNumber(raw, flag, opts);
 
+/** The engine flags as a config, decoded by the engine spec's one decoder (errors name the flags). */
 export function engineConfigFromFlags(f: EngineFlags): EngineConfig {
-  return {
-    initialCapital: numberFlag(f.capital, '--capital', { positive: true }),
-    maxPositions: numberFlag(f.maxPositions, '--max-positions', { integer: true, positive: true }),
-    sizing: parseSizing(f.sizing),
-    fill: parseFillModel(f.fill),
-    costs: {
-      commissionPerOrderUsd: numberFlag(f.commissionPerOrder, '--commission-per-order', { min: 0 }),
-      commissionPerShareUsd: numberFlag(f.commissionPerShare, '--commission-per-share', { min: 0 }),
-      slippageBps: numberFlag(f.slippageBps, '--slippage-bps', { min: 0 }),
+  return decodeEngineConfig(
+    {
+      initialCapitalUsd: f.capital,
+      maxPositions: f.maxPositions,
+      sizing: f.sizing,
+      fill: f.fill,
+      commissionPerOrderUsd: f.commissionPerOrder,
+      commissionPerShareUsd: f.commissionPerShare,
+      slippageBps: f.slippageBps,
+      regimeFilter: f.regimeFilter,
+      regimeSmaPeriod: f.regimeSma,
     },
-    regimeFilter: { enabled: f.regimeFilter, smaPeriod: numberFlag(f.regimeSma, '--regime-sma', { integer: true, positive: true }) },
-    recordDecisions: true,
-  };
-}
-
-/** risk-pct sizing risks a share of equity to the stop, so every strategy must have one. */
-export function requireStopsForRiskSizing(config: EngineConfig, runs: readonly { readonly name: string; readonly params: Readonly<Record<string, number>> }[]): void {
-  if (config.sizing.mode !== 'risk-pct') return;
-  for (const r of runs) {
-    if (!(r.params.stopAtrMult > 0)) {
-      throw usageError('BAD_SIZING', `risk-pct sizing needs a stop, and ${r.name} has stopAtrMult=0`, { flag: '--sizing', hint: 'set --params stopAtrMult=2 or use another sizing' });
-    }
-  }
-}
-
-/** The regime filter reads the index: refuse to run without one rather than trade unfiltered. */
-export function requireIndexForRegime(config: EngineConfig, index: string | null, asked: string | undefined): void {
-  if (config.regimeFilter.enabled && index === null) {
-    throw usageError('NO_INDEX', `the regime filter needs the index ${asked ?? 'SPY'}, which has no data`, { flag: '--index', hint: 'pass --index SYMBOL with a file in --data-dir, or --no-regime-filter' });
-  }
+    flagName,
+  );
 }

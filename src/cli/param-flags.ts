@@ -1,25 +1,72 @@
 import { KobeError } from '../core/errors.js';
 
 /**
- * Libraries name the parameter at fault (`KobeError.param`: `trainDays`, `sizing`); the user
- * typed a flag. This table is where the command line maps one to the other when it prints an
- * error. Only parameters a flag sets are listed: an error about any other parameter (`genome`)
- * shows the parameter name.
+ * Libraries and `src/app` name the parameter at fault (`KobeError.param`, `AppContext.param`:
+ * `trainDays`, `dataDir`); the user typed a flag. This one table is where the command line maps
+ * one to the other, so every message a user sees names the flag. An error about a parameter no
+ * flag sets (`genome`) shows the parameter name.
  */
 export const PARAM_FLAGS: Readonly<Record<string, string>> = {
-  strategy: '--strategy',
-  params: '--params',
+  // market
+  dataDir: '--data-dir',
+  universe: '--universe',
+  symbols: '--symbols',
+  cap: '--cap',
+  index: '--index',
+  tradeIndex: '--trade-index',
+  types: '--types',
+  start: '--start',
+  end: '--end',
+  cache: '--cache',
+  onBadData: '--on-bad-data',
+  adjust: '--adjust',
+  corporateActions: '--corporate-actions',
+  seed: '--seed',
+  historyBars: '--history-bars',
+  dotenv: '--dotenv',
+  // engine
+  initialCapitalUsd: '--capital',
+  maxPositions: '--max-positions',
   sizing: '--sizing',
   fill: '--fill',
+  commissionPerOrderUsd: '--commission-per-order',
+  commissionPerShareUsd: '--commission-per-share',
+  slippageBps: '--slippage-bps',
+  regimeFilter: '--no-regime-filter',
+  regimeSmaPeriod: '--regime-sma',
+  // walk-forward and evolve
   trainDays: '--train-days',
   testDays: '--test-days',
-  cap: '--cap',
-  seed: '--seed',
-  symbols: '--symbols',
+  minTrainTrades: '--min-train-trades',
+  blowUpPct: '--blow-up-pct',
+  generations: '--generations',
+  population: '--population',
+  elite: '--elite',
+  tournament: '--tournament',
+  crossoverRate: '--crossover-rate',
+  mutationRate: '--mutation-rate',
+  resume: '--resume',
+  strategy: '--strategy',
+  params: '--params',
+  rules: '--rules',
+  // outputs and stores
+  outDir: '--outdir',
+  db: '--db',
+  audit: '--audit',
+  // data fetch
   provider: '--provider',
   fromIso: '--from',
   toIso: '--to',
 };
+
+/**
+ * Parameters that only a JSON spec or a positional argument carries: no flag, named as they are
+ * (`candidate` and `id` are positional arguments of promote and runs show; the others come from a recorded manifest).
+ */
+export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'id', 'blowUpFrac', 'strategies', 'tune'];
+
+/** The flag of a parameter; a name without a flag is returned as it is. */
+export const flagName = (param: string): string => flagForParam(param) ?? param;
 
 /**
  * The flag for a library parameter, or undefined when no flag sets it. A name that already is a

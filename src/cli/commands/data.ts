@@ -3,11 +3,13 @@ import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { loadRunMarket, resolveEnv, type MarketFlags } from '../market-source.js';
-import { isUnreadableRow } from '../../data/load.js';
+import { dataVerifyJson, verifyData } from '../../app/data-verify.js';
+import { resolveEnv } from '../../app/env.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { flagName } from '../param-flags.js';
 import { addDataOptions } from '../options.js';
 import { logger, makeChalk, table } from '../render.js';
-import { POLICY_EXPLANATION } from '../data-report.js';
+import { POLICY_EXPLANATION } from '../../app/data-report.js';
 import { runDataFetch } from './data-fetch.js';
 
 /** The exit codes of `data verify`, for --help and the README (Data check). */
@@ -50,7 +52,7 @@ export function registerData(program: Command, io: CliIo, setExit: (code: number
       if (flags.provider !== 'polygon' && flags.provider !== 'stooq') {
         throw usageError('BAD_FLAG', `unknown provider '${flags.provider}'`, { flag: '--provider', hint: 'polygon or stooq' });
       }
-      const env = resolveEnv(io, flags.dotenv, false);
+      const env = resolveEnv(io.cwd, io.env, flags.dotenv, false, flagName);
       const code = await runDataFetch(
         {
           provider: flags.provider,
@@ -70,28 +72,11 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
   const json = flags.json === true;
   const log = logger(io, json);
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
-  const policy = flags.onBadData;
-  // Verification reports everything; under `fail` the report comes first and the exit code after.
-  // A file that cannot be read or parsed is that symbol's error; the others are still checked.
-  const run = await loadRunMarket({ ...flags, onBadData: policy === 'fail' ? 'warn' : policy }, io, log, dotenvExplicit, { onUnreadable: 'report' });
+  const report = await verifyData(marketSpecFromFlags(flags), cliContext(io, log, { path: flags.dotenv, explicit: dotenvExplicit }));
+  const { policy, run, errors, unreadable } = report;
   const limit = Number(flags.limit);
-  const errors = run.issues.filter((i) => i.severity === 'error');
-  const unreadable = run.report.filter(isUnreadableRow);
   if (json) {
-    io.stdout.write(
-      `${JSON.stringify(
-        {
-          policy,
-          symbols: run.report,
-          unreadable: unreadable.map((r) => r.symbol),
-          issues: run.issues.map((i) => ({ ...i, date: dayToIso(i.day) })),
-          errors: errors.length,
-          warnings: run.issues.length - errors.length,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    io.stdout.write(`${JSON.stringify(dataVerifyJson(report), null, 2)}\n`);
   } else {
     const flagged = run.report.filter((r) => r.errors + r.warnings > 0);
     log(`policy --on-bad-data ${policy}: ${POLICY_EXPLANATION[policy]}`);
@@ -107,7 +92,5 @@ async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dote
     }
     log(`${errors.length} errors, ${run.issues.length - errors.length} warnings in ${run.report.length} symbols${unreadable.length > 0 ? `, ${unreadable.length} unreadable file(s)` : ''}`);
   }
-  // Errors that mask dropped or skip-symbol left out are handled; warn and fail leave them.
-  const unhandled = unreadable.length > 0 || (errors.length > 0 && (policy === 'warn' || policy === 'fail'));
-  return unhandled ? EXIT.runtime : EXIT.ok;
+  return report.unhandled ? EXIT.runtime : EXIT.ok;
 }

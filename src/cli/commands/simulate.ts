@@ -1,25 +1,20 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
-import { stableStringify } from '../../core/stable-json.js';
-import { backtest } from '../../backtest/backtest.js';
 import { describeFillModel } from '../../backtest/config.js';
 import { DENIAL_CODES } from '../../backtest/engine.js';
 import { metricsToJson, type Metrics } from '../../backtest/metrics.js';
-import { signalCount } from '../../backtest/signal-book.js';
 import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
-import { checkDatabase } from '../../store/open-database.js';
-import { RunStore } from '../../store/run-store.js';
-import { dataCheckJson, dataCheckLines } from '../data-report.js';
+import { dataCheckJson } from '../../app/data-report.js';
+import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../../app/report-writers.js';
+import { decisionView } from '../../app/simulate-risk.js';
+import { runSimulation } from '../../app/simulate-run.js';
+import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
-import { engineConfigJson, makeManifest } from '../manifest.js';
-import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../report-writers.js';
-import { decisionView, monteCarloLines, runMonteCarlo, runStress, stressLines } from '../simulate-risk.js';
-import { compareShadow } from '../../validation/champion-challenger.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
+import { monteCarloLines, stressLines } from '../risk-lines.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
 
@@ -66,7 +61,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const runs = strategies.map((strategy) => ({ strategy, params: resolveStrategyParams(strategy, overrides) }));
   const config = engineConfigFromFlags(flags);
   const showTrades = numberFlag(flags.showTrades, '--show-trades', { integer: true, min: 0 });
-  requireStopsForRiskSizing(config, runs.map((r) => ({ name: r.strategy.name, params: r.params })));
+  const market = marketSpecFromFlags(flags);
   const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
   const simulations = numberFlag(flags.monteCarlo, '--monte-carlo', { integer: true, min: 0 });
   if (flags.mcMethod !== 'bootstrap' && flags.mcMethod !== 'shuffle') {
@@ -76,32 +71,31 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   if (maxDd > 100) throw usageError('BAD_FLAG', `a drawdown tolerance is a percent in (0, 100], was ${maxDd}`, { flag: '--max-dd' });
   const challenger = flags.challenger === undefined ? null : parseChallenger(flags.challenger);
 
-  const run = await loadRunMarket(flags, io, (line) => step(1, line), dotenvExplicit);
-  requireIndexForRegime(config, run.source.index, flags.index);
-  checkDatabase(resolve(io.cwd, flags.db)); // a bad --db fails now, not after the backtest
-  for (const line of dataCheckLines(run)) log(`    ${line}`);
+  const sim = await runSimulation(
+    {
+      market,
+      config,
+      legs: runs,
+      monteCarlo: { simulations, method: flags.mcMethod },
+      stress: flags.stress === true,
+      maxDrawdownFrac: maxDd / 100,
+      challenger,
+      db: flags.db,
+    },
+    cliContext(io, (line) => step(1, line), { path: flags.dotenv, explicit: dotenvExplicit }),
+    { loaded: (loaded) => { for (const line of dataCheckLines(loaded)) log(`    ${line}`); } },
+  );
+  const { run, manifest, result, ms, signalsInRange, monteCarlo, stress, shadow, shadowTrades } = sim;
   const { panel } = run.ctx;
   const startIso = dayToIso(panel.calendar[run.from]);
   const endIso = dayToIso(panel.calendar[run.to]);
-  const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
-  const manifest = makeManifest({
-    command: 'simulate',
-    seed,
-    data: { ...run.source, start: startIso, end: endIso },
-    engine: engineConfigJson(config),
-    run: { strategies: runs.map((r) => ({ name: r.strategy.name, version: r.strategy.version, params: r.params })) },
-  });
   for (const r of runs) {
     const p = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ');
     step(2, `strategy ${r.strategy.name} v${r.strategy.version}: ${r.strategy.description}; params ${p}`);
   }
 
-  const t0 = performance.now();
-  const result = backtest(run.ctx, runs, config, run.from, run.to);
-  const ms = performance.now() - t0;
   const e = result.engine;
   const m = result.metrics;
-  const signalsInRange = runs.reduce((a, r) => a + signalCount(run.ctx.leg(r.strategy, r.params).book, run.from, run.to), 0);
   step(
     3,
     `signals: ${signalsInRange} on ${panel.series.length} symbols over ${startIso}..${endIso}, each from the bars up to its own close; ` +
@@ -143,22 +137,15 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           `${vs === null ? 'no benchmark' : vs >= 0 ? c.green(`ahead by ${pct(vs)}`) : c.red(`behind by ${pct(-vs)}`)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr, portfolio beta ${num(m.beta.value)} (daily equity returns on the index's)${synthetic}`,
   );
 
-  const monteCarlo = simulations > 0 ? runMonteCarlo(e, simulations, flags.mcMethod, seed, maxDd / 100) : null;
   if (monteCarlo !== null) {
     step(10, 'Monte Carlo:');
     for (const line of monteCarloLines(monteCarlo)) log(`    ${line}`);
   }
-  const stress = flags.stress === true ? runStress(e, m.beta.value, m.avgExposureFrac.value, maxDd / 100) : null;
   if (stress !== null) {
     step(11, 'stress scenarios:');
     for (const line of stressLines(stress)) log(`    ${line}`);
   }
-  let shadow: ReturnType<typeof compareShadow> | null = null;
-  let shadowTrades: ReturnType<typeof tradesJson> = [];
-  if (challenger !== null) {
-    const ch = backtest(run.ctx, [challenger], config, run.from, run.to);
-    shadow = compareShadow(`${runs.map((r) => r.strategy.name).join('+')}|${challenger.strategy.name}:${stableStringify(challenger.params)}`, { strategy: runs.map((r) => r.strategy.name).join('+'), engine: e, metrics: m }, { strategy: challenger.strategy.name, engine: ch.engine, metrics: ch.metrics });
-    shadowTrades = tradesJson(ch.engine.trades, run.issues);
+  if (shadow !== null && challenger !== null) {
     step(12, `challenger ${challenger.strategy.name} in shadow (its orders are not real): ${shadow.challenger.trades} trades, return ${pct(shadow.challenger.totalReturnFrac)}, Sharpe ${num(shadow.challenger.sharpe)} against the champion's ${pct(shadow.champion.totalReturnFrac)}, ${num(shadow.champion.sharpe)}`);
     for (const arm of ['A', 'B'] as const) {
       log(`    arm ${arm}: champion ${shadow.champion.arms[arm].trades} trades ${usd(shadow.champion.arms[arm].pnl)}, challenger ${shadow.challenger.arms[arm].trades} trades ${usd(shadow.challenger.arms[arm].pnl)}`);
@@ -166,12 +153,6 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     log(`    ${shadow.verdict}; ${shadow.sharedTrades} signals traded by both`);
   }
 
-  const store = new RunStore(resolve(io.cwd, flags.db));
-  try {
-    store.recordRun({ runId: manifest.runId, command: 'simulate', manifestJson: stableStringify(manifest), summaryJson: stableStringify(metricsToJson(m)) }, [], new Date().toISOString());
-  } finally {
-    store.close();
-  }
   if (json) {
     io.stdout.write(
       `${JSON.stringify(

@@ -1,21 +1,19 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
-import { stableStringify } from '../../core/stable-json.js';
-import { metricsToJson, type MetricsJson } from '../../backtest/metrics.js';
-import { runWalkForward, type WalkForwardResult } from '../../backtest/walk-forward.js';
 import { parseParamsFlag } from '../../strategies/params.js';
 import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strategies/registry.js';
 import type { Strategy } from '../../strategies/types.js';
-import { RunStore } from '../../store/run-store.js';
-import { checkOutDir, pointLatest, publishInTransaction, removeStaleStaging, StagedRun } from '../artifacts.js';
-import { dataCheckJson, dataCheckLines } from '../data-report.js';
+import { dataCheckJson } from '../../app/data-report.js';
+import { countTradesAcrossGaps } from '../../app/report-writers.js';
+import { runWfJob } from '../../app/wf-run.js';
+import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
-import { engineConfigJson, makeManifest } from '../manifest.js';
-import { loadRunMarket, type MarketFlags } from '../market-source.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, requireIndexForRegime, requireStopsForRiskSizing, type EngineFlags } from '../options.js';
-import { countTradesAcrossGaps, equityCurveCsv, tradeListCsv } from '../report-writers.js';
+import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
+import { addEngineOptions, addMarketOptions, engineConfigFromFlags, type EngineFlags } from '../options.js';
+import { decodeWalkForwardSpec } from '../../app/run-spec.js';
+import { flagName } from '../param-flags.js';
 import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
 interface WfFlags extends MarketFlags, EngineFlags {
@@ -64,124 +62,30 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   const overrides = flags.params === undefined ? {} : parseParamsFlag(flags.params);
   const baseParams = new Map(strategies.map((s) => [s.name, resolveStrategyParams(s, overrides)]));
   const config = engineConfigFromFlags(flags);
-  const trainDays = numberFlag(flags.trainDays, '--train-days', { integer: true, positive: true });
-  const testDays = numberFlag(flags.testDays, '--test-days', { integer: true, positive: true });
-  const minTrainTrades = numberFlag(flags.minTrainTrades, '--min-train-trades', { integer: true, min: 0 });
-  requireStopsForRiskSizing(config, strategies.map((s) => ({ name: s.name, params: baseParams.get(s.name)! })));
+  const windows = decodeWalkForwardSpec({ trainDays: flags.trainDays, testDays: flags.testDays, minTrainTrades: flags.minTrainTrades }, flagName);
+  const market = marketSpecFromFlags(flags);
+  let progress: Progress | null = null;
 
-  const run = await loadRunMarket(flags, io, log, dotenvExplicit);
-  requireIndexForRegime(config, run.source.index, flags.index);
-  // Everything the run will write is checked before it computes: a bad --outdir or --db fails
-  // now, with its path, not after minutes of backtesting.
-  const outDir = resolve(io.cwd, flags.outdir);
-  checkOutDir(outDir);
-  const store = new RunStore(resolve(io.cwd, flags.db));
-  try {
-    for (const line of dataCheckLines(run)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
-    const { panel } = run.ctx;
-    const seed = numberFlag(flags.seed, '--seed', { integer: true, min: 0 });
-    const manifest = makeManifest({
-      command: 'wf',
-      seed,
-      data: { ...run.source, start: dayToIso(panel.calendar[run.from]), end: dayToIso(panel.calendar[run.to]) },
-      engine: engineConfigJson(config),
-      run: {
-        strategies: strategies.map((s) => ({ name: s.name, version: s.version, baseParams: baseParams.get(s.name), tuneGrid: flags.tune ? s.tuneGrid : null })),
-        trainDays,
-        testDays,
-        tune: flags.tune,
-        minTrainTrades,
+  const result = await runWfJob(
+    { market, config, strategies: strategies.map((strategy) => ({ strategy, baseParams: baseParams.get(strategy.name)! })), tune: flags.tune, windows, outDir: flags.outdir, db: flags.db },
+    cliContext(io, log, { path: flags.dotenv, explicit: dotenvExplicit }),
+    {
+      loaded: (loaded) => {
+        for (const line of dataCheckLines(loaded)) log(line.startsWith('  MASKED') || line.startsWith('  SKIPPED') ? c.yellow(line) : line);
       },
-    });
-    log(`run ${manifest.runId}: ${strategies.map((s) => s.name).join(', ')}, train ${trainDays} / test ${testDays} sessions, ${flags.tune ? 'tuned per split' : 'fixed parameters'}`);
-
-    const results: { strategy: Strategy; wf: WalkForwardResult; ms: number }[] = [];
-    for (const strategy of strategies) {
-      const t0 = performance.now();
-      const progress = { bar: null as Progress | null };
-      const wf = runWalkForward(run.ctx, {
-        strategy,
-        baseParams: baseParams.get(strategy.name)!,
-        tune: flags.tune,
-        trainDays,
-        testDays,
-        from: run.from,
-        to: run.to,
-        config,
-        minTrainTrades,
-        onFold: (done, total) => {
-          progress.bar ??= new Progress(io, `${strategy.name} splits`, total);
-          progress.bar.tick(done);
-        },
-      });
-      progress.bar?.end();
-      results.push({ strategy, wf, ms: performance.now() - t0 });
-    }
-
-    removeStaleStaging(outDir);
-    const stage = new StagedRun(outDir, manifest.runId);
-    const summaries: Record<string, unknown>[] = [];
-    try {
-      for (const { strategy, wf } of results) {
-        const splitRows = wf.folds.map((f) => splitRow(panel.calendar, f, metricsToJson(f.test.metrics)));
-        const summary = {
-          runId: manifest.runId,
-          strategy: strategy.name,
-          synthetic: run.source.synthetic,
-          splits: splitRows,
-          outOfSample: {
-            start: dayToIso(wf.days[0]),
-            end: dayToIso(wf.days[wf.days.length - 1]),
-            sessions: wf.days.length,
-            metrics: metricsToJson(wf.metrics),
-            tradesAcrossGaps: countTradesAcrossGaps(wf.trades, run.issues),
-          },
-          evaluations: wf.evaluations,
-        };
-        summaries.push(summary);
-        const base = strategy.name;
-        wf.folds.forEach((f, i) => {
-          const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
-          stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades, run.issues));
-          stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
-          stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
-        });
-        stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
-        stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades, run.issues));
-        stage.write(`${base}/summary.json`, `${stableStringify(summary, 2)}\n`);
-        stage.write(`${base}/manifest.json`, `${stableStringify(manifest, 2)}\n`);
-      }
-      stage.write('manifest.json', `${stableStringify(manifest, 2)}\n`);
-    } catch (e) {
-      stage.abort();
-      throw e;
-    }
-
-    // The run's rows and its folder appear together or not at all (see publishInTransaction).
-    publishInTransaction(stage, (inside) =>
-      store.recordRun(
-        { runId: manifest.runId, command: 'wf', manifestJson: stableStringify(manifest), summaryJson: stableStringify(summaries) },
-        results.flatMap(({ strategy, wf }) =>
-          wf.folds.map((f) => ({
-            runId: manifest.runId,
-            strategy: strategy.name,
-            split: f.fold.index,
-            trainStart: dayToIso(panel.calendar[f.fold.trainFrom]),
-            trainEnd: dayToIso(panel.calendar[f.fold.trainTo]),
-            testStart: dayToIso(panel.calendar[f.fold.testFrom]),
-            testEnd: dayToIso(panel.calendar[f.fold.testTo]),
-            paramsJson: stableStringify(f.params),
-            metricsJson: stableStringify(metricsToJson(f.test.metrics)),
-          })),
-        ),
-        new Date().toISOString(),
-        inside,
-      ),
-    );
-    // A convenience pointer, moved only to a run both recorded and complete on disk.
-    pointLatest(outDir, manifest.runId);
-    const runDir = join(outDir, manifest.runId);
-
+      onFold: (name, done, total) => {
+        progress ??= new Progress(io, `${name} splits`, total);
+        progress.tick(done);
+      },
+      strategyDone: () => {
+        progress?.end();
+        progress = null;
+      },
+    },
+  );
+  const { manifest, run, results, summaries, runDir } = result;
+  const { panel } = run.ctx;
+  {
     if (json) {
       io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir: runDir, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);
       return 0;
@@ -222,25 +126,10 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
     log('');
     log(`artifacts: ${join(flags.outdir, manifest.runId)}/ (manifest.json, <strategy>/{summary.json,trade_list.csv,equity_curve.csv}, <strategy>/split_NN/...), also ${join(flags.outdir, 'latest')}; recorded in ${flags.db}`);
     return 0;
-  } finally {
-    store.close();
   }
 }
 
 function tunedParamsText(strategy: Strategy, p: Readonly<Record<string, number>>): string {
   const keys = Object.keys(strategy.tuneGrid);
   return keys.map((k) => `${k}=${p[k]}`).join(' ');
-}
-
-function splitRow(calendar: Int32Array, f: WalkForwardResult['folds'][number], metrics: MetricsJson) {
-  return {
-    split: f.fold.index,
-    trainStart: dayToIso(calendar[f.fold.trainFrom]),
-    trainEnd: dayToIso(calendar[f.fold.trainTo]),
-    testStart: dayToIso(calendar[f.fold.testFrom]),
-    testEnd: dayToIso(calendar[f.fold.testTo]),
-    params: f.params,
-    tuneNote: f.tuneNote,
-    metrics,
-  };
 }

@@ -2,13 +2,14 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { KobeError, usageError } from '../../core/errors.js';
 import { runWorker } from '../../distributed/pg-queue.js';
-import { contextHash } from '../../evolution/eval-context.js';
 import { evaluateGenome, type FitnessSettings } from '../../evolution/fitness.js';
 import type { CliIo } from '../io.js';
-import { loadRunMarket, type LoadedRun } from '../market-source.js';
+import type { LoadedRun } from '../../app/market.js';
+import { loadEvalContext } from '../../app/eval-context-load.js';
+import { cliContext } from '../market-flags.js';
 import { numberFlag } from '../options.js';
 import { logger } from '../render.js';
-import { EVOLVE_QUEUE, type EvalJobPayload } from './evolve-queue.js';
+import { EVOLVE_QUEUE, type EvalJobPayload } from '../../app/evolve-queue.js';
 
 interface WorkerFlags {
   queue: string;
@@ -45,33 +46,7 @@ async function runKobeWorker(flags: WorkerFlags, io: CliIo): Promise<number> {
   let loaded: { hash: string; run: LoadedRun; settings: FitnessSettings } | null = null;
   const contextFor = async (payload: EvalJobPayload) => {
     if (loaded?.hash === payload.contextHash) return loaded;
-    const { spec } = payload;
-    if (contextHash(spec) !== payload.contextHash) throw new KobeError('BAD_JOB', 'job context does not match its hash');
-    const m = spec.market;
-    const quiet = () => undefined;
-    const run = await loadRunMarket(
-      {
-        dataDir: m.kind === 'files' ? (flags.dataDir ?? m.dataDir ?? undefined) : undefined,
-        symbols: m.symbols.join(','),
-        index: m.index ?? undefined,
-        start: m.start,
-        end: m.end,
-        cache: flags.cache,
-        onBadData: m.badDataPolicy,
-        seed: String(m.demoSeed ?? 0),
-        dotenv: flags.dotenv,
-        historyBars: m.historyBars === null ? undefined : String(m.historyBars),
-      },
-      io,
-      quiet,
-      false,
-    );
-    if (run.source.dataHash !== m.dataHash) {
-      throw new KobeError('DATA_MISMATCH', `this worker's data (hash ${run.source.dataHash.slice(0, 12)}) differs from the coordinator's (${m.dataHash.slice(0, 12)})`, {
-        hint: 'point --data-dir at an identical copy of the data',
-      });
-    }
-    const settings: FitnessSettings = { from: run.from, to: run.to, trainDays: spec.trainDays, testDays: spec.testDays, config: spec.engine, minTrainTrades: spec.minTrainTrades, blowUpFrac: spec.blowUpFrac };
+    const { run, settings } = await loadEvalContext(payload, { dataDir: flags.dataDir, cache: flags.cache }, cliContext(io, () => undefined, { path: flags.dotenv, explicit: false }));
     loaded = { hash: payload.contextHash, run, settings };
     log(`worker ${workerId}: loaded ${run.ctx.panel.series.length} symbols for context ${payload.contextHash.slice(0, 12)}`);
     return loaded;

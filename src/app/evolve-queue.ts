@@ -1,9 +1,9 @@
-import { openCoordinator } from '../../distributed/pg-queue.js';
-import { KobeError } from '../../core/errors.js';
-import type { EvalContextSpec } from '../../evolution/eval-context.js';
-import type { Evaluator } from '../../evolution/evolve.js';
-import type { EvalResult } from '../../evolution/fitness.js';
-import type { Genome } from '../../evolution/genome.js';
+import { openCoordinator } from '../distributed/pg-queue.js';
+import { KobeError } from '../core/errors.js';
+import type { EvalContextSpec } from '../evolution/eval-context.js';
+import type { Evaluator } from '../evolution/evolve.js';
+import type { EvalResult } from '../evolution/fitness.js';
+import type { Genome } from '../evolution/genome.js';
 
 /** The PostgreSQL queue `kobe evolve --queue` and `kobe worker` share unless told otherwise. */
 export const EVOLVE_QUEUE = 'kobe-evolve';

@@ -1,7 +1,6 @@
 import { dayToIso } from '../core/calendar.js';
 import type { Decision, DenialCode, EngineResult } from '../backtest/engine.js';
 import { monteCarloTrades, stressTest, type MonteCarloResult, type ResampleMethod, type StressReport } from '../validation/monte-carlo/index.js';
-import { num, pct } from './render.js';
 
 /**
  * Seed 003's decision record for every signal: whether it was admitted, why not, whether the
@@ -50,30 +49,4 @@ export function runMonteCarlo(e: EngineResult, simulations: number, method: Resa
 export function runStress(e: EngineResult, portfolioBeta: number | null, avgExposure: number | null, maxDrawdownTolerance: number): StressReport {
   const beta = portfolioBeta !== null && avgExposure !== null && avgExposure > 0 && portfolioBeta > 0 ? portfolioBeta / avgExposure : 1;
   return stressTest({ equity: e.equity, exposureFrac: e.exposureFrac, days: e.days, initialEquity: e.initialCapital, beta, maxDrawdownTolerance });
-}
-
-const v = (x: { value: number | null; reason?: string }, f: (n: number) => string) => (x.value === null ? `n/a (${x.reason})` : f(x.value));
-
-export function monteCarloLines(r: MonteCarloResult): string[] {
-  const p = (d: MonteCarloResult['finalReturn'], at: number) => (d.value === null ? 'n/a' : pct(d.value.percentiles.find((q) => q.percentile === at)?.value ?? null));
-  return [
-    `${r.simulations} ${r.method} resamples of ${r.trades} trades (seed ${r.seed})`,
-    `final return p5 ${p(r.finalReturn, 5)}, median ${p(r.finalReturn, 50)}, p95 ${p(r.finalReturn, 95)}; probability of profit ${v(r.probabilityOfProfit, (x) => pct(x, 1))}`,
-    `VaR(95) ${v(r.var95, pct)}, CVaR(95) ${v(r.cvar95, pct)} of the final return (losses as positive fractions: negative means even the worst 5% gained)`,
-    `max drawdown median ${p(r.maxDrawdown, 50)}, p95 ${p(r.maxDrawdown, 95)}; probability of a ${pct(r.maxDrawdownTolerance)} drawdown ${v(r.probabilityOfBreach, (x) => pct(x, 1))}`,
-  ];
-}
-
-export function stressLines(s: StressReport): string[] {
-  const out: string[] = [];
-  for (const sc of s.scenarios) {
-    const w = sc.worst.value;
-    out.push(
-      w === null
-        ? `${sc.name}: n/a (${sc.worst.reason})`
-        : `${sc.name}: worst placement ${w.startDay === null ? '' : dayToIso(w.startDay)} -> max drawdown ${pct(w.maxDrawdownFrac)}, final ${pct(w.finalReturnFrac)}, ${w.survived.value === null ? '' : w.survived.value ? 'survives' : 'BREACHES'} the ${pct(s.maxDrawdownTolerance)} tolerance`,
-    );
-  }
-  out.push(`(stress beta ${num(s.beta)} per unit of exposure: the portfolio beta over the average exposure; shocks applied to the equity path and its exposure, not re-simulated positions)`);
-  return out;
 }
