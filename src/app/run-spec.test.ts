@@ -15,7 +15,7 @@ function fieldOf(f: () => unknown): string | undefined {
   try {
     f();
   } catch (e) {
-    if (isKobeError(e)) return e.flag;
+    if (isKobeError(e)) return e.flag ?? e.param;
     throw e;
   }
   return 'no error';
