@@ -87,6 +87,19 @@ describe('training a confidence model end to end', () => {
     }
   });
 
+  it('cuts the folds at given days when asked (cuts win over fractions)', () => {
+    const small = syntheticTrades(5, 4000).rows;
+    const cuts = { calibrateFrom: 13_000 + 300, heldOutFrom: 13_000 + 700 };
+    const r = trainConfidenceModel(small, { dataHash: 'h', cuts });
+    if (!r.ok) throw new Error(`expected a model, got ${r.code}`);
+    expect(r.split.calibrateFrom).toBe(cuts.calibrateFrom);
+    expect(r.split.heldOutFrom).toBe(cuts.heldOutFrom);
+    expect(r.model.window.calibrateFrom).toBe(cuts.calibrateFrom);
+    expect(r.model.window.heldOutFrom).toBe(cuts.heldOutFrom);
+    for (const i of r.split.fit) expect(small.closeDays[i]).toBeLessThan(cuts.calibrateFrom);
+    for (const i of r.split.heldOut) expect(small.signalDays[i]).toBeGreaterThanOrEqual(cuts.heldOutFrom);
+  });
+
   it('refuses, as a value, when a fold is empty or the model cannot converge', () => {
     const small = syntheticTrades(3, 400).rows;
     const oneClass = trainConfidenceModel({ ...small, labels: new Uint8Array(400).fill(1) }, { dataHash: 'h' });

@@ -2,7 +2,7 @@ import { applyCalibration, fitCalibration, type CalibrationFit, type Calibration
 import { contributions, fitLogistic, predictLogistic, type Contributions, type FeatureMatrix, type LogisticFit, type LogisticOptions } from './logistic.js';
 import type { ConfidenceModel } from './model-codec.js';
 import { scoreForecasts } from './scores.js';
-import { splitFolds, type FoldFractions, type FoldSplit } from './walk-forward-fit.js';
+import { splitByDates, splitFolds, type FoldFractions, type FoldSplit } from './walk-forward-fit.js';
 
 /**
  * Training a confidence model end to end, pure: folds by date (walk-forward-fit.ts), the logistic
@@ -29,6 +29,8 @@ export interface TrainingRows {
 export interface TrainOptions extends LogisticOptions {
   /** Default 0.6 of the signal days to fit, 0.2 to calibrate, the rest held out. */
   readonly folds?: FoldFractions;
+  /** The cut days themselves (splitByDates); given, they win over `folds`. */
+  readonly cuts?: { readonly calibrateFrom: number; readonly heldOutFrom: number };
   /** Default 'platt'. */
   readonly calibration?: CalibrationKind;
   /** Hash of the trades and features, stored with the model. */
@@ -53,7 +55,7 @@ export function selectRows(x: FeatureMatrix, idx: ArrayLike<number>): FeatureMat
 const pick = (labels: Uint8Array, idx: ArrayLike<number>): Uint8Array => Uint8Array.from({ length: idx.length }, (_, r) => labels[idx[r]]);
 
 export function trainConfidenceModel(rows: TrainingRows, options: TrainOptions): TrainResult {
-  const split = splitFolds(rows, options.folds ?? TRAIN_DEFAULTS.folds);
+  const split = options.cuts !== undefined ? splitByDates(rows, options.cuts.calibrateFrom, options.cuts.heldOutFrom) : splitFolds(rows, options.folds ?? TRAIN_DEFAULTS.folds);
   for (const fold of ['fit', 'calibrate', 'heldOut'] as const) {
     if (split[fold].length === 0) return { ok: false, code: 'EMPTY_FOLD', detail: `the ${fold} fold holds no closed trades`, split };
   }
