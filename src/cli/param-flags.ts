@@ -53,6 +53,13 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   outDir: '--outdir',
   db: '--db',
   audit: '--audit',
+  // scan train
+  fitEnd: '--fit-end',
+  calibrateEnd: '--calibrate-end',
+  calibration: '--calibration',
+  l2: '--l2',
+  stateDir: '--state-dir',
+  forceActivate: '--force-activate',
   // data fetch
   provider: '--provider',
   fromIso: '--from',
