@@ -14,7 +14,8 @@ import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../../test-support/shared
 import { plainContext } from '../context.js';
 import { decodeMarketSpec } from '../market-spec.js';
 import { loadRunMarket } from '../market.js';
-import { trainScanModel, type ScanTrainSpec } from './train-scan-model.js';
+import { RegistryStore } from '../../store/registry-store.js';
+import { scanStrategies, trainScanModel, type ScanTrainSpec } from './train-scan-model.js';
 import { modelUsableOn } from './usable.js';
 
 const dirs: string[] = [];
@@ -189,6 +190,27 @@ describe('kobe scan train on the demo market', async () => {
     expect(err.message).toMatch(/intercept/);
     expect(readdirSync(join(d, 'state', 'models')).sort()).toEqual(before.files);
     expect(readFileSync(join(d, 'audit', 'audit.jsonl'), 'utf8')).toBe(before.audit);
+  });
+});
+
+describe('the strategies the model learns from', () => {
+  it('are the production roster with its promoted parameters; the defaults when none is in production or there is no database', () => {
+    const d = tempDir();
+    const db = join(d, 'kobe.db');
+    const none = scanStrategies(db);
+    expect(none.source).toBe('default');
+    expect(none.legs.map((l) => l.strategy.name)).toEqual(['ibs-rsi', 'turtle-soup']);
+    expect(existsSync(db)).toBe(false);
+    const registry = new RegistryStore(db);
+    registry.register('cand-1', 'ibs-rsi tuned', JSON.stringify({ kind: 'params', strategy: 'ibs-rsi', params: { rsiEntry: 7 } }), '{}', '2024-01-01T00:00:00.000Z');
+    registry.register('cand-2', 'turtle-soup', JSON.stringify({ kind: 'params', strategy: 'turtle-soup', params: {} }), '{}', '2024-01-01T00:00:00.000Z');
+    expect(scanStrategies(db).source).toBe('default'); // candidates are not production
+    registry.transition('cand-1', 'production', 'every gate passed', {}, '2024-01-02T00:00:00.000Z');
+    registry.close();
+    const prod = scanStrategies(db);
+    expect(prod.source).toBe('production');
+    expect(prod.legs.map((l) => l.strategy.name)).toEqual(['ibs-rsi']);
+    expect(prod.legs[0].params.rsiEntry).toBe(7);
   });
 });
 
