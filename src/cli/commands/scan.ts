@@ -151,7 +151,7 @@ function explainLines(e: ScanResult['explain'], date: string): string[] {
   }
   for (const pk of e.picks) {
     out.push(`  ${pk.strategy} ${pk.side} pick:`);
-    for (const gt of pk.gates) out.push(`    gate ${gt.gate}: ${gt.ok === null ? 'not evaluated' : gt.ok ? 'pass' : `DENIED ${gt.code}`} (${gt.detail})`);
+    for (const gt of pk.gates) out.push(`    gate ${gt.gate}: ${gt.ok === null ? gt.detail : `${gt.ok ? 'pass' : `DENIED ${gt.code}`} (${gt.detail})`}`);
     if (pk.confidence.value === null) out.push(`    confidence: null (${pk.confidence.reason})`);
     else {
       out.push(`    confidence ${(pk.confidence.value * 100).toFixed(1)}% (raw ${(pk.confidence.rawProbability! * 100).toFixed(1)}%), log-odds from intercept ${pk.confidence.intercept!.toFixed(3)} plus:`);
