@@ -7,6 +7,8 @@ import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerPromote } from './commands/promote.js';
 import { registerRuns } from './commands/runs.js';
+import { registerScan } from './commands/scan.js';
+import { registerScanTrain } from './commands/scan-train.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerWf } from './commands/wf.js';
 import { registerWorker } from './commands/worker.js';
@@ -35,6 +37,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPromote(program, io, setExit);
   registerAudit(program, io, setExit);
   registerRuns(program, io, setExit);
+  registerScanTrain(registerScan(program, io, setExit), io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -53,6 +53,11 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   outDir: '--outdir',
   db: '--db',
   audit: '--audit',
+  // scan
+  date: '--date',
+  explain: '--explain',
+  quotes: '--quotes',
+  earnings: '--earnings',
   // scan train
   fitEnd: '--fit-end',
   calibrateEnd: '--calibrate-end',

@@ -47,6 +47,24 @@ describe.each(STRATEGY_NAMES)('strategy %s', (name) => {
     );
   });
 
+  it('explains every bar: its entry conditions all hold exactly where decide enters', () => {
+    let entries = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const bars = randomWalkBars('X', 300, seed);
+      const prep = strategy.prepare(bars, params, new IndicatorMemo());
+      for (let i = 0; i < bars.day.length; i++) {
+        const code = strategy.decide(prep, i, params);
+        const conditions = strategy.explain!(prep, i, params);
+        expect(conditions.length).toBeGreaterThan(0);
+        const entry = code === SIGNAL_LONG || code === SIGNAL_SHORT;
+        if (entry) entries++;
+        if (code !== SIGNAL_EXIT) expect(conditions.every((c) => c.met), `bar ${i} code ${code}`).toBe(entry);
+        for (const c of conditions) if (c.value !== null) expect(Number.isFinite(c.value)).toBe(true);
+      }
+    }
+    expect(entries).toBeGreaterThan(0);
+  });
+
   it('fires on random data (a rule that never triggers is a bug)', () => {
     let total = 0;
     for (let seed = 1; seed <= 10; seed++) total += scanSignals(strategy, randomWalkBars('X', 400, seed), params, new IndicatorMemo()).bar.length;

@@ -38,6 +38,38 @@ export interface Strategy<Prep = unknown> {
   score(prep: Prep, i: number): number;
   /** One line on why bar i signalled, for logs and trade lists. */
   reason(prep: Prep, i: number, p: Params): string;
+  /**
+   * The entry rule's conditions on bar i, each with the value the rule read and its threshold
+   * (`kobe scan --explain`). Optional: a strategy without it is scanned and traded the same,
+   * its picks only say less about why.
+   */
+  explain?(prep: Prep, i: number, p: Params): RuleCondition[];
+  /**
+   * The longest period of a recursive smoother (Wilder ATR/RSI, EMA) the rule or its exits read,
+   * in bars. A scan computes indicators from a bounded history before its day; a recursive
+   * smoother forgets its start only geometrically, so the history a scan needs grows with this
+   * period (see app/scan/history.ts). Omitted: the scan assumes `warmupBars(p)`, which bounds
+   * every period a rule's indicators can have.
+   */
+  smoothingPeriod?(p: Params): number;
+}
+
+/** One condition of an entry rule on one bar: `value op threshold`, and whether it held. */
+export interface RuleCondition {
+  /** What was read, e.g. `RSI(2)`, `close vs SMA(200)`. */
+  readonly name: string;
+  /** NaN-free: null when the value is not known yet (warm-up). */
+  readonly value: number | null;
+  readonly op: '<' | '<=' | '>' | '==';
+  readonly threshold: number | null;
+  readonly met: boolean;
+}
+
+/** A condition from a value and a threshold, null for NaN, `met` by the same comparison the rule makes. */
+export function condition(name: string, value: number, op: RuleCondition['op'], threshold: number): RuleCondition {
+  const met = op === '<' ? value < threshold : op === '<=' ? value <= threshold : op === '>' ? value > threshold : value === threshold;
+  const known = (x: number) => (Number.isFinite(x) ? x : null);
+  return { name, value: known(value), op, threshold: known(threshold), met };
 }
 
 /** A signal in the form users read: entry is the reference close of the signal bar. */

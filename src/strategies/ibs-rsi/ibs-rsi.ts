@@ -3,7 +3,7 @@ import { ibs, rsi, sma } from '../../indicators/index.js';
 import { exitParams } from '../exit-params.js';
 import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
-import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
+import { condition, SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
 
 export interface IbsRsiPrep {
   readonly close: Float64Array;
@@ -79,6 +79,13 @@ export const ibsRsi: Strategy<IbsRsiPrep> = {
     if (s.exitSma !== null && c > s.exitSma[i]) return `exit: close ${c.toFixed(2)} > SMA(${p.exitSmaPeriod}) ${s.exitSma[i].toFixed(2)}`;
     return `close ${c.toFixed(2)} > SMA(${p.smaPeriod}) ${s.trend[i].toFixed(2)}, IBS ${s.ibs[i].toFixed(3)} < ${p.ibsEntry}, RSI(${p.rsiPeriod}) ${s.rsi[i].toFixed(1)} < ${p.rsiEntry}`;
   },
+  // The entry conditions, in decide's order (an exit rule that fires on the bar overrides them).
+  explain: (s, i, p) => [
+    condition(`close vs SMA(${p.smaPeriod})`, s.close[i], '>', s.trend[i]),
+    condition('IBS', s.ibs[i], '<', p.ibsEntry),
+    condition(`RSI(${p.rsiPeriod})`, s.rsi[i], '<', p.rsiEntry),
+  ],
+  smoothingPeriod: (p) => Math.max(p.rsiPeriod, p.atrPeriod),
 };
 
 /** The exit rules on the close of bar i, from bars up to i (NaN comparisons are false). */

@@ -3,7 +3,7 @@ import { sma } from '../../indicators/index.js';
 import { exitParams } from '../exit-params.js';
 import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
-import { SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
+import { condition, SIGNAL_EXIT, SIGNAL_LONG, SIGNAL_NONE, type SignalCode, type Strategy } from '../types.js';
 
 export interface SmaCrossPrep {
   readonly fast: Float64Array;
@@ -45,4 +45,10 @@ export const smaCross: Strategy<SmaCrossPrep> = {
   score: (s, i) => (s.fast[i] - s.slow[i]) / s.slow[i],
   reason: (s, i, p) =>
     `SMA(${p.fast}) ${s.fast[i].toFixed(2)} crossed ${s.fast[i] > s.slow[i] ? 'above' : 'below'} SMA(${p.slow}) ${s.slow[i].toFixed(2)}`,
+  explain: (s, i, p) => [
+    condition(`SMA(${p.fast}) vs SMA(${p.slow})`, s.fast[i], '>', s.slow[i]),
+    // A cross: on the bar before, the fast SMA was not above the slow one.
+    condition(`SMA(${p.fast}) vs SMA(${p.slow}) the bar before`, i > 0 ? s.fast[i - 1] : Number.NaN, '<=', i > 0 ? s.slow[i - 1] : Number.NaN),
+  ],
+  smoothingPeriod: (p) => p.atrPeriod,
 };

@@ -3,7 +3,7 @@ import { atr, donchianHigh, donchianLow, sma } from '../../indicators/index.js';
 import { exitParams } from '../exit-params.js';
 import type { IndicatorMemo } from '../indicator-memo.js';
 import type { Params } from '../params.js';
-import { SIGNAL_LONG, SIGNAL_NONE, SIGNAL_SHORT, type SignalCode, type Strategy } from '../types.js';
+import { condition, SIGNAL_LONG, SIGNAL_NONE, SIGNAL_SHORT, type RuleCondition, type SignalCode, type Strategy } from '../types.js';
 
 export interface TurtleSoupPrep {
   readonly low: Float64Array;
@@ -110,4 +110,26 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     }
     return `high ${s.high[i].toFixed(2)} broke the ${p.lookback}-bar high ${s.chanHigh![i].toFixed(2)} and closed back below at ${s.close[i].toFixed(2)}`;
   },
+  // The long side's conditions; the short side's when they all hold there (decide's order), or
+  // when only the high broke out.
+  explain(s, i, p) {
+    const older = i - p.minBarsSinceLow + 1;
+    const side = (low: boolean): RuleCondition[] => {
+      const lvl = low ? s.chanLow[i] : s.chanHigh![i];
+      const what = `${p.lookback}-bar ${low ? 'low' : 'high'}`;
+      const olderLvl = older < 0 ? Number.NaN : low ? s.olderLow[older] : s.olderHigh![older];
+      const out = [
+        low ? condition(`low vs ${what}`, s.low[i], '<', lvl) : condition(`high vs ${what}`, s.high[i], '>', lvl),
+        condition(`close vs ${what}`, s.close[i], low ? '>' : '<', lvl),
+        condition(`${low ? 'low' : 'high'} of bars ${p.minBarsSinceLow}+ back vs ${what}`, olderLvl, '==', lvl),
+      ];
+      if (p.trendFilter) out.push(condition(`close vs SMA(${p.smaPeriod})`, s.close[i], low ? '>' : '<', s.trend[i]));
+      return out;
+    };
+    const long = side(true);
+    if (s.chanHigh === null || long.every((c) => c.met)) return long;
+    const short = side(false);
+    return short.every((c) => c.met) || (!(s.low[i] < s.chanLow[i]) && s.high[i] > s.chanHigh[i]) ? short : long;
+  },
+  smoothingPeriod: (p) => p.atrPeriod,
 };

@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { plainContext } from '../app/context.js';
+import { decodeMarketSpec } from '../app/market-spec.js';
+import { runScan, type ScanSpec } from '../app/scan/run-scan.js';
+import { DEFAULT_SCAN_GATES } from '../risk/scan-gates.js';
+import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
+import { memoryIo } from './io.js';
+import { main } from './main.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kobe-scan-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function kobe(args: string[]) {
+  const io = memoryIo(dir);
+  const code = await main(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+const DEMO = ['scan', '--cap', '30'];
+
+describe('kobe scan on the demo market', () => {
+  it('scans a replayed date, says the roster is empty, writes the logs once per date (a rerun replaces its rows)', async () => {
+    const r = await kobe([...DEMO, '--date', '2020-03-16', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(res.date).toBe('2020-03-16');
+    expect(res.rosterNote).toContain('ibs-rsi and turtle-soup');
+    expect(res.modelReason).toBe('uncalibrated');
+    expect(res.tradeOfDay.pick).toBeNull();
+    for (const s of res.signals) {
+      expect(s.confidence).toMatchObject({ value: null, reason: 'uncalibrated' });
+      expect(s.gates.map((g: { gate: string }) => g.gate)).toEqual(['price', 'liquidity', 'spread', 'earnings', 'regime']);
+      expect(s.gates[2]).toMatchObject({ ok: null, code: 'SPREAD_NOT_EVALUATED' });
+    }
+    const picks = readFileSync(join(dir, 'logs', 'daily_picks.csv'), 'utf8');
+    const trade = readFileSync(join(dir, 'logs', 'trade_of_day.csv'), 'utf8');
+    expect(trade.split('\n').filter((l) => l.startsWith('2020-03-16,'))).toHaveLength(1);
+    const again = await kobe([...DEMO, '--date', '2020-03-16', '--json']);
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(dir, 'logs', 'daily_picks.csv'), 'utf8')).toBe(picks);
+    expect(readFileSync(join(dir, 'logs', 'trade_of_day.csv'), 'utf8')).toBe(trade);
+    await kobe([...DEMO, '--date', '2020-03-13']);
+    const both = readFileSync(join(dir, 'logs', 'trade_of_day.csv'), 'utf8').trim().split('\n');
+    expect(both.map((l) => l.slice(0, 10))).toEqual(['date,symbo', '2020-03-13', '2020-03-16']);
+    const audit = readFileSync(join(dir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n');
+    expect(audit).toHaveLength(3);
+    expect(JSON.parse(audit[0]).data.inputsHash).toBe(res.inputsHash);
+  });
+
+  it('bad input exits 2 and writes nothing: a closed day, a malformed quotes or earnings file, a damaged model, an unknown explain symbol', async () => {
+    const closed = await kobe([...DEMO, '--date', '2019-12-25']);
+    expect(closed.code).toBe(2);
+    expect(closed.err).toContain('Christmas');
+    writeFileSync(join(dir, 'q.csv'), 'symbol,bid,ask\nAAA,10,9\n');
+    const q = await kobe([...DEMO, '--date', '2020-03-16', '--quotes', 'q.csv']);
+    expect(q.code).toBe(2);
+    expect(q.err).toContain('q.csv:2');
+    writeFileSync(join(dir, 'e.csv'), 'symbol,date\nAAA,2020-13-01\n');
+    const e = await kobe([...DEMO, '--date', '2020-03-16', '--earnings', 'e.csv']);
+    expect(e.code).toBe(2);
+    expect(e.err).toContain('e.csv:2');
+    mkdirSync(join(dir, 'state', 'models'), { recursive: true });
+    writeFileSync(join(dir, 'state', 'models', 'active.json'), '{"format": ');
+    const m = await kobe([...DEMO, '--date', '2020-03-16']);
+    expect(m.code).toBe(2);
+    expect(m.err).toContain('BAD_MODEL_FILE');
+    rmSync(join(dir, 'state'), { recursive: true });
+    const x = await kobe([...DEMO, '--date', '2020-03-16', '--explain', 'NOPE']);
+    expect(x.code).toBe(2);
+    expect(existsSync(join(dir, 'logs'))).toBe(false);
+    expect(existsSync(join(dir, 'kobe.db'))).toBe(false);
+    expect(existsSync(join(dir, 'audit'))).toBe(false);
+  });
+
+  it('without --date, data that ends before the last completed session is stale: exit 1, nothing written', async () => {
+    const r = await kobe([...DEMO]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/stale: it ends on \d{4}-\d{2}-\d{2}, the last completed NYSE session is/);
+    expect(existsSync(join(dir, 'logs'))).toBe(false);
+  });
+});
+
+describe('staleness with a fixed clock', () => {
+  const spec = (date: string | null): ScanSpec => ({
+    market: decodeMarketSpec({ cap: 10 }),
+    date,
+    legs: null,
+    db: 'kobe.db',
+    stateDir: 'state',
+    logsDir: 'logs',
+    audit: 'audit/audit.jsonl',
+    quotes: null,
+    earnings: null,
+    gates: DEFAULT_SCAN_GATES,
+    regimeSmaPeriod: 200,
+    mix: [{ strategy: 'turtle-soup', count: 2 }, { strategy: 'ibs-rsi', count: 1 }],
+    ensureTop3: true,
+    minConfidence: 0.6,
+    capitalUsd: 100_000,
+    explain: null,
+  });
+  it('is fresh right after the data\'s last close, stale a session later', async () => {
+    const probe = await runScan(spec(null), plainContext(dir, {}, { now: () => new Date('2030-01-02T00:00:00Z') }));
+    expect(probe.kind).toBe('stale');
+    const have = probe.kind === 'stale' ? probe.have : '';
+    // 22:00 UTC is after the 16:00 New York close in either season.
+    const fresh = await runScan(spec(null), plainContext(dir, {}, { now: () => new Date(`${have}T22:00:00Z`) }));
+    expect(fresh.kind).toBe('scanned');
+  });
+});
+
+describe.runIf(sharedDataAvailable())('kobe scan on real data', () => {
+  it('explains a symbol: rule conditions with values and thresholds, gates, confidence, plan', async () => {
+    const r = await kobe(['scan', '--data-dir', SHARED_STOOQ_DIR, '--cap', '100', '--date', '2017-11-10', '--explain', 'JPM', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(r.err).toContain('why JPM on 2017-11-10');
+    const ibs = res.explain.rules.find((x: { strategy: string }) => x.strategy === 'ibs-rsi');
+    expect(ibs.signalled).toBe(true);
+    expect(ibs.conditions.map((c: { name: string }) => c.name)).toEqual(['close vs SMA(200)', 'IBS', 'RSI(2)']);
+    expect(ibs.conditions.every((c: { met: boolean }) => c.met)).toBe(true);
+    const pick = res.explain.picks[0];
+    expect(pick.plan.shares).toBeGreaterThan(0);
+    expect(pick.timeExit).toEqual({ bars: 5, decidedOn: '2017-11-17', exitOn: '2017-11-20' });
+    expect(existsSync(join(dir, 'logs'))).toBe(false);
+  });
+});
