@@ -55,6 +55,29 @@ describe('kobe scan on the demo market', () => {
     expect(JSON.parse(audit[0]).data.inputsHash).toBe(res.inputsHash);
   });
 
+  it('with a trained model: confidence and a trade-of-the-day decision, but never from a model that learned from the replayed day or later', async () => {
+    // A model trained through the end of the data has seen trades closing after 2020-09-01.
+    const full = await kobe(['scan', 'train', '--cap', '30', '--json']);
+    expect(full.code, full.err).toBe(0);
+    const inside = JSON.parse((await kobe([...DEMO, '--date', '2020-09-01', '--json'])).out);
+    expect(inside.modelReason).toMatch(/^the confidence model learned from trades that closed up to \d{4}-\d{2}-\d{2}, not before 2020-09-01$/);
+    for (const s of inside.signals) expect(s.confidence.value).toBeNull();
+    expect(inside.tradeOfDay.pick).toBeNull();
+    // Trained only on what was known before the day, it scores the day's signals.
+    const before = await kobe(['scan', 'train', '--cap', '30', '--end', '2020-06-30', '--force-activate', '--json']);
+    expect(before.code, before.err).toBe(0);
+    const after = JSON.parse((await kobe([...DEMO, '--date', '2020-09-01', '--json'])).out);
+    expect(after.modelReason).toBeNull();
+    expect(after.signals.length).toBeGreaterThan(0);
+    for (const s of after.signals) {
+      expect(s.confidence.value).toBeGreaterThan(0);
+      expect(s.confidence.value).toBeLessThan(1);
+    }
+    const best = Math.max(...after.signals.filter((s: { admitted: boolean }) => s.admitted).map((s: { confidence: { value: number } }) => s.confidence.value));
+    if (after.tradeOfDay.pick === null) expect(after.tradeOfDay.reason).toMatch(/below 0.6/);
+    else expect(after.tradeOfDay.pick.confidence.value).toBe(best);
+  });
+
   it('bad input exits 2 and writes nothing: a closed day, a malformed quotes or earnings file, a damaged model, an unknown explain symbol', async () => {
     const closed = await kobe([...DEMO, '--date', '2019-12-25']);
     expect(closed.code).toBe(2);

@@ -9,6 +9,7 @@ import { closureReason, isSession, lastCompletedSession, sessionsBetween } from 
 import { sha256Hex, stableStringify } from '../../core/stable-json.js';
 import { featureNames, signalFeatureRow, symbolFeatureColumns, type SymbolFeatureColumns } from '../../confidence/features.js';
 import { decodeModel, type ConfidenceModel } from '../../confidence/model-codec.js';
+import { modelUnusableReason } from '../scan-model/usable.js';
 import { explainConfidence } from '../../confidence/train.js';
 import type { Genome } from '../../evolution/genome.js';
 import { genomeStrategy } from '../../evolution/operators.js';
@@ -163,7 +164,14 @@ export async function runScan(spec: ScanSpec, ctx: AppContext): Promise<ScanOutc
   const modelStrategies = model === null ? [] : model.logistic.featureNames.filter((f) => f.startsWith('strategy:')).map((f) => f.slice('strategy:'.length));
   const modelFeatures = model === null ? [] : featureNames(modelStrategies);
   const modelMismatch = model !== null && stableStringify(modelFeatures) !== stableStringify(model.logistic.featureNames);
-  const modelReason = model === null ? 'uncalibrated' : modelMismatch ? 'uncalibrated: the model reads features this scan does not compute' : null;
+  // A model that learned from trades closing on or after the scanned day would lend a replay
+  // knowledge of its own future: it gives no confidence then (train with --end before the date).
+  const modelReason =
+    model === null
+      ? 'uncalibrated'
+      : modelMismatch
+        ? 'uncalibrated: the model reads features this scan does not compute'
+        : modelUnusableReason(model, day);
   const featureCache = new Map<number, SymbolFeatureColumns>();
   const config = { ...DEFAULT_ENGINE_CONFIG, initialCapital: spec.capitalUsd };
 
