@@ -74,10 +74,42 @@ export const checkMaxPositions: PreTradeCheck = (_order, account, _market, confi
 
 /** The sizing must buy at least one whole share. */
 export const checkZeroShares: PreTradeCheck = (order, _account, _market, config) =>
-  order.shares > 0 ? CHECK_PASSED : denial('ZERO_SHARES', `sizing ${config.sizing.mode} gives no whole share at ${order.refPrice.toFixed(2)}`);
+  order.shares > 0 ? CHECK_PASSED : new ZeroSharesDenial(config.sizing.mode, order.refPrice);
 
 /** The order's estimated cost must fit in the free cash. */
 export const checkInsufficientCash: PreTradeCheck = (order, account) =>
-  order.estimatedCostUsd > account.freeCashUsd
-    ? denial('INSUFFICIENT_CASH', `needs ${order.estimatedCostUsd.toFixed(0)} USD, ${account.freeCashUsd.toFixed(0)} free`)
-    : CHECK_PASSED;
+  order.estimatedCostUsd > account.freeCashUsd ? new InsufficientCashDenial(order.estimatedCostUsd, account.freeCashUsd) : CHECK_PASSED;
+
+// Denials that quote numbers keep the numbers and format the detail only when it is read: a
+// tuning run denies thousands of orders this way and reads only the codes. `toJSON` writes the
+// plain {ok, code, detail} shape.
+
+class ZeroSharesDenial implements Denial {
+  readonly ok = false;
+  readonly code = 'ZERO_SHARES';
+  constructor(
+    readonly sizingMode: string,
+    readonly refPrice: number,
+  ) {}
+  get detail(): string {
+    return `sizing ${this.sizingMode} gives no whole share at ${this.refPrice.toFixed(2)}`;
+  }
+  toJSON(): Denial {
+    return { ok: false, code: this.code, detail: this.detail };
+  }
+}
+
+class InsufficientCashDenial implements Denial {
+  readonly ok = false;
+  readonly code = 'INSUFFICIENT_CASH';
+  constructor(
+    readonly neededUsd: number,
+    readonly freeUsd: number,
+  ) {}
+  get detail(): string {
+    return `needs ${this.neededUsd.toFixed(0)} USD, ${this.freeUsd.toFixed(0)} free`;
+  }
+  toJSON(): Denial {
+    return { ok: false, code: this.code, detail: this.detail };
+  }
+}
