@@ -246,26 +246,25 @@ export function runEngine(input: EngineInput): EngineResult {
         const bar = book.bar[j];
         const fillBar = bar + fillDelay;
         order.side = code === SIGNAL_LONG ? 1 : -1;
-        order.refPrice = panel.series[sym].close[bar];
         account.freeCashUsd = cash - reservedUsd;
         account.positionsUsed = slotsUsed;
         account.symbolPositions = holding[sym];
+        // The first denial stops the signal and is the one recorded.
         let r: CheckResult = checkRegime(order, account, market, config);
-        if (r.ok) r = checkAlreadyInPosition(order, account, market, config);
-        if (r.ok) r = checkMaxPositions(order, account, market, config);
-        if (r.ok && fillBar >= panel.series[sym].day.length) r = NO_FILL_BAR_DATA_ENDS;
-        if (r.ok) {
-          order.shares = sizeOrder(config, marked, account.freeCashUsd, order.refPrice, book.stopDist[j]);
-          r = checkZeroShares(order, account, market, config);
-        }
-        if (r.ok) {
-          order.estimatedCostUsd = estimatedCostUsd(costs, order.shares, order.refPrice);
-          r = checkInsufficientCash(order, account, market, config);
-        }
-        if (!r.ok) {
-          deny(t, sym, leg, order.side, r);
-          continue;
-        }
+        if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        r = checkAlreadyInPosition(order, account, market, config);
+        if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        r = checkMaxPositions(order, account, market, config);
+        if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        if (fillBar >= panel.series[sym].day.length) { deny(t, sym, leg, order.side, NO_FILL_BAR_DATA_ENDS); continue; }
+        // Read only now: a random symbol's close is a cache miss, and most signals stop above.
+        order.refPrice = panel.series[sym].close[bar];
+        order.shares = sizeOrder(config, marked, account.freeCashUsd, order.refPrice, book.stopDist[j]);
+        r = checkZeroShares(order, account, market, config);
+        if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        order.estimatedCostUsd = estimatedCostUsd(costs, order.shares, order.refPrice);
+        r = checkInsufficientCash(order, account, market, config);
+        if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         const { side, shares, estimatedCostUsd: estimate } = order;
         reservedUsd += estimate;
         holding[sym]++;

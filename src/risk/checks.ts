@@ -9,13 +9,17 @@ import { CHECK_PASSED, denial, type CheckResult, type Denial } from './denials.j
  * signal); a live path builds them fresh.
  */
 
-/** An entry order as the checks see it. */
+/**
+ * An entry order as the checks see it. Only `side` is read before sizing (regime, position and
+ * slot checks); the engine fills in the price, the size and the cost as it reaches the checks
+ * that read them, in `PRE_TRADE_CHECKS` order.
+ */
 export interface OrderIntent {
   /** +1 buys (long), -1 sells short. */
   readonly side: 1 | -1;
   /** The price the order is sized at (the signal bar's close), USD. */
   readonly refPrice: number;
-  /** Shares the portfolio sized (checks that run before sizing do not read it). */
+  /** Shares the portfolio sized. */
   readonly shares: number;
   /** Cash the order is expected to need, USD (`estimatedCostUsd` in `src/execution/costs.ts`). */
   readonly estimatedCostUsd: number;
