@@ -233,9 +233,9 @@ export function runEngine(input: EngineInput): EngineResult {
     // Entries decided at this close, best-ranked first: each signal goes through the pre-trade
     // checks (src/risk) in PRE_TRADE_CHECKS order, sized (src/portfolio) before the checks that
     // read the size; the first denial is the one recorded.
-    let slotsUsed = positions.length + pendingEntries;
-    market.regime = regime === null ? -1 : regime[t];
+    account.positionsUsed = positions.length + pendingEntries;
     account.equityUsd = marked;
+    market.regime = regime === null ? -1 : regime[t];
     for (let leg = 0; leg < legs.length; leg++) {
       const book = legs[leg].book;
       for (let j = book.dayStart[t]; j < book.dayStart[t + 1]; j++) {
@@ -245,20 +245,20 @@ export function runEngine(input: EngineInput): EngineResult {
         const sym = book.sym[j];
         const bar = book.bar[j];
         const fillBar = bar + fillDelay;
+        // The first denial stops the signal and is the one recorded. The snapshots are filled as
+        // the checks that read them come up: most signals stop at the first three.
         order.side = code === SIGNAL_LONG ? 1 : -1;
-        account.freeCashUsd = cash - reservedUsd;
-        account.positionsUsed = slotsUsed;
-        account.symbolPositions = holding[sym];
-        // The first denial stops the signal and is the one recorded.
         let r: CheckResult = checkRegime(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        account.symbolPositions = holding[sym];
         r = checkAlreadyInPosition(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         r = checkMaxPositions(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         if (fillBar >= panel.series[sym].day.length) { deny(t, sym, leg, order.side, NO_FILL_BAR_DATA_ENDS); continue; }
-        // Read only now: a random symbol's close is a cache miss, and most signals stop above.
+        // A random symbol's close is a cache miss: read only for signals that got this far.
         order.refPrice = panel.series[sym].close[bar];
+        account.freeCashUsd = cash - reservedUsd;
         order.shares = sizeOrder(config, marked, account.freeCashUsd, order.refPrice, book.stopDist[j]);
         r = checkZeroShares(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
@@ -268,7 +268,7 @@ export function runEngine(input: EngineInput): EngineResult {
         const { side, shares, estimatedCostUsd: estimate } = order;
         reservedUsd += estimate;
         holding[sym]++;
-        slotsUsed++;
+        account.positionsUsed++;
         pendingEntries++;
         orders.push({ kind: 'entry', sym, leg, side, shares, fillBar, signalDay: panel.calendar[t], stopDist: book.stopDist[j], targetDist: book.targetDist[j], reservedUsd: estimate, exitReason: '', position: null, done: false });
         if (config.recordDecisions) {

@@ -51,8 +51,8 @@ export type PreTradeCheck = (order: OrderIntent, account: AccountSnapshot, marke
 const REGIME_LONG_DENIED = denial('REGIME_FILTER', 'index closed below its SMA');
 const REGIME_SHORT_DENIED = denial('REGIME_FILTER', 'index closed above its SMA');
 const ALREADY_IN_POSITION_DENIED = denial('ALREADY_IN_POSITION', 'symbol already held or ordered');
-/** One frozen denial per position limit, so a full book denies without allocating. */
-const maxPositionsDenials = new Map<number, Denial>();
+/** One frozen denial per position limit (indexed by the limit), so a full book denies without allocating. */
+const maxPositionsDenials: Denial[] = [];
 
 /** Longs only while the index closes above its SMA, shorts only below. */
 export const checkRegime: PreTradeCheck = (order, _account, market) => {
@@ -68,12 +68,7 @@ export const checkAlreadyInPosition: PreTradeCheck = (_order, account) =>
 /** At most `maxPositions` positions held or ordered. */
 export const checkMaxPositions: PreTradeCheck = (_order, account, _market, config) => {
   if (account.positionsUsed < config.maxPositions) return CHECK_PASSED;
-  let d = maxPositionsDenials.get(config.maxPositions);
-  if (d === undefined) {
-    d = denial('MAX_POSITIONS', `${config.maxPositions} positions held or ordered`);
-    maxPositionsDenials.set(config.maxPositions, d);
-  }
-  return d;
+  return (maxPositionsDenials[config.maxPositions] ??= denial('MAX_POSITIONS', `${config.maxPositions} positions held or ordered`));
 };
 
 /** The sizing must buy at least one whole share. */
@@ -88,13 +83,18 @@ export const checkInsufficientCash: PreTradeCheck = (order, account) =>
 // tuning run denies thousands of orders this way and reads only the codes. `toJSON` writes the
 // plain {ok, code, detail} shape.
 
+// Fields are assigned in the constructor (not class fields, which V8 defines more slowly).
 class ZeroSharesDenial implements Denial {
-  readonly ok = false;
-  readonly code = 'ZERO_SHARES';
-  constructor(
-    readonly sizingMode: string,
-    readonly refPrice: number,
-  ) {}
+  declare readonly ok: false;
+  declare readonly code: 'ZERO_SHARES';
+  declare readonly sizingMode: string;
+  declare readonly refPrice: number;
+  constructor(sizingMode: string, refPrice: number) {
+    this.ok = false;
+    this.code = 'ZERO_SHARES';
+    this.sizingMode = sizingMode;
+    this.refPrice = refPrice;
+  }
   get detail(): string {
     return `sizing ${this.sizingMode} gives no whole share at ${this.refPrice.toFixed(2)}`;
   }
@@ -104,12 +104,16 @@ class ZeroSharesDenial implements Denial {
 }
 
 class InsufficientCashDenial implements Denial {
-  readonly ok = false;
-  readonly code = 'INSUFFICIENT_CASH';
-  constructor(
-    readonly neededUsd: number,
-    readonly freeUsd: number,
-  ) {}
+  declare readonly ok: false;
+  declare readonly code: 'INSUFFICIENT_CASH';
+  declare readonly neededUsd: number;
+  declare readonly freeUsd: number;
+  constructor(neededUsd: number, freeUsd: number) {
+    this.ok = false;
+    this.code = 'INSUFFICIENT_CASH';
+    this.neededUsd = neededUsd;
+    this.freeUsd = freeUsd;
+  }
   get detail(): string {
     return `needs ${this.neededUsd.toFixed(0)} USD, ${this.freeUsd.toFixed(0)} free`;
   }
