@@ -19,7 +19,14 @@ export { IndicatorMemo } from './strategies/indicator-memo.js';
 export { scanSignals, describeSignals, type SymbolSignals } from './strategies/scan.js';
 
 export * from './backtest/config.js';
-export { runEngine, sizeOrder, DENIAL_CODES, type EngineInput, type EngineResult, type EngineLeg, type Trade, type Decision, type DenialCode } from './backtest/engine.js';
+export { runEngine, type EngineInput, type EngineResult, type EngineLeg, type Trade, type Decision } from './backtest/engine.js';
+export { sizeOrder, type SizingConfig } from './portfolio/sizing.js';
+export * from './risk/denials.js';
+export * from './risk/checks.js';
+export { PRE_TRADE_CHECKS, runAllChecks } from './risk/pre-trade.js';
+export * from './execution/fill-price.js';
+export * from './execution/costs.js';
+export * from './execution/fill-outcomes.js';
 export { buildPanel, calendarRange, sessionCalendar, type MarketPanel } from './backtest/panel.js';
 export { buildSignalBook, type SignalBook } from './backtest/signal-book.js';
 export { MarketContext } from './backtest/market-context.js';
