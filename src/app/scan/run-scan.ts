@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appendAudit } from '../../audit/audit-log.js';
 import { DEFAULT_ENGINE_CONFIG } from '../../backtest/config.js';
-import { sizeOrder } from '../../backtest/engine.js';
+import { sizeOrder } from '../../portfolio/sizing.js';
 import { dayToIso, isoDayFlag, lowerBound } from '../../core/calendar.js';
 import { usageError, inputError } from '../../core/errors.js';
 import { closureReason, isSession, lastCompletedSession, sessionsBetween } from '../../core/exchange-calendar.js';
