@@ -67,7 +67,7 @@ describe('the command line maps parameters to flags', () => {
   it('passes a name that already is a flag through, and maps only real flags', () => {
     expect(flagForParam('--challenger')).toBe('--challenger');
     expect(flagForParam('toString')).toBeUndefined();
-    for (const flag of Object.values(PARAM_FLAGS)) expect(flag).toMatch(/^--[a-z][a-z-]*$/);
+    for (const flag of Object.values(PARAM_FLAGS)) expect(flag).toMatch(/^--[a-z][a-z0-9-]*$/);
     expect(withParamFlag(caught(() => isoDayFlag('2020-13-01', 'startIso'))).describe()).toMatch(/^startIso: /);
   });
 
