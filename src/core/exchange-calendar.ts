@@ -55,22 +55,22 @@ const EARLY_CLOSE_MINUTE = 13 * 60;
 /** Early closes before 1993 were at 14:00 (the day after Thanksgiving 1992, Christmas Eve 1990-1992). */
 const EARLY_CLOSE_MINUTE_PRE_1993 = 14 * 60;
 
-const dayOf = (year: number, month: number, dayOfMonth: number): number => Date.UTC(year, month - 1, dayOfMonth) / MS_PER_DAY;
+export const dayOf = (year: number, month: number, dayOfMonth: number): number => Date.UTC(year, month - 1, dayOfMonth) / MS_PER_DAY;
 
 /** The n-th (1-based) given weekday of a month. */
-function nthWeekday(year: number, month: number, wd: number, n: number): number {
+export function nthWeekday(year: number, month: number, wd: number, n: number): number {
   const first = dayOf(year, month, 1);
   return first + ((wd - weekday(first) + 7) % 7) + 7 * (n - 1);
 }
 
 /** The last given weekday of a month. */
-function lastWeekday(year: number, month: number, wd: number): number {
+export function lastWeekday(year: number, month: number, wd: number): number {
   const last = dayOf(year, month + 1, 1) - 1;
   return last - ((weekday(last) - wd + 7) % 7);
 }
 
 /** Easter Sunday, Gregorian calendar (the anonymous Meeus/Jones/Butcher computus). */
-function easterSunday(year: number): number {
+export function easterSunday(year: number): number {
   const a = year % 19;
   const b = Math.floor(year / 100);
   const c = year % 100;
@@ -89,7 +89,7 @@ function easterSunday(year: number): number {
 }
 
 /** Rule 7.2: Saturday -> the Friday before, Sunday -> the Monday after. */
-function weekendObserved(day: number): number {
+export function weekendObserved(day: number): number {
   const wd = weekday(day);
   if (wd === SATURDAY) return day - 1;
   if (wd === SUNDAY) return day + 1;
