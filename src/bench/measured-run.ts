@@ -23,6 +23,7 @@ function peakRssMb(): number {
 const io = processIo();
 const quiet = { ...io, stdout: { write: () => true, isTTY: false } };
 main(process.argv.slice(2), quiet).then((code) => {
-  process.stderr.write(`\nKOBE_MEASURED ${JSON.stringify({ code, maxRssMb: peakRssMb() })}\n`);
+  const cpu = process.cpuUsage();
+  process.stderr.write(`\nKOBE_MEASURED ${JSON.stringify({ code, maxRssMb: peakRssMb(), cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
   process.exitCode = code;
 });
