@@ -28,19 +28,69 @@ export const DENIAL_CODES: readonly DenialCode[] = [
   'WINDOW_END',
 ];
 
+/**
+ * Every reason the order path (paper or live) can refuse an order, issued by the order gates in
+ * `order-gates.ts` (policy, liquidity, compliance, circuit breaker, kill switch) and by the size
+ * clamp in `order-sizing.ts`. Apart from the engine's list so a backtest's denial counts keep
+ * their shape; the shape of a result is the same (`{ok, code, detail}`).
+ */
+export type OrderDenialCode =
+  | 'BAD_ORDER'
+  | 'ORDER_NOTIONAL_LIMIT'
+  | 'DAILY_NOTIONAL_LIMIT'
+  | 'QUOTE_INVALID'
+  | 'ADV_UNKNOWN'
+  | 'ADV_BELOW_MIN'
+  | 'SPREAD_TOO_WIDE'
+  | 'ORDER_ABOVE_ADV_FRACTION'
+  | 'POSITION_LIMIT'
+  | 'PRICE_BELOW_MIN'
+  | 'OUTSIDE_REGULAR_HOURS'
+  | 'PATTERN_DAY_TRADER'
+  | 'PROHIBITED_SYMBOL'
+  | 'CIRCUIT_BREAKER_HALTED'
+  | 'DAILY_LOSS_LIMIT'
+  | 'CONSECUTIVE_LOSSES'
+  | 'ERROR_LIMIT'
+  | 'KILL_SWITCH_ENGAGED'
+  | 'SIZE_CLAMPED_TO_ZERO';
+
+export const ORDER_DENIAL_CODES: readonly OrderDenialCode[] = [
+  'BAD_ORDER',
+  'ORDER_NOTIONAL_LIMIT',
+  'DAILY_NOTIONAL_LIMIT',
+  'QUOTE_INVALID',
+  'ADV_UNKNOWN',
+  'ADV_BELOW_MIN',
+  'SPREAD_TOO_WIDE',
+  'ORDER_ABOVE_ADV_FRACTION',
+  'POSITION_LIMIT',
+  'PRICE_BELOW_MIN',
+  'OUTSIDE_REGULAR_HOURS',
+  'PATTERN_DAY_TRADER',
+  'PROHIBITED_SYMBOL',
+  'CIRCUIT_BREAKER_HALTED',
+  'DAILY_LOSS_LIMIT',
+  'CONSECUTIVE_LOSSES',
+  'ERROR_LIMIT',
+  'KILL_SWITCH_ENGAGED',
+  'SIZE_CLAMPED_TO_ZERO',
+];
+
 export interface CheckPassed {
   readonly ok: true;
 }
 
-export interface Denial {
+/** A refusal with its code; `C` is the engine's codes by default, `OrderDenialCode` on the order path. */
+export interface Denial<C extends string = DenialCode> {
   readonly ok: false;
-  readonly code: DenialCode;
+  readonly code: C;
   readonly detail: string;
 }
 
-export type CheckResult = CheckPassed | Denial;
+export type CheckResult<C extends string = DenialCode> = CheckPassed | Denial<C>;
 
 /** The one result every passing check returns: shared and frozen, so a pass allocates nothing. */
 export const CHECK_PASSED: CheckPassed = Object.freeze({ ok: true });
 
-export const denial = (code: DenialCode, detail: string): Denial => Object.freeze({ ok: false, code, detail });
+export const denial = <C extends string = DenialCode>(code: C, detail: string): Denial<C> => Object.freeze({ ok: false, code, detail });
