@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KobeError } from '../core/errors.js';
@@ -24,6 +26,12 @@ describe('clientOrderId', () => {
     // second order for a day already traded, so it must fail this test, not pass silently.
     const text = '{"intent":"entry","side":"buy","strategy":"ibs-rsi","symbol":"AAPL","tradingDate":"2017-11-10","v":1}';
     expect(id.slice(-16)).toBe(createHash('sha256').update(text).digest('hex').slice(0, 16));
+  });
+
+  it('the README and this module show the id kobe really computes for their example', () => {
+    const id = clientOrderId(key);
+    expect(readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')).toContain(`\n${id}\n`);
+    expect(readFileSync(fileURLToPath(new URL('./client-order-id.ts', import.meta.url)), 'utf8')).toContain(` ${id}\n`);
   });
 
   it('treats the symbol case-insensitively', () => {

@@ -9,7 +9,7 @@ import { sha256Hex, stableStringify } from '../core/stable-json.js';
  * name the same order, and the OMS store and the broker (which refuses a duplicate
  * `client_order_id`) each keep one.
  *
- *   kobe-20171110-ibs-rsi-AAPL-buy-entry-3f9a0c1d2e4b5a69
+ *   kobe-20171110-ibs-rsi-AAPL-buy-entry-b4f9b342b059d99e
  *   │    │        │       │    │   │     └ first 16 hex of sha256 over all five fields (scheme v1)
  *   │    │        │       │    │   └ intent
  *   │    │        │       │    └ side
