@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KobeError } from '../core/errors.js';
 import { clientOrderId } from '../execution/client-order-id.js';
+import { newOrderProgress, replay, type OrderEvent } from '../execution/order-state.js';
+import { fcOptions } from '../test-support/synthetic-bars.js';
 import { requireFreshDist } from '../test-support/build-dist.js';
 import { OrderStore, type NewOrder } from './order-store.js';
 
@@ -183,6 +186,42 @@ describe('OrderStore', () => {
     // The transaction rolled back: no order without its create event.
     expect(store.list()).toEqual([]);
     store.close();
+  });
+
+  it('property: the store ends where the pure replay of the same events ends, and its event rows chain', () => {
+    const event = fc.oneof(
+      fc.constantFrom<Exclude<OrderEvent, { kind: 'fill' }>>({ kind: 'submit' }, { kind: 'request_cancel' }, { kind: 'cancel_rejected' }, { kind: 'cancel' }, { kind: 'reject' }, { kind: 'expire' }),
+      fc.record({ kind: fc.constant('fill' as const), qty: fc.integer({ min: 1, max: 6 }), price: fc.integer({ min: 1, max: 100 }), exec: fc.integer({ min: 0, max: 5 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 25 }), (events) => {
+        const store = new OrderStore(':memory:', { now });
+        const id = store.insertOrder(intent).order.clientOrderId;
+        const accepted: OrderEvent[] = [];
+        for (const e of events) {
+          if (e.kind === 'fill') {
+            const r = store.recordFill(id, { execId: `x${e.exec}`, qty: e.qty, price: e.price, executedAt: 't' }, 'broker');
+            if (r.ok && !r.duplicate) accepted.push({ kind: 'fill', qty: e.qty, price: e.price });
+          } else if (store.applyEvent(id, e, 'local').ok) accepted.push(e);
+        }
+        const pure = replay(newOrderProgress(intent.qty), accepted);
+        const row = store.get(id)!;
+        expect({ state: row.state, filledQty: row.filledQty, avgFillPrice: row.avgFillPrice }).toEqual({
+          state: pure.order.state,
+          filledQty: pure.order.filledQty,
+          avgFillPrice: pure.order.avgFillPrice,
+        });
+        const evs = store.events(id);
+        expect(evs).toHaveLength(accepted.length + 1);
+        for (let i = 1; i < evs.length; i++) {
+          expect(evs[i]!.fromState).toBe(evs[i - 1]!.toState);
+          expect(evs[i]!.filledQty).toBeGreaterThanOrEqual(evs[i - 1]!.filledQty);
+        }
+        expect(store.fills(id).reduce((a, f) => a + f.qty, 0)).toBe(row.filledQty);
+        store.close();
+      }),
+      fcOptions(60),
+    );
   });
 
   it('two processes inserting the same intents at once leave exactly one row per intent', async () => {

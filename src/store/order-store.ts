@@ -415,7 +415,8 @@ function validateNewOrder(order: NewOrder): NewOrder {
   return { ...key, qty: order.qty, orderType: order.orderType, timeInForce: order.timeInForce, limitPrice: order.limitPrice };
 }
 
-const TERMS: readonly (keyof NewOrder)[] = ['strategy', 'qty', 'orderType', 'timeInForce', 'limitPrice'];
+/** The terms not hashed into the client order id: the key fields are equal whenever the id is. */
+const TERMS: readonly (keyof NewOrder)[] = ['qty', 'orderType', 'timeInForce', 'limitPrice'];
 
 function differingFields(existing: OrderRow, wanted: NewOrder): string[] {
   return TERMS.filter((f) => existing[f] !== wanted[f]);
