@@ -201,6 +201,11 @@ describe('AlpacaBroker against the local Alpaca stub', () => {
     });
     expect(await b.latestQuote('MSFT')).toEqual({ symbol: 'MSFT', bidUsd: 370, askUsd: 370.4, bidSize: 2, askSize: 3, timestampMs: Date.parse('2024-01-16T15:00:00.123Z') });
     expect((await thrown(b.latestQuote('ZZZZ'))).code).toBe('NO_QUOTE');
+    // A 403 on a read is a refusal of that request (here a data plan), not bad keys.
+    stub.script('quote', { kind: 'reject', status: 403, code: 40310000, message: 'subscription does not permit querying recent SIP data' });
+    const e = await thrown(b.latestQuote('MSFT'));
+    expect([e.code, e.message]).toEqual(['BROKER_REJECTED', 'latest quote of MSFT: HTTP 403: subscription does not permit querying recent SIP data']);
+    expect((await thrown(new AlpacaBroker({ credentials: { keyId: KEY_ID, secretKey: 'not-the-secret-77' }, tradingBaseUrl: stub.baseUrl }).account())).code).toBe('BROKER_AUTH');
   });
 
   it('refuses a malformed order request before anything is sent', async () => {

@@ -201,7 +201,7 @@ export class AlpacaBroker implements Broker {
       const { status, body } = last;
       if ((status >= 200 && status < 300) || expected.includes(status)) return { status, body };
       if (status === 429 || status >= 500) continue;
-      if (status === 401 || status === 403) throw this.authError(what, body);
+      if (status === 401) throw this.authError(what, body);
       throw new KobeError('BROKER_REJECTED', this.clean(`${what}: HTTP ${status}: ${alpacaError(body).message}`), { kind: 'runtime', value: status });
     }
     throw this.exhausted(what, last, null);
