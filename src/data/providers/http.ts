@@ -31,7 +31,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 /** Seconds or an HTTP date, as ms from now; null when absent or unreadable. */
-function retryAfterMs(headers: Headers): number | null {
+export function retryAfterMs(headers: Headers): number | null {
   const v = headers.get('retry-after');
   if (v === null) return null;
   const seconds = Number(v);
