@@ -376,9 +376,11 @@ describe('the lock', () => {
     requireFreshDist();
     const script = fileURLToPath(new URL('../test-support/audit-writer.mjs', import.meta.url));
     const startAt = String(Date.now() + 700);
+    // Both writers check in at a barrier before appending, so they overlap however late either starts.
+    const barrier = mkdtempSync(join(tmpdir(), 'kobe-audit-barrier-'));
     const runWriter = (id: string) =>
       new Promise<{ code: number | null; out: string; err: string }>((done) => {
-        const child = spawn(process.execPath, [script, file, id, '200', startAt], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [script, file, id, '200', startAt, barrier, '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -386,6 +388,7 @@ describe('the lock', () => {
         child.on('close', (code) => done({ code, out, err }));
       });
     const results = await Promise.all([runWriter('A'), runWriter('B')]);
+    rmSync(barrier, { recursive: true, force: true });
     for (const r of results) {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);

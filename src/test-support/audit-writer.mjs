@@ -2,16 +2,26 @@
 // compiled audit layer, starting at START_AT (epoch ms) so two writers overlap. Prints one JSON
 // line when done; exit code 1 with the error on stderr if an append fails.
 //
-//   node audit-writer.mjs FILE WRITER_ID COUNT START_AT
+//   node audit-writer.mjs FILE WRITER_ID COUNT START_AT [BARRIER_DIR PARTIES]
+// With BARRIER_DIR, each writer also waits (up to 60 s) until PARTIES writers have checked in
+// there: on a loaded machine a process may start later than any fixed START_AT.
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { appendAudit } from '../../dist/audit/audit-log.js';
 
-const [file, writer, count, startAt = '0'] = process.argv.slice(2);
+const [file, writer, count, startAt = '0', barrierDir, parties = '2'] = process.argv.slice(2);
 if (!file || !writer || !count) {
   process.stderr.write('usage: audit-writer.mjs FILE WRITER_ID COUNT [START_AT]\n');
   process.exit(2);
 }
 
-while (Date.now() < Number(startAt)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+const sleep1ms = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+if (barrierDir) {
+  writeFileSync(join(barrierDir, `${writer}.ready`), '');
+  const deadline = Date.now() + 60_000;
+  while (readdirSync(barrierDir).filter((n) => n.endsWith('.ready')).length < Number(parties) && Date.now() < deadline) sleep1ms();
+}
+while (Date.now() < Number(startAt)) sleep1ms();
 
 try {
   const seqs = [];
