@@ -129,7 +129,7 @@ async function runScanCommand(flags: ScanFlags, io: CliIo, dotenvExplicit: boole
   const row = (x: ScanPick) => [x.symbol, x.strategy, x.side, x.entry.toFixed(2), x.stop?.toFixed(2) ?? '-', x.takeProfit?.toFixed(2) ?? '-', x.timeExit?.exitOn ?? '-', x.strength.toFixed(3), pct(x.confidence.value), x.plan.shares, x.admitted ? 'ok' : x.gates.filter((gt) => gt.ok === false).map((gt) => gt.code).join(' ')];
   const head = ['symbol', 'strategy', 'side', 'entry', 'stop', 'target', 'time exit', 'strength', 'conf', 'shares', 'gates'];
   if (r.explain === null) {
-    if (r.signals.length > 0) log(table(head, r.signals.map(row), io));
+    if (r.signals.length > 0) log(table(head, r.signals.map(row), io, { compact: true }));
     log(`Top-3: ${r.top.length === 0 ? 'none' : r.top.map((x) => `${x.symbol} (${x.strategy})`).join(', ')}`);
     const t = r.tradeOfDay.pick;
     log(`trade of the day: ${t === null ? r.tradeOfDay.reason : `${t.symbol} ${t.side} (${t.strategy}) at ~${t.entry.toFixed(2)}, confidence ${pct(t.confidence.value)}: ${r.tradeOfDay.reason}`}`);
