@@ -1,5 +1,5 @@
 import { appendAudit } from '../../audit/audit-log.js';
-import type { Account, Broker, BrokerOrder, Position, Quote } from '../../brokers/broker.js';
+import { FINAL_ORDER_STATUSES, type Account, type Broker, type BrokerOrder, type Position, type Quote } from '../../brokers/broker.js';
 import { dayToIso } from '../../core/calendar.js';
 import { isKobeError } from '../../core/errors.js';
 import { clientOrderId, normaliseOrderKey, type OrderKey } from '../../execution/client-order-id.js';
@@ -110,7 +110,8 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
   const answer = await brokerCall(deps, id, 'submit', () => deps.broker.submit({ clientOrderId: id, symbol: key.symbol, side: key.side, qty: shares, limitPriceUsd: limitPriceUsd! }));
   deps.afterBrokerSubmit?.();
   if (answer.ok) {
-    const order = syncOrderFromBroker(deps.oms, id, answer.order, 'broker', iso());
+    let order = syncOrderFromBroker(deps.oms, id, answer.order, 'broker', iso());
+    if (!FINAL_ORDER_STATUSES.has(answer.order.status)) order = await settleOnce(deps, id, order, iso);
     record(deps, 'submitted', id, { state: order.state, brokerOrderId: answer.order.id, duplicate: answer.duplicate, qty: shares, limitPriceUsd, filledQty: order.filledQty, avgFillPrice: order.avgFillPrice });
     return { kind: 'submitted', order, broker: answer.order, rejection: null };
   }
@@ -127,6 +128,21 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
   const order = rejected.ok ? rejected.order : deps.oms.get(id)!;
   record(deps, 'broker-rejected', id, { code: answer.code, detail: answer.detail, httpStatus: answer.httpStatus, brokerCode: answer.brokerCode });
   return { kind: 'submitted', order, broker: null, rejection: { code: answer.code, detail: answer.detail } };
+}
+
+/**
+ * An IOC order is final moments after the broker takes it, but the submit answer may predate its
+ * fill (Alpaca answers `accepted`): read it once more and record what the broker says. A failed
+ * read is counted and journalled but not thrown: the order is placed and recorded as submitted,
+ * and `kobe reconcile` shows what is left to learn.
+ */
+async function settleOnce(deps: Deps, id: string, order: OrderRow, iso: () => string): Promise<OrderRow> {
+  try {
+    const later = await brokerCall(deps, id, 'lookup', () => deps.broker.orderByClientId(id));
+    return later === null ? order : syncOrderFromBroker(deps.oms, id, later, 'broker', iso());
+  } catch {
+    return deps.oms.get(id) ?? order;
+  }
 }
 
 function priceOrNull(side: 'buy' | 'sell', quote: Quote): number | null {

@@ -121,7 +121,8 @@ describe('kobe order --broker alpaca (against the local stub)', () => {
     writeFileSync(join(dir, 'xyz.us.txt'), `${bars.join('\n')}\n`);
     const r = await kobe([...args, '--data-dir', '.'], env());
     expect(r.code, r.err).toBe(0);
-    expect(r.json()).toMatchObject({ outcome: 'submitted', order: { state: 'submitted', brokerOrderId: expect.any(String), limitPrice: 20.04 } });
+    // Alpaca answers `accepted` before the IOC order fills; kobe reads it once more and records the fill.
+    expect(r.json()).toMatchObject({ outcome: 'submitted', order: { state: 'filled', filledQty: 3, brokerOrderId: expect.any(String), limitPrice: 20.04 } });
     expect(stub.submitRequests()).toBe(before + 1);
     const again = await kobe([...args, '--data-dir', '.'], env());
     expect(again.json()).toMatchObject({ outcome: 'existing' });
