@@ -7,6 +7,7 @@ import type { Broker, Quote } from '../../brokers/broker.js';
 import { PaperBroker } from '../../brokers/paper-broker.js';
 import { KobeError } from '../../core/errors.js';
 import { clientOrderId } from '../../execution/client-order-id.js';
+import { DEFAULT_ORDER_GATE_CONFIG } from '../../risk/order-gates.js';
 import { OrderStore } from '../../store/order-store.js';
 import { plainContext } from '../context.js';
 import { RiskStateStore } from './risk-state.js';
@@ -90,6 +91,14 @@ describe('submitIntent', () => {
     expect((events.at(-1)!.detail.denials as { code: string }[]).map((d) => d.code)).toEqual(codes);
     expect(journal().at(-1)).toMatchObject({ decision: 'denied', subject: ID });
     expect((readAudit(join(dir, 'audit', 'audit.jsonl')).at(-1)!.data as { decision: string }).decision).toBe('denied');
+  });
+
+  it('the daily notional counts every order sent today, whatever its intent is called', async () => {
+    const config = { ...DEFAULT_ORDER_GATE_CONFIG, maxDailyNotionalUsd: 100 };
+    expect((await submitIntent({ ...INTENT, intent: 'add' }, ctx(), deps({ config }))).kind).toBe('submitted');
+    // 60.12 already sent + 60.12 > 100.
+    const second = await submitIntent({ ...INTENT, intent: 'add2' }, ctx(), deps({ config }));
+    expect(second.kind === 'denied' && second.denials.map((d) => d.code)).toEqual(['DAILY_NOTIONAL_LIMIT']);
   });
 
   it('denies every submission while the kill switch file is present', async () => {

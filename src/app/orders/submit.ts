@@ -164,8 +164,9 @@ function gateSnapshot(deps: Deps, key: OrderKey, account: Account, positions: re
     const bought = today.filter((o) => o.symbol === p.symbol && o.side === 'buy').reduce((s, o) => s + o.filledQty, 0);
     held[p.symbol.toUpperCase()] = { shares: p.qty, longOpenedTodayShares: Math.min(Math.max(p.qty, 0), bought), shortOpenedTodayShares: 0 };
   }
-  // Entries that reached the broker today, at their limit prices (what the daily cap counts).
-  const submittedUsd = today.filter((o) => o.intent === 'entry' && o.brokerOrderId !== null).reduce((s, o) => s + o.qty * (o.limitPrice ?? 0), 0);
+  // Every order that reached the broker today, at its limit price: intents are free names, so
+  // none is trusted to mark an exit (stricter than counting entries only, never looser).
+  const submittedUsd = today.filter((o) => o.brokerOrderId !== null).reduce((s, o) => s + o.qty * (o.limitPrice ?? 0), 0);
   const errorsToday = deps.risk.errorsToday(nowMs);
   const stored = deps.risk.breaker();
   const breaker = tripIfDue(deps, stored, { dayPnlUsd: 0, consecutiveLosingTrades: 0, errorsToday }, config, nowMs);
