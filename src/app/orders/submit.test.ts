@@ -101,6 +101,16 @@ describe('submitIntent', () => {
     expect(second.kind === 'denied' && second.denials.map((d) => d.code)).toEqual(['DAILY_NOTIONAL_LIMIT']);
   });
 
+  it('with clampToLimits, cuts the size to the limits and says which; without, the gates deny it', async () => {
+    const denied = await submitIntent({ ...INTENT, shares: 10 }, ctx(), deps());
+    expect(denied.kind === 'denied' && denied.denials.map((d) => d.code)).toEqual(['ORDER_NOTIONAL_LIMIT']);
+    // 3 x 20.04 = 60.12 <= $75 < 4 x 20.04.
+    const r = await submitIntent({ ...INTENT, intent: 'clamped', shares: 10, clampToLimits: true }, ctx(), deps());
+    expect(r).toMatchObject({ kind: 'submitted', order: { qty: 3, state: 'filled' }, sizing: { requestedShares: 10, shares: 3, clampedBy: ['ORDER_NOTIONAL_LIMIT'] } });
+    const none = await submitIntent({ ...INTENT, intent: 'tiny', shares: 10, clampToLimits: true }, ctx(), deps({ config: { ...DEFAULT_ORDER_GATE_CONFIG, maxOrderNotionalUsd: 10 } }));
+    expect(none.kind === 'denied' && none.denials.map((d) => d.code)).toEqual(['SIZE_CLAMPED_TO_ZERO']);
+  });
+
   it('denies every submission while the kill switch file is present', async () => {
     mkdirSync(join(dir, 'state'), { recursive: true });
     writeFileSync(join(dir, 'state', 'KILL_SWITCH'), '');

@@ -7,6 +7,7 @@ import { marketableLimitPrice } from '../../execution/limit-price.js';
 import { breakerTrip, stepBreaker, type BreakerState } from '../../risk/circuit-breaker.js';
 import type { Denial } from '../../risk/denials.js';
 import { DEFAULT_ORDER_GATE_CONFIG, evaluateOrderGates, type OrderAccountState, type OrderGateCode, type OrderGateConfig, type OrderGateSnapshot, type OrderPosition } from '../../risk/order-gates.js';
+import { clampOrderSize } from '../../risk/order-sizing.js';
 import { tradingDayOf } from '../../risk/trading-day.js';
 import type { OrderRow, OrderStore } from '../../store/order-store.js';
 import { syncOrderFromBroker } from './broker-sync.js';
@@ -34,8 +35,21 @@ import { appendJournal, killSwitchStatus, type RiskStateStore } from './risk-sta
  * the broker (step 3) before anything is sent again.
  */
 export interface OrderIntent extends OrderKey {
-  /** Whole shares, > 0 (sized by the caller; the gates deny what is too big). */
+  /** Whole shares, > 0 (sized by the caller, e.g. the engine's sizing; the gates deny what is too big). */
   readonly shares: number;
+  /**
+   * Cut `shares` to the size limits (`clampOrderSize`: per-order and daily notional, share of
+   * the ADV, position, cash) before the gates instead of letting them deny it; the outcome names
+   * the limits that cut it. Default false: the size is taken as given.
+   */
+  readonly clampToLimits?: boolean;
+}
+
+/** How the order was sized: the shares asked for, the shares sent, and the limits that cut them. */
+export interface SizingReport {
+  readonly requestedShares: number;
+  readonly shares: number;
+  readonly clampedBy: readonly string[];
 }
 
 export interface OrderDeps {
@@ -66,7 +80,13 @@ export type SubmitOutcome =
   /** A gate (or the kill switch right before the call) denied it: nothing was sent. */
   | { readonly kind: 'denied'; readonly clientOrderId: string; readonly order: OrderRow | null; readonly limitPriceUsd: number | null; readonly denials: readonly Denial<OrderGateCode>[] }
   /** Sent; `order` is the OMS row after the broker's answer (which may be a rejection). */
-  | { readonly kind: 'submitted'; readonly order: OrderRow; readonly broker: BrokerOrder | null; readonly rejection: { readonly code: string; readonly detail: string } | null };
+  | {
+      readonly kind: 'submitted';
+      readonly order: OrderRow;
+      readonly broker: BrokerOrder | null;
+      readonly rejection: { readonly code: string; readonly detail: string } | null;
+      readonly sizing: SizingReport;
+    };
 
 /** `ctx.now` is the gates' instant and every timestamp written. */
 export async function submitIntent(intent: OrderIntent, ctx: AppContext, deps: OrderDeps): Promise<SubmitOutcome> {
@@ -92,13 +112,20 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
     return { kind: 'healed', order, broker: atBroker };
   }
 
-  const shares = known?.qty ?? intent.shares;
+  let shares = known?.qty ?? intent.shares;
+  let sizing: SizingReport = { requestedShares: intent.shares, shares, clampedBy: [] };
   const quote = await brokerCall(deps, id, 'quote', () => deps.broker.latestQuote(key.symbol));
   const limitPriceUsd = known?.limitPrice ?? priceOrNull(key.side, quote);
   const [account, positions] = await Promise.all([brokerCall(deps, id, 'account', () => deps.broker.account()), brokerCall(deps, id, 'positions', () => deps.broker.positions())]);
   const config = deps.config ?? DEFAULT_ORDER_GATE_CONFIG;
   const nowMs = deps.now();
   const snapshot = gateSnapshot(deps, key, account, positions, quote, nowMs, config);
+  if (known === null && intent.clampToLimits === true && limitPriceUsd !== null) {
+    const clamped = clampOrderSize(shares, { symbol: key.symbol, side: key.side, limitPriceUsd }, snapshot, config);
+    if (clamped.denial !== null) return deny(deps, key, id, shares, limitPriceUsd, [clamped.denial]);
+    sizing = { requestedShares: intent.shares, shares: clamped.shares, clampedBy: clamped.clampedBy };
+    shares = clamped.shares;
+  }
   const report = evaluateOrderGates({ symbol: key.symbol, side: key.side, shares, limitPriceUsd: limitPriceUsd ?? Number.NaN }, snapshot, config);
   if (!report.allowed) return deny(deps, key, id, shares, limitPriceUsd, report.denials);
 
@@ -112,8 +139,8 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
   if (answer.ok) {
     let order = syncOrderFromBroker(deps.oms, id, answer.order, 'broker', iso());
     if (!FINAL_ORDER_STATUSES.has(answer.order.status)) order = await settleOnce(deps, id, order, iso);
-    record(deps, 'submitted', id, { state: order.state, brokerOrderId: answer.order.id, duplicate: answer.duplicate, qty: shares, limitPriceUsd, filledQty: order.filledQty, avgFillPrice: order.avgFillPrice });
-    return { kind: 'submitted', order, broker: answer.order, rejection: null };
+    record(deps, 'submitted', id, { state: order.state, brokerOrderId: answer.order.id, duplicate: answer.duplicate, qty: shares, sizing, limitPriceUsd, filledQty: order.filledQty, avgFillPrice: order.avgFillPrice });
+    return { kind: 'submitted', order, broker: answer.order, rejection: null, sizing };
   }
   if (answer.code === 'DUPLICATE_CLIENT_ORDER_ID') {
     // Another process placed this id first (with other terms): its order is the order.
@@ -127,7 +154,7 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
   const rejected = deps.oms.applyEvent(id, { kind: 'reject' }, 'broker', { code: answer.code, detail: answer.detail, httpStatus: answer.httpStatus, brokerCode: answer.brokerCode });
   const order = rejected.ok ? rejected.order : deps.oms.get(id)!;
   record(deps, 'broker-rejected', id, { code: answer.code, detail: answer.detail, httpStatus: answer.httpStatus, brokerCode: answer.brokerCode });
-  return { kind: 'submitted', order, broker: null, rejection: { code: answer.code, detail: answer.detail } };
+  return { kind: 'submitted', order, broker: null, rejection: { code: answer.code, detail: answer.detail }, sizing };
 }
 
 /**

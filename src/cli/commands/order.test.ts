@@ -57,6 +57,10 @@ describe.runIf(sharedDataAvailable())('kobe order (paper broker, real ADV from t
     expect(big.code).toBe(3);
     expect((big.json().denials as { code: string }[]).map((d) => d.code)).toEqual(['ORDER_NOTIONAL_LIMIT']);
 
+    const clamped = await kobe(['order', 'submit', '--symbol', 'F', '--side', 'buy', '--shares', '7', '--intent', 'clamped', '--clamp', ...DATA, ...PAPER]);
+    expect(clamped.code, clamped.err).toBe(0);
+    expect(clamped.json()).toMatchObject({ order: { qty: 6 }, sizing: { requestedShares: 7, shares: 6, clampedBy: ['ORDER_NOTIONAL_LIMIT'] } });
+
     expect((await kobe(['kill-switch', 'on', '--reason', 'broker outage', '--json'])).code).toBe(0);
     const blocked = await kobe(['order', 'submit', '--symbol', 'F', '--side', 'buy', '--shares', '2', '--intent', 'add', ...DATA, ...PAPER]);
     expect(blocked.code).toBe(3);
@@ -71,7 +75,7 @@ describe.runIf(sharedDataAvailable())('kobe order (paper broker, real ADV from t
     const reset = await kobe(['risk', 'reset', '--reason', 'reviewed', '--json']);
     expect(reset.json()).toMatchObject({ breaker: { state: 'ACTIVE', reason: 'reviewed' } });
     const audit = readFileSync(join(dir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { data: { decision: string } }).data.decision);
-    expect(audit).toEqual(['denied', 'kill-switch-on', 'denied', 'kill-switch-off', 'submitted', 'breaker-reset']);
+    expect(audit).toEqual(['denied', 'submitted', 'kill-switch-on', 'denied', 'kill-switch-off', 'submitted', 'breaker-reset']);
   });
 });
 

@@ -76,6 +76,7 @@ interface SubmitFlags extends OrderPathFlags {
   strategy: string;
   intent: string;
   date?: string;
+  clamp?: boolean;
 }
 
 export function registerOrder(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -88,7 +89,8 @@ export function registerOrder(program: Command, io: CliIo, setExit: (code: numbe
     .requiredOption('--shares <n>', 'whole shares')
     .option('--strategy <name>', 'the strategy the order is for (part of its identity)', 'manual')
     .option('--intent <intent>', 'entry or exit (part of its identity)', 'entry')
-    .option('--date <date>', 'the trading date the order is for, YYYY-MM-DD (default: the trading day now)');
+    .option('--date <date>', 'the trading date the order is for, YYYY-MM-DD (default: the trading day now)')
+    .option('--clamp', 'cut --shares to the size limits (notional, ADV share, position, cash) instead of being denied; the output names the limits that cut it');
   addOrderPathOptions(submit).action(async (flags: SubmitFlags, command: Command) => {
     setExit(await runSubmit(flags, io, command));
   });
@@ -116,7 +118,7 @@ async function runSubmit(flags: SubmitFlags, io: CliIo, command: Command): Promi
   return withOrderSession(io, flags, command, async (s, ctx) => {
     const tradingDate = flags.date ?? dayToIso(tradingDayOf(ctx.now().getTime()));
     const deps = io.env.KOBE_TEST_CRASH_AFTER_SUBMIT === '1' ? { ...s.deps, afterBrokerSubmit: crashNow } : s.deps;
-    const outcome = await submitIntent({ tradingDate, strategy: flags.strategy, symbol: flags.symbol, side, intent: flags.intent, shares: Number(flags.shares) }, ctx, deps);
+    const outcome = await submitIntent({ tradingDate, strategy: flags.strategy, symbol: flags.symbol, side, intent: flags.intent, shares: Number(flags.shares), clampToLimits: flags.clamp === true }, ctx, deps);
     printOutcome(outcome, flags.json === true, io);
     if (outcome.kind === 'denied') return EXIT.rejected;
     if (outcome.kind === 'submitted' && outcome.rejection !== null) return EXIT.runtime;
@@ -152,6 +154,7 @@ function printOutcome(outcome: SubmitOutcome, json: boolean, io: CliIo): void {
       log(`${id}: the broker already had it (${outcome.broker.brokerStatus}); recorded as ${outcome.order.state}, nothing sent`);
       return;
     case 'submitted':
+      if (outcome.sizing.clampedBy.length > 0) log(`${id}: sized ${outcome.sizing.shares} of ${outcome.sizing.requestedShares} shares, clamped by ${outcome.sizing.clampedBy.join(', ')}`);
       if (outcome.rejection !== null) log(`${id}: rejected by the broker: ${outcome.rejection.code}: ${outcome.rejection.detail}`);
       else log(`${id}: ${outcome.order.state}, ${outcome.order.filledQty}/${outcome.order.qty} filled${outcome.order.avgFillPrice === null ? '' : ` at ${outcome.order.avgFillPrice}`} (limit ${outcome.order.limitPrice})`);
   }
