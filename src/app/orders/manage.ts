@@ -6,7 +6,7 @@ import type { OrderRow, StorePosition } from '../../store/order-store.js';
 import type { AppContext } from '../context.js';
 import { syncOrderFromBroker } from './broker-sync.js';
 import { appendJournal, killSwitchStatus, setKillSwitch, type KillSwitchStatus, type StoredBreaker } from './risk-state.js';
-import type { OrderSession } from './session.js';
+import type { OrderSession, RiskSession } from './session.js';
 
 /**
  * The order commands other than submit, over an open `OrderSession`: cancel, positions,
@@ -14,10 +14,11 @@ import type { OrderSession } from './session.js';
  * the kill switch, a breaker reset) is an audit record and a journal line.
  */
 
-function decide(s: OrderSession, ctx: AppContext, decision: string, subject: string, data: Record<string, unknown>): void {
+function decide(s: RiskSession & { readonly broker?: { readonly name: string } }, ctx: AppContext, decision: string, subject: string, data: Record<string, unknown>): void {
   const at = ctx.now().toISOString();
-  appendAudit(s.auditFile, { kind: 'order-decision', subject, data: { decision, broker: s.broker.name, ...data }, at });
-  appendJournal(s.stateDir, { at, decision, subject, broker: s.broker.name, ...data });
+  const broker = s.broker === undefined ? {} : { broker: s.broker.name };
+  appendAudit(s.auditFile, { kind: 'order-decision', subject, data: { decision, ...broker, ...data }, at });
+  appendJournal(s.stateDir, { at, decision, subject, ...broker, ...data });
 }
 
 export interface CancelOutcome {
@@ -88,7 +89,7 @@ export async function reconcileOrders(s: OrderSession, ctx: AppContext): Promise
   return differences;
 }
 
-export function switchKillSwitch(on: boolean, reason: string, s: OrderSession, ctx: AppContext): KillSwitchStatus {
+export function switchKillSwitch(on: boolean, reason: string, s: RiskSession, ctx: AppContext): KillSwitchStatus {
   const status = setKillSwitch(s.stateDir, on, reason, ctx.now().toISOString());
   decide(s, ctx, on ? 'kill-switch-on' : 'kill-switch-off', 'kill-switch', { reason: reason.trim() });
   return status;
@@ -100,12 +101,12 @@ export interface RiskStatus {
   readonly killSwitch: KillSwitchStatus;
 }
 
-export function riskStatus(s: OrderSession, ctx: AppContext): RiskStatus {
+export function riskStatus(s: RiskSession, ctx: AppContext): RiskStatus {
   return { breaker: s.risk.breaker(), errorsToday: s.risk.errorsToday(ctx.now().getTime()), killSwitch: killSwitchStatus(s.stateDir) };
 }
 
 /** Resets the circuit breaker to ACTIVE; only a person does this, with a reason. */
-export function resetRisk(reason: string, s: OrderSession, ctx: AppContext): RiskStatus {
+export function resetRisk(reason: string, s: RiskSession, ctx: AppContext): RiskStatus {
   const before = s.risk.breaker();
   s.risk.resetBreaker(reason, ctx.now().getTime(), ctx.now().toISOString());
   decide(s, ctx, 'breaker-reset', 'circuit-breaker', { reason: reason.trim(), was: before.state, trippedReason: before.state === 'HALTED' ? before.reason : null });

@@ -47,14 +47,23 @@ export interface OrderSessionSpec {
 
 export const ORDER_BROKERS = ['paper', 'alpaca'] as const;
 
-export interface OrderSession {
-  readonly deps: OrderDeps;
-  readonly broker: Broker;
-  readonly oms: OrderStore;
+/** What the kill switch and the circuit breaker need: no broker, so they work when no broker can be reached. */
+export interface RiskSession {
   readonly risk: RiskStateStore;
   readonly stateDir: string;
   readonly auditFile: string;
   close(): void;
+}
+
+export interface OrderSession extends RiskSession {
+  readonly deps: OrderDeps;
+  readonly broker: Broker;
+  readonly oms: OrderStore;
+}
+
+export function openRiskSession(spec: Pick<OrderSessionSpec, 'db' | 'stateDir' | 'audit'>, ctx: AppContext): RiskSession {
+  const risk = new RiskStateStore(resolve(ctx.cwd, spec.db));
+  return { risk, stateDir: resolve(ctx.cwd, spec.stateDir), auditFile: resolve(ctx.cwd, spec.audit), close: () => risk.close() };
 }
 
 export function openOrderSession(spec: OrderSessionSpec, ctx: AppContext): OrderSession {

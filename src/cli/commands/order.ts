@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { cancelOrder } from '../../app/orders/manage.js';
-import { openOrderSession, type OrderSession } from '../../app/orders/session.js';
+import { openOrderSession, openRiskSession, type OrderSession, type RiskSession } from '../../app/orders/session.js';
 import { submitIntent, type SubmitOutcome } from '../../app/orders/submit.js';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
@@ -26,18 +26,23 @@ export interface OrderPathFlags {
   json?: boolean;
 }
 
-export function addOrderPathOptions(cmd: Command): Command {
+/** The kill switch and the breaker: where the state lives, no broker (they must work when none can be reached). */
+export function addRiskStateOptions(cmd: Command): Command {
   return cmd
     .option('--db <file>', 'SQLite store: the OMS (orders, fills, order_events), the circuit breaker and the paper broker', 'kobe.db')
     .option('--state-dir <dir>', 'folder of the kill switch file KILL_SWITCH and the journal journal.jsonl', 'state')
     .option('--audit <file>', 'hash-chained audit log', 'audit/audit.jsonl')
+    .option('--json', 'machine-readable result on stdout');
+}
+
+export function addOrderPathOptions(cmd: Command): Command {
+  return addRiskStateOptions(cmd)
     .option('--broker <name>', 'paper (SQLite, the default) or alpaca (keys APCA_API_KEY_ID, APCA_API_SECRET_KEY)', 'paper')
     .option('--mode <mode>', 'alpaca: paper (default) or live; live needs KOBE_ALLOW_LIVE=1')
     .option('--quotes <file>', 'paper broker: CSV symbol,bid,ask it prices and fills against')
     .option('--data-dir <dir>', "daily bar files for the gates' last price and 20-day average dollar volume (without it ADV is unknown and entries are denied)")
     .option('--prohibited <file>', 'prohibited list, CSV symbol,reason,expires')
-    .option('--dotenv <file>', 'KEY=value file merged under the environment (broker keys)', '.env')
-    .option('--json', 'machine-readable result on stdout');
+    .option('--dotenv <file>', 'KEY=value file merged under the environment (broker keys)', '.env');
 }
 
 /**
@@ -64,6 +69,19 @@ export async function withOrderSession<T>(io: CliIo, flags: OrderPathFlags, comm
   );
   try {
     return await body(session, ctx);
+  } finally {
+    session.close();
+  }
+}
+
+export type RiskStateFlags = Pick<OrderPathFlags, 'db' | 'stateDir' | 'audit' | 'json'>;
+
+/** Opens the risk state only (no broker), runs `body`, closes it. */
+export async function withRiskSession<T>(io: CliIo, flags: RiskStateFlags, body: (s: RiskSession, ctx: AppContext) => T): Promise<T> {
+  const ctx = orderContext(io, { ...flags, broker: 'paper', dotenv: '.env' }, false);
+  const session = openRiskSession({ db: flags.db, stateDir: flags.stateDir, audit: flags.audit }, ctx);
+  try {
+    return body(session, ctx);
   } finally {
     session.close();
   }
