@@ -133,4 +133,24 @@ describe('kobe order --broker alpaca (against the local stub)', () => {
     expect(stub.submitRequests()).toBe(before + 1);
     expect(r.out + r.err + again.out + again.err).not.toContain(stub.secretKey);
   });
+
+  it('cancels a working order at the broker; a filled one is not cancelable (exit 1)', async () => {
+    const bars = ['Date,Open,High,Low,Close,Volume,OpenInt', ...Array.from({ length: 25 }, (_, k) => `2017-10-${String(k + 2).padStart(2, '0')},20,20.5,19.5,20,1000000,0`)];
+    writeFileSync(join(dir, 'xyz.us.txt'), `${bars.join('\n')}\n`);
+    stub.script('submit', { kind: 'working' });
+    const args = ['order', 'submit', '--symbol', 'XYZ', '--side', 'buy', '--shares', '3', '--broker', 'alpaca', '--data-dir', '.', '--json'];
+    const working = await kobe([...args, '--intent', 'rest'], env());
+    expect(working.json()).toMatchObject({ order: { state: 'submitted', filledQty: 0 } });
+    const id = working.json().clientOrderId as string;
+    const cancelled = await kobe(['order', 'cancel', id, '--broker', 'alpaca', '--json'], env());
+    expect(cancelled.code, cancelled.err).toBe(0);
+    expect(cancelled.json()).toMatchObject({ order: { state: 'cancelled' }, refusal: null });
+
+    const filled = await kobe([...args, '--intent', 'fill'], env());
+    const fid = filled.json().clientOrderId as string;
+    const late = await kobe(['order', 'cancel', fid, '--broker', 'alpaca', '--json'], env());
+    expect(late.code).toBe(1);
+    expect(late.json()).toMatchObject({ order: { state: 'filled' }, refusal: { code: 'NOT_CANCELABLE' } });
+    expect((await kobe(['order', 'cancel', 'kobe-nope', '--broker', 'alpaca', '--json'], env())).code).toBe(2);
+  });
 });
