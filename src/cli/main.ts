@@ -5,7 +5,12 @@ import { EXIT } from './exit-codes.js';
 import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
+import { registerKillSwitch } from './commands/kill-switch.js';
+import { registerOrder } from './commands/order.js';
+import { registerPositions } from './commands/positions.js';
 import { registerPromote } from './commands/promote.js';
+import { registerReconcile } from './commands/reconcile.js';
+import { registerRisk } from './commands/risk.js';
 import { registerRuns } from './commands/runs.js';
 import { registerScan } from './commands/scan.js';
 import { registerScanTrain } from './commands/scan-train.js';
@@ -38,6 +43,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerAudit(program, io, setExit);
   registerRuns(program, io, setExit);
   registerScanTrain(registerScan(program, io, setExit), io, setExit);
+  registerOrder(program, io, setExit);
+  registerPositions(program, io, setExit);
+  registerReconcile(program, io, setExit);
+  registerKillSwitch(program, io, setExit);
+  registerRisk(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -69,6 +69,16 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   provider: '--provider',
   fromIso: '--from',
   toIso: '--to',
+  // orders
+  tradingDate: '--date',
+  symbol: '--symbol',
+  side: '--side',
+  intent: '--intent',
+  qty: '--shares',
+  reason: '--reason',
+  broker: '--broker',
+  mode: '--mode',
+  prohibited: '--prohibited',
 };
 
 /**

@@ -9,18 +9,19 @@ import { sha256Hex, stableStringify } from '../core/stable-json.js';
  * name the same order, and the OMS store and the broker (which refuses a duplicate
  * `client_order_id`) each keep one.
  *
- *   kobe-20171110-ibs-rsi-AAPL-buy-entry-b4f9b342b059d99e
- *   │    │        │       │    │   │     └ first 16 hex of sha256 over all five fields (scheme v1)
- *   │    │        │       │    │   └ intent
- *   │    │        │       │    └ side
- *   │    │        │       └ symbol (upper case)
- *   │    │        └ strategy, lower-cased, other characters as '-', at most 32 (readability only)
+ *   kobe-20171110-AAPL-buy-entry-b4f9b342b059d99e
+ *   │    │        │    │   │     └ first 16 hex of sha256 over all five fields (scheme v1)
+ *   │    │        │    │   └ intent
+ *   │    │        │    └ side
+ *   │    │        └ symbol (upper case)
  *   │    └ trading date (the session the order is for, not the day it was computed)
  *   └ prefix: a kobe order, told apart from orders placed by hand
  *
  * The readable part is for people reading a broker's order list; the hash is what makes the id
- * unique (two strategies whose readable slugs collide still hash apart). At most 128 characters
- * (Alpaca's limit), in fact at most 112.
+ * unique (it covers the strategy too, which has no room in the readable part). At most 48
+ * characters, Alpaca's limit for `client_order_id` (the brokers' `validateOrderRequest` holds the
+ * same rule): the readable `symbol-side-intent` is cut to 17 characters when longer, the hash
+ * still tells such ids apart.
  */
 export interface OrderKey {
   /** The session the order is for, ISO `YYYY-MM-DD`. */
@@ -35,24 +36,25 @@ export interface OrderKey {
 }
 
 export const CLIENT_ORDER_ID_PREFIX = 'kobe';
-/** Alpaca's `client_order_id` limit. */
-export const CLIENT_ORDER_ID_MAX_CHARS = 128;
+/** Alpaca's `client_order_id` limit (48 characters). */
+export const CLIENT_ORDER_ID_MAX_CHARS = 48;
 const HASH_HEX_CHARS = 16;
-const STRATEGY_SLUG_MAX_CHARS = 32;
+/** What is left for `symbol-side-intent` after `kobe-YYYYMMDD-` and `-<hash>`. */
+const READABLE_MAX_CHARS = CLIENT_ORDER_ID_MAX_CHARS - 'kobe-YYYYMMDD-'.length - 1 - HASH_HEX_CHARS;
 const STRATEGY_MAX_CHARS = 200;
 const SYMBOL = /^[A-Z0-9][A-Z0-9.-]{0,15}$/;
 const INTENT = /^[a-z][a-z0-9_-]{0,15}$/;
 /** Bumped if the hashed fields ever change, so an old id can never equal a new one by accident. */
 const SCHEME_VERSION = 1;
 
-const PATTERN = /^kobe-(\d{8})-([a-z0-9-]{1,32})-([A-Z0-9.-]{1,16})-(buy|sell)-([a-z][a-z0-9_-]{0,15})-([0-9a-f]{16})$/;
+const PATTERN = /^kobe-\d{8}-[A-Za-z0-9._-]{1,17}-[0-9a-f]{16}$/;
 
 /** The client order id of an order key (see the module comment); throws an input error naming a bad field. */
 export function clientOrderId(key: OrderKey): string {
   const k = normaliseOrderKey(key);
   const hash = sha256Hex(stableStringify({ v: SCHEME_VERSION, tradingDate: k.tradingDate, strategy: k.strategy, symbol: k.symbol, side: k.side, intent: k.intent })).slice(0, HASH_HEX_CHARS);
-  const slug = strategySlug(k.strategy);
-  return `${CLIENT_ORDER_ID_PREFIX}-${k.tradingDate.replaceAll('-', '')}-${slug}-${k.symbol}-${k.side}-${k.intent}-${hash}`;
+  const readable = `${k.symbol}-${k.side}-${k.intent}`.slice(0, READABLE_MAX_CHARS);
+  return `${CLIENT_ORDER_ID_PREFIX}-${k.tradingDate.replaceAll('-', '')}-${readable}-${hash}`;
 }
 
 /** Whether `id` has the shape of a kobe client order id (an order kobe placed, not one placed by hand). */
@@ -84,14 +86,4 @@ export function normaliseOrderKey(key: OrderKey): OrderKey {
     });
   }
   return { tradingDate: key.tradingDate, strategy: key.strategy, symbol, side: key.side, intent: key.intent };
-}
-
-function strategySlug(strategy: string): string {
-  const slug = strategy
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, STRATEGY_SLUG_MAX_CHARS)
-    .replace(/-+$/, '');
-  return slug === '' ? 'x' : slug;
 }
