@@ -155,6 +155,22 @@ describe('submitIntent', () => {
     expect(r).toMatchObject({ kind: 'healed', order: { state: 'filled', qty: 3, limitPrice: 20.04 } });
   });
 
+  it('the breaker reads closed trades from the fills: four losing round trips in a row trip it (CONSECUTIVE_LOSSES)', async () => {
+    const losingRoundTrip = async (k: number) => {
+      book.set('XYZ', { symbol: 'XYZ', bidUsd: 20, askUsd: 20.02, bidSize: 100, askSize: 100, timestampMs: NOW });
+      expect((await submitIntent({ ...INTENT, intent: `in${k}` }, ctx(), deps())).kind).toBe('submitted');
+      book.set('XYZ', { symbol: 'XYZ', bidUsd: 19, askUsd: 19.02, bidSize: 100, askSize: 100, timestampMs: NOW });
+      expect((await submitIntent({ ...INTENT, side: 'sell', intent: `out${k}` }, ctx(), deps())).kind).toBe('submitted');
+    };
+    for (let k = 0; k < 3; k++) await losingRoundTrip(k);
+    expect(risk.breaker().state).toBe('ACTIVE');
+    await losingRoundTrip(3);
+    book.set('XYZ', { symbol: 'XYZ', bidUsd: 20, askUsd: 20.02, bidSize: 100, askSize: 100, timestampMs: NOW });
+    const r = await submitIntent({ ...INTENT, intent: 'in4' }, ctx(), deps());
+    expect(r.kind === 'denied' && r.denials.map((d) => d.code)).toEqual(['CIRCUIT_BREAKER_HALTED']);
+    expect(risk.breaker()).toMatchObject({ state: 'HALTED', reason: expect.stringMatching(/^CONSECUTIVE_LOSSES/) });
+  });
+
   it('counts broker errors; at the error limit the breaker trips, stays HALTED in the store and denies orders', async () => {
     const failing = {
       ...bind(broker),

@@ -1,3 +1,4 @@
+import { breakerTradeFacts, closedTrades } from '../../risk/realized-trades.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { FINAL_ORDER_STATUSES, type Account, type Broker, type BrokerOrder, type Position, type Quote } from '../../brokers/broker.js';
 import { dayToIso } from '../../core/calendar.js';
@@ -196,16 +197,18 @@ function gateSnapshot(deps: Deps, key: OrderKey, account: Account, positions: re
   const submittedUsd = today.filter((o) => o.brokerOrderId !== null).reduce((s, o) => s + o.qty * (o.limitPrice ?? 0), 0);
   const errorsToday = deps.risk.errorsToday(nowMs);
   const stored = deps.risk.breaker();
-  const breaker = tripIfDue(deps, stored, { dayPnlUsd: 0, consecutiveLosingTrades: 0, errorsToday }, config, nowMs);
+  // The breaker's trade facts come from the account's own fills, counted since its last reset.
+  const trades = closedTrades(deps.oms.accountFills().map((f) => ({ symbol: f.symbol, side: f.side, qty: f.qty, price: f.price, executedAtMs: Date.parse(f.executedAt) })));
+  const { dayPnlUsd, consecutiveLosingTrades } = breakerTradeFacts(trades, (ms) => tradingDayOf(ms) === tradingDay, stored.resetAtMs ?? Number.NEGATIVE_INFINITY);
+  const breaker = tripIfDue(deps, stored, { dayPnlUsd, consecutiveLosingTrades, errorsToday }, config, nowMs);
   const facts = deps.marketFacts(key.symbol);
   const accountState: OrderAccountState = {
     equityUsd: account.equityUsd,
     cashUsd: account.buyingPowerUsd,
     positions: held,
     submittedNotional: { tradingDay, usd: submittedUsd },
-    // Day P&L and the losing streak are not tracked by the order path yet: the breaker trips on errors and by hand.
-    dayPnlUsd: 0,
-    consecutiveLosingTrades: 0,
+    dayPnlUsd,
+    consecutiveLosingTrades,
     errorsToday,
     pdt: { marginAccount: deps.marginAccount, flaggedPatternDayTrader: account.patternDayTrader, dayTradesInWindow: account.dayTradeCount, lastEquityUsd: account.equityUsd },
   };
