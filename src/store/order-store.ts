@@ -269,30 +269,14 @@ export class OrderStore {
   /** Every fill of the account with its order's symbol and side, in the order they were recorded. */
   accountFills(): (FillRow & { readonly symbol: string; readonly side: 'buy' | 'sell' })[] {
     return this.read('reading fills', () =>
-      (this.db.prepare('SELECT f.*, o.symbol AS symbol, o.side AS side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id ORDER BY f.rowid').all() as (DbFill & { symbol: string; side: 'buy' | 'sell' })[]).map((r) => ({
-        brokerExecId: r.broker_exec_id,
-        clientOrderId: r.client_order_id,
-        qty: r.qty,
-        price: r.price,
-        executedAt: r.executed_at,
-        recordedAt: r.recorded_at,
-        symbol: r.symbol,
-        side: r.side,
-      })),
+      (this.db.prepare('SELECT f.*, o.symbol AS symbol, o.side AS side FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id ORDER BY f.rowid').all() as (DbFill & { symbol: string; side: 'buy' | 'sell' })[]).map((r) => ({ ...fillRow(r), symbol: r.symbol, side: r.side })),
     );
   }
 
   /** An order's fills in the order they were recorded. */
   fills(id: string): FillRow[] {
     return this.read('reading fills', () =>
-      (this.db.prepare('SELECT * FROM fills WHERE client_order_id = ? ORDER BY rowid').all(id) as DbFill[]).map((r) => ({
-        brokerExecId: r.broker_exec_id,
-        clientOrderId: r.client_order_id,
-        qty: r.qty,
-        price: r.price,
-        executedAt: r.executed_at,
-        recordedAt: r.recorded_at,
-      })),
+      (this.db.prepare('SELECT * FROM fills WHERE client_order_id = ? ORDER BY rowid').all(id) as DbFill[]).map(fillRow),
     );
   }
 
@@ -366,6 +350,15 @@ interface DbOrder {
   created_at: string;
   updated_at: string;
 }
+
+const fillRow = (r: DbFill): FillRow => ({
+  brokerExecId: r.broker_exec_id,
+  clientOrderId: r.client_order_id,
+  qty: r.qty,
+  price: r.price,
+  executedAt: r.executed_at,
+  recordedAt: r.recorded_at,
+});
 
 interface DbFill {
   broker_exec_id: string;
