@@ -46,11 +46,24 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   } catch (e) {
     throw classify(path, e);
   }
-  try {
-    return configure(db, path);
-  } catch (e) {
-    db.close();
-    throw classify(path, e);
+  // Two processes opening a new database at once can meet in the switch to WAL, where SQLite
+  // answers SQLITE_BUSY at once instead of waiting on the busy timeout (it would deadlock
+  // otherwise). Configuring is idempotent, so it is retried for a few seconds before it counts
+  // as a failure.
+  const deadline = Date.now() + 5_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return configure(db, path);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+      if (busy && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(100, 5 * 2 ** attempt));
+        continue;
+      }
+      db.close();
+      throw classify(path, e);
+    }
   }
 }
 
