@@ -4,7 +4,9 @@
 //
 //   node audit-writer.mjs FILE WRITER_ID COUNT START_AT [BARRIER_DIR PARTIES]
 // With BARRIER_DIR, each writer also waits (up to 60 s) until PARTIES writers have checked in
-// there: on a loaded machine a process may start later than any fixed START_AT.
+// there: on a loaded machine a process may start later than any fixed START_AT. Halfway through,
+// each writer waits again until every party is halfway: a scheduler may otherwise let one writer
+// finish all its appends before the other runs once, and the records would not interleave.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendAudit } from '../../dist/audit/audit-log.js';
@@ -16,16 +18,19 @@ if (!file || !writer || !count) {
 }
 
 const sleep1ms = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-if (barrierDir) {
-  writeFileSync(join(barrierDir, `${writer}.ready`), '');
+const meetAt = (stage) => {
+  if (!barrierDir) return;
+  writeFileSync(join(barrierDir, `${writer}.${stage}`), '');
   const deadline = Date.now() + 60_000;
-  while (readdirSync(barrierDir).filter((n) => n.endsWith('.ready')).length < Number(parties) && Date.now() < deadline) sleep1ms();
-}
+  while (readdirSync(barrierDir).filter((n) => n.endsWith(`.${stage}`)).length < Number(parties) && Date.now() < deadline) sleep1ms();
+};
+meetAt('ready');
 while (Date.now() < Number(startAt)) sleep1ms();
 
 try {
   const seqs = [];
   for (let i = 0; i < Number(count); i++) {
+    if (i === Math.floor(Number(count) / 2)) meetAt('half');
     const r = appendAudit(file, { kind: 'order-decision', subject: `${writer}-${i}`, data: { writer, i }, at: new Date().toISOString() }, { timeoutMs: 30_000 });
     seqs.push(r.seq);
   }
