@@ -38,6 +38,15 @@ interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly token: string;
+  /** When the holder took the lock (ISO); kept for people reading a long-held lock. */
+  readonly startedAt?: string;
+}
+
+/** Who holds a lock, as its file says. */
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string | null;
 }
 
 interface SeenLock {
@@ -85,6 +94,34 @@ export function acquireFileLock(lockPath: string, options: FileLockOptions = {})
     }
     sleepSync(retryMs + Math.floor(Math.random() * (retryMs + 1)));
   }
+}
+
+/**
+ * One attempt at the lock, for a job that must not wait (a cron run that finds another run in
+ * progress): a stale lock (its pid dead on this host) is broken as `acquireFileLock` would; a live
+ * one answers who holds it. Never blocks longer than breaking a stale lock takes.
+ */
+export type TryLockResult =
+  /** Taken; `recoveredFrom` names the dead holder whose stale lock was broken first, if any. */
+  | { readonly ok: true; readonly token: string; readonly recoveredFrom: LockHolder | null }
+  | { readonly ok: false; readonly holder: LockHolder | null };
+
+export function tryAcquireFileLock(lockPath: string, startedAt: string, options: Pick<FileLockOptions, 'unreadableStaleMs'> = {}): TryLockResult {
+  const unreadableStaleMs = options.unreadableStaleMs ?? 3_000;
+  const me: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(16).toString('hex'), startedAt };
+  const holderOf = (seen: SeenLock): LockHolder | null => (seen.owner === null ? null : { pid: seen.owner.pid, host: seen.owner.host, startedAt: seen.owner.startedAt ?? null });
+  let recoveredFrom: LockHolder | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (tryCreate(lockPath, me)) return { ok: true, token: me.token, recoveredFrom };
+    const seen = inspectLock(lockPath);
+    if (seen === null) continue;
+    if (isStale(seen, unreadableStaleMs) && breakStale(lockPath, seen, me, unreadableStaleMs)) {
+      recoveredFrom = holderOf(seen) ?? { pid: 0, host: 'unknown', startedAt: null };
+      continue;
+    }
+    return { ok: false, holder: holderOf(seen) };
+  }
+  return { ok: false, holder: null };
 }
 
 /** Removes the lock if it is still ours; returns false when it was not (someone broke it). */
@@ -136,7 +173,7 @@ function parseOwner(raw: string): LockOwner | null {
   try {
     const v = JSON.parse(raw) as Partial<LockOwner> | null;
     if (v !== null && typeof v === 'object' && Number.isSafeInteger(v.pid) && (v.pid as number) > 0 && typeof v.host === 'string' && typeof v.token === 'string') {
-      return { pid: v.pid as number, host: v.host, token: v.token };
+      return { pid: v.pid as number, host: v.host, token: v.token, ...(typeof v.startedAt === 'string' ? { startedAt: v.startedAt } : {}) };
     }
   } catch {
     // half-written or foreign content: judged by age below

@@ -100,3 +100,35 @@ export function entrySignalCount(book: SignalBook, from: number, to: number): nu
 export function signalCount(book: SignalBook, from: number, to: number): number {
   return book.dayStart[to + 1] - book.dayStart[from];
 }
+
+/**
+ * The book with only the entries `keepEntry(sym, calendarIndex)` admits; every exit signal stays
+ * (exits manage positions, whoever opened them). The daily pipeline's comparison backtest runs a
+ * strategy's own book restricted to the signals it actually picked.
+ */
+export function restrictEntries(book: SignalBook, keepEntry: (sym: number, t: number) => boolean): SignalBook {
+  const days = book.dayStart.length - 1;
+  const keep: number[] = [];
+  const dayStart = new Int32Array(days + 1);
+  for (let t = 0; t < days; t++) {
+    for (let r = book.dayStart[t]; r < book.dayStart[t + 1]; r++) {
+      const code = book.code[r];
+      if ((code !== SIGNAL_LONG && code !== SIGNAL_SHORT) || keepEntry(book.sym[r], t)) keep.push(r);
+    }
+    dayStart[t + 1] = keep.length;
+  }
+  const pick = <T extends Int32Array | Int8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const out = make(keep.length);
+    keep.forEach((r, i) => (out[i] = a[r]));
+    return out;
+  };
+  return {
+    dayStart,
+    sym: pick(book.sym, (n) => new Int32Array(n)),
+    bar: pick(book.bar, (n) => new Int32Array(n)),
+    code: pick(book.code, (n) => new Int8Array(n)),
+    score: pick(book.score, (n) => new Float64Array(n)),
+    stopDist: pick(book.stopDist, (n) => new Float64Array(n)),
+    targetDist: pick(book.targetDist, (n) => new Float64Array(n)),
+  };
+}

@@ -3,6 +3,7 @@ import { isKobeError } from '../core/errors.js';
 import { redactDeep, redactSecrets, registerSecrets, secretEnvValues } from '../core/redact.js';
 import { EXIT } from './exit-codes.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDaily } from './commands/daily.js';
 import { registerData } from './commands/data.js';
 import { registerEvolve } from './commands/evolve.js';
 import { registerKillSwitch } from './commands/kill-switch.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerReconcile(program, io, setExit);
   registerKillSwitch(program, io, setExit);
   registerRisk(program, io, setExit);
+  registerDaily(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

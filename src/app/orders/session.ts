@@ -43,6 +43,13 @@ export interface OrderSessionSpec {
   readonly dataDir?: string;
   /** A prohibited list, CSV symbol,reason,expires. */
   readonly prohibited?: string;
+  /**
+   * The daily pipeline's paper broker: it fills on the next bar as the engine does (not against a
+   * quotes file), quoted from the bars, with this starting cash. Not a flag: `kobe daily` sets it.
+   */
+  readonly paperBars?: { readonly quotes: (symbol: string) => Quote | null; readonly startingCashUsd: number };
+  /** Marketable limit buffer (fraction); default DEFAULT_LIMIT_BUFFER_FRAC. */
+  readonly limitBufferFrac?: number;
 }
 
 export const ORDER_BROKERS = ['paper', 'alpaca'] as const;
@@ -80,7 +87,12 @@ export function openOrderSession(spec: OrderSessionSpec, ctx: AppContext): Order
   const nowMs = () => ctx.now().getTime();
   let config: OrderGateConfig = DEFAULT_ORDER_GATE_CONFIG;
   if (spec.prohibited !== undefined) config = checkOrderGateConfig({ ...config, prohibited: readProhibitedList(resolve(ctx.cwd, spec.prohibited)) });
-  const broker = spec.broker === 'alpaca' ? alpacaBroker(mode, ctx) : paperBroker(dbPath, spec.quotes === undefined ? undefined : resolve(ctx.cwd, spec.quotes), nowMs);
+  const broker =
+    spec.broker === 'alpaca'
+      ? alpacaBroker(mode, ctx)
+      : spec.paperBars !== undefined
+        ? new PaperBroker({ path: dbPath, now: nowMs, costs: DEFAULT_ENGINE_CONFIG.costs, fill: DEFAULT_ENGINE_CONFIG.fill, fillOn: 'next-bar', quotes: spec.paperBars.quotes, startingCashUsd: spec.paperBars.startingCashUsd })
+        : paperBroker(dbPath, spec.quotes === undefined ? undefined : resolve(ctx.cwd, spec.quotes), nowMs);
   const oms = new OrderStore(dbPath, { now: () => ctx.now().toISOString() });
   const risk = new RiskStateStore(dbPath);
   const dataDir = spec.dataDir === undefined ? undefined : resolve(ctx.cwd, spec.dataDir);
@@ -94,6 +106,7 @@ export function openOrderSession(spec: OrderSessionSpec, ctx: AppContext): Order
     marketFacts: (symbol) => (dataDir === undefined ? { priceUsd: Number.NaN, adv20Usd: Number.NaN } : marketFacts(dataDir, symbol, nowMs())),
     // Alpaca accounts are margin accounts unless opened as cash accounts: check the rule. The paper broker is a cash account.
     marginAccount: spec.broker === 'alpaca',
+    ...(spec.limitBufferFrac === undefined ? {} : { limitBufferFrac: spec.limitBufferFrac }),
   };
   return {
     deps,

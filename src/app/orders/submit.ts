@@ -65,6 +65,8 @@ export interface OrderDeps {
   readonly marketFacts: (symbol: string) => { readonly priceUsd: number; readonly adv20Usd: number };
   /** Whether the account is a margin account (the pattern-day-trader rule binds only those). */
   readonly marginAccount: boolean;
+  /** Marketable limit buffer (fraction of the quote); default 0.1%. The daily pipeline's next-open orders need room for the open's slippage. */
+  readonly limitBufferFrac?: number;
   /**
    * TEST HOOK: called right after the broker answered a submit and before the answer is written
    * to the OMS. The CLI wires KOBE_TEST_CRASH_AFTER_SUBMIT=1 to a SIGKILL of its own process
@@ -116,7 +118,7 @@ async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcom
   let shares = known?.qty ?? intent.shares;
   let sizing: SizingReport = { requestedShares: intent.shares, shares, clampedBy: [] };
   const quote = await brokerCall(deps, id, 'quote', () => deps.broker.latestQuote(key.symbol));
-  const limitPriceUsd = known?.limitPrice ?? priceOrNull(key.side, quote);
+  const limitPriceUsd = known?.limitPrice ?? priceOrNull(key.side, quote, deps.limitBufferFrac);
   const [account, positions] = await Promise.all([brokerCall(deps, id, 'account', () => deps.broker.account()), brokerCall(deps, id, 'positions', () => deps.broker.positions())]);
   const config = deps.config ?? DEFAULT_ORDER_GATE_CONFIG;
   const nowMs = deps.now();
@@ -173,9 +175,9 @@ async function settleOnce(deps: Deps, id: string, order: OrderRow, iso: () => st
   }
 }
 
-function priceOrNull(side: 'buy' | 'sell', quote: Quote): number | null {
+function priceOrNull(side: 'buy' | 'sell', quote: Quote, bufferFrac?: number): number | null {
   try {
-    return marketableLimitPrice(side, quote);
+    return marketableLimitPrice(side, quote, bufferFrac);
   } catch (e) {
     // A quote that cannot be priced is denied by the quote check (QUOTE_INVALID), and recorded.
     if (isKobeError(e) && e.code === 'BAD_QUOTE') return null;

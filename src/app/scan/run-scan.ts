@@ -51,6 +51,8 @@ export interface ScanSpec {
   readonly capitalUsd: number;
   /** Explain this symbol (a look-up: nothing is written). */
   readonly explain: string | null;
+  /** False: compute only, write nothing (the daily pipeline's challenger scan). Default true. */
+  readonly record?: boolean;
 }
 
 export interface ConfidenceView {
@@ -262,7 +264,7 @@ export async function runScan(spec: ScanSpec, ctx: AppContext): Promise<ScanOutc
     synthetic: run.source.synthetic,
     explain,
   };
-  if (spec.explain !== null) return { kind: 'scanned', result: { ...result, written: null } };
+  if (spec.explain !== null || spec.record === false) return { kind: 'scanned', result: { ...result, written: null } };
   return { kind: 'scanned', result: { ...result, written: writeScan(result, spec, ctx) } };
 }
 
