@@ -13,7 +13,12 @@ import type { OrderSide } from '../execution/limit-price.js';
  */
 export type { OrderSide };
 
-/** kobe only sends IOC limit orders: marketable at a price it chose, never resting in the book. */
+/**
+ * kobe sends two kinds of order. Entries and planned exits are IOC limit orders (`submit`):
+ * marketable at a price it chose, never resting in the book. Protective exits (`protect`) rest at
+ * the broker until they fill or are cancelled: a stop, a take-profit target, or both as one
+ * one-cancels-other order.
+ */
 export interface OrderRequest {
   /** The idempotency key (the OMS derives it from date, strategy, symbol, side, intent). */
   readonly clientOrderId: string;
@@ -22,6 +27,26 @@ export interface OrderRequest {
   /** Whole shares, > 0. */
   readonly qty: number;
   readonly limitPriceUsd: number;
+}
+
+/**
+ * A protective exit of a held position, resting at the broker good-till-cancelled: a stop (sells
+ * a long at the market once the price trades at or below `stopPriceUsd`), a take-profit target
+ * (a limit order at `targetPriceUsd`), or both as one one-cancels-other order (the first to fill
+ * cancels the other). It closes: `side` is the closing side, 'sell' protects a long.
+ */
+export interface ProtectiveRequest {
+  /** The idempotency key, as for `OrderRequest`. */
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  /** The closing side: 'sell' protects a long, 'buy' a short. */
+  readonly side: OrderSide;
+  /** Whole shares, > 0: at most the position held. */
+  readonly qty: number;
+  /** The stop level, USD; null for a target alone. A broker may round it to its tick (each documents how). */
+  readonly stopPriceUsd: number | null;
+  /** The take-profit level, USD; null for a stop alone. */
+  readonly targetPriceUsd: number | null;
 }
 
 /**
@@ -35,6 +60,12 @@ export type BrokerOrderStatus = 'submitted' | 'partially_filled' | 'filled' | 'c
 
 export const FINAL_ORDER_STATUSES: ReadonlySet<BrokerOrderStatus> = new Set(['filled', 'cancelled', 'expired', 'rejected']);
 
+/** 'simple': one order; 'oco': a target and a stop of which the first to fill cancels the other. */
+export type OrderClass = 'simple' | 'oco';
+
+/** Which level of a protective order filled it. */
+export type ExitReason = 'stop' | 'target';
+
 export interface BrokerOrder {
   /** The broker's own id (cancel takes it). */
   readonly id: string;
@@ -42,7 +73,17 @@ export interface BrokerOrder {
   readonly symbol: string;
   readonly side: OrderSide;
   readonly qty: number;
+  /** The limit of a limit order (an OCO's is its target); NaN for a stop order, which has none. */
   readonly limitPriceUsd: number;
+  readonly orderClass: OrderClass;
+  /** 'ioc' for kobe's marketable orders, 'gtc' for resting protective exits (the broker's word otherwise). */
+  readonly timeInForce: string;
+  /** A protective order's stop level as the broker holds it; null for any other order. */
+  readonly stopPriceUsd: number | null;
+  /** A protective order's take-profit level as the broker holds it; null for any other order. */
+  readonly targetPriceUsd: number | null;
+  /** Which level filled a protective order; null until it fills, and for any other order. */
+  readonly exitReason: ExitReason | null;
   readonly status: BrokerOrderStatus;
   /** The broker's own status word, kept for reconciliation reports (`canceled`, `pending_new`...). */
   readonly brokerStatus: string;
@@ -120,6 +161,11 @@ export interface Broker {
   /** 'paper' or 'alpaca-paper' / 'alpaca-live': shown in reports and reconciliation. */
   readonly name: string;
   submit(request: OrderRequest): Promise<SubmitResult>;
+  /**
+   * Places a protective exit (GTC, one-cancels-other when it has both levels), idempotent by
+   * client order id like `submit`: a second call with the same id answers the order it names.
+   */
+  protect(request: ProtectiveRequest): Promise<SubmitResult>;
   cancel(orderId: string): Promise<CancelResult>;
   /** The order the broker holds under `clientOrderId`, or null when it holds none. */
   orderByClientId(clientOrderId: string): Promise<BrokerOrder | null>;
@@ -130,18 +176,36 @@ export interface Broker {
   latestQuote(symbol: string): Promise<Quote>;
 }
 
-/** Whether `order` is what `request` asks for (same symbol, side, shares and limit). */
+/** Whether the order is a protective exit (it has a stop or a target level). */
+export const isProtective = (order: BrokerOrder): boolean => order.stopPriceUsd !== null || order.targetPriceUsd !== null;
+
+/** Whether `order` is what `request` asks for (same symbol, side, shares and limit; an IOC order, not a protective one). */
 export function sameOrder(order: BrokerOrder, request: OrderRequest): boolean {
-  return order.symbol === request.symbol && order.side === request.side && order.qty === request.qty && order.limitPriceUsd === request.limitPriceUsd;
+  return !isProtective(order) && order.symbol === request.symbol && order.side === request.side && order.qty === request.qty && order.limitPriceUsd === request.limitPriceUsd;
 }
 
-/** The answer to a second submit of a client order id: the earlier order, or a conflict when the request differs. */
-export function duplicateResult(existing: BrokerOrder, request: OrderRequest, httpStatus: number | null = null, brokerCode: number | null = null): SubmitResult {
-  if (sameOrder(existing, request)) return { ok: true, order: existing, duplicate: true };
+/**
+ * Whether `order` is the protective exit `request` asks for: same symbol, side, shares and
+ * levels. The levels are compared as the broker holds them, so a broker that rounds levels passes
+ * the request rounded the same way.
+ */
+export function sameProtection(order: BrokerOrder, request: ProtectiveRequest): boolean {
+  return order.symbol === request.symbol && order.side === request.side && order.qty === request.qty && order.stopPriceUsd === request.stopPriceUsd && order.targetPriceUsd === request.targetPriceUsd;
+}
+
+const describeOrder = (o: BrokerOrder): string => {
+  const terms = isProtective(o) ? [o.stopPriceUsd === null ? '' : `stop ${o.stopPriceUsd}`, o.targetPriceUsd === null ? '' : `target ${o.targetPriceUsd}`].filter((t) => t !== '').join(' ') : `limit ${o.limitPriceUsd}`;
+  return `${o.side} ${o.qty} ${o.symbol} ${terms}, status ${o.status}`;
+};
+
+/** The answer to a second submit (or protect) of a client order id: the earlier order, or a conflict when the request differs. */
+export function duplicateResult(existing: BrokerOrder, request: OrderRequest | ProtectiveRequest, httpStatus: number | null = null, brokerCode: number | null = null): SubmitResult {
+  const same = 'limitPriceUsd' in request ? sameOrder(existing, request) : sameProtection(existing, request);
+  if (same) return { ok: true, order: existing, duplicate: true };
   return {
     ok: false,
     code: 'DUPLICATE_CLIENT_ORDER_ID',
-    detail: `client order id ${request.clientOrderId} already names a different order (${existing.side} ${existing.qty} ${existing.symbol} limit ${existing.limitPriceUsd}, status ${existing.status})`,
+    detail: `client order id ${request.clientOrderId} already names a different order (${describeOrder(existing)})`,
     httpStatus,
     brokerCode,
   };

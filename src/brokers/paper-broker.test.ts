@@ -19,6 +19,8 @@ const newPath = () => join(dir, `paper-${++dbCounter}.db`);
 const COSTS: CostModel = { commissionPerOrderUsd: 1.5, commissionPerShareUsd: 0.01, slippageBps: 12 };
 // Tuesday 2024-01-16, 10:00 New York (15:00 UTC).
 const NOW = Date.parse('2024-01-16T15:00:00Z');
+/** The open of the next session, Wednesday 2024-01-17: the bar next-bar orders fill on. */
+const BAR_OPEN = sessionOpenUtcMs(dayOf(2024, 1, 17));
 
 function paper(extra: Partial<PaperBrokerOptions> = {}, quotes: Record<string, [number, number]> = { AAPL: [187.19, 187.23] }) {
   const book = new Map(Object.entries(quotes));
@@ -118,7 +120,7 @@ describe('PaperBroker filling on the next bar under the engine fill model', () =
     // Buying power already holds the limit cost back.
     expect((await broker.account()).buyingPowerUsd).toBeCloseTo(10_000 - 510 - commissionUsd(COSTS, 10), 9);
     const bar = { open: 50.4, high: 51, low: 49.9, close: 50.8 };
-    const [filled] = broker.fillOnBar('AAPL', bar);
+    const [filled] = broker.fillOnBar('AAPL', bar, BAR_OPEN);
     const price = slippedPrice(COSTS, marketFillPrice({ kind: 'next-open' }, bar.open, bar.close), 1);
     expect(filled).toMatchObject({ status: 'filled', filledQty: 10, filledAvgPriceUsd: price, commissionUsd: commissionUsd(COSTS, 10) });
     expect((await broker.account()).cashUsd).toBe(10_000 - (10 * price + commissionUsd(COSTS, 10)));
@@ -131,7 +133,7 @@ describe('PaperBroker filling on the next bar under the engine fill model', () =
     await broker.submit({ clientOrderId: 'b-mid', symbol: 'AAPL', side: 'buy', qty: 10, limitPriceUsd: 60 });
     // open 50, close 52: midpoint 51, slipped 51 x 1.0012 = 51.0612 > limit 51.05.
     await broker.submit({ clientOrderId: 'b-tight', symbol: 'AAPL', side: 'buy', qty: 1, limitPriceUsd: 51.05 });
-    const out = broker.fillOnBar('AAPL', { open: 50, high: 53, low: 49, close: 52 });
+    const out = broker.fillOnBar('AAPL', { open: 50, high: 53, low: 49, close: 52 }, BAR_OPEN);
     expect(out.map((o) => [o.clientOrderId, o.status, o.filledAvgPriceUsd])).toEqual([
       ['b-mid', 'filled', slippedPrice(COSTS, 51, 1)],
       ['b-tight', 'cancelled', null],
@@ -146,7 +148,7 @@ describe('PaperBroker filling on the next bar under the engine fill model', () =
     expect(await broker.cancel(id)).toEqual({ ok: true });
     expect(await broker.cancel(id)).toMatchObject({ ok: false, code: 'NOT_CANCELABLE' });
     expect(await broker.cancel('paper-999')).toMatchObject({ ok: false, code: 'ORDER_NOT_FOUND' });
-    expect(broker.fillOnBar('AAPL', { open: 50, high: 50, low: 50, close: 50 })).toEqual([]);
+    expect(broker.fillOnBar('AAPL', { open: 50, high: 50, low: 50, close: 50 }, BAR_OPEN)).toEqual([]);
     broker.close();
   });
 
@@ -158,7 +160,7 @@ describe('PaperBroker filling on the next bar under the engine fill model', () =
     const broker = nextBar({ kind: 'next-open' });
     const limit = marketableLimitPrice('buy', { bidUsd: close, askUsd: close });
     await broker.submit({ clientOrderId: 'real-msft', symbol: 'MSFT', side: 'buy', qty: 7, limitPriceUsd: limit });
-    const [o] = broker.fillOnBar('MSFT', { open, high: open, low: open, close });
+    const [o] = broker.fillOnBar('MSFT', { open, high: open, low: open, close }, sessionOpenUtcMs(dayOf(2017, 11, 10)));
     const expected = slippedPrice(COSTS, open, 1);
     expect(o.status).toBe(expected <= limit ? 'filled' : 'cancelled');
     if (o.status === 'filled') expect(o.filledAvgPriceUsd).toBe(expected);

@@ -129,7 +129,7 @@ describe('OrderStore', () => {
       [{ qty: Number.NaN }, 'qty'],
       [{ limitPrice: null }, 'limitPrice'],
       [{ orderType: 'market', limitPrice: 5 }, 'limitPrice'],
-      [{ orderType: 'stop' }, 'orderType'],
+      [{ orderType: 'trailing_stop' }, 'orderType'],
       [{ timeInForce: 'IOC ' }, 'timeInForce'],
       [{ symbol: 'A B' }, 'symbol'],
     ] as const) {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { inputError } from '../core/errors.js';
 import { clientOrderId, normaliseOrderKey, type OrderKey } from '../execution/client-order-id.js';
 import { isTerminal, ORDER_STATES, transition, type OrderEvent, type OrderProgress, type OrderState, type TransitionRefusal } from '../execution/order-state.js';
+import { ensureTable, type TableDefinition } from './migrate-table.js';
 import { databaseFailure, openDatabase, type OpenDatabaseOptions } from './open-database.js';
 
 /**
@@ -22,8 +23,14 @@ import { databaseFailure, openDatabase, type OpenDatabaseOptions } from './open-
  * the order is read, so two processes never both act on the same old row). Timestamps come from
  * the clock passed in (`now`), never from reading one here.
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS orders (
+/**
+ * The orders table. Protective exits (`src/app/orders/protect.ts`) added the order types `stop`
+ * and `oco` and the `stop_price` / `target_price` columns; a file made before them is rebuilt in
+ * place when opened (`ensureTable`: SQLite cannot widen a CHECK with ALTER TABLE).
+ */
+const ORDERS_TABLE: TableDefinition = {
+  table: 'orders',
+  create: (name) => `CREATE TABLE IF NOT EXISTS ${name} (
   client_order_id TEXT PRIMARY KEY,
   broker_order_id TEXT UNIQUE,
   trading_date TEXT NOT NULL,
@@ -31,17 +38,23 @@ CREATE TABLE IF NOT EXISTS orders (
   symbol TEXT NOT NULL,
   side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
   intent TEXT NOT NULL,
-  order_type TEXT NOT NULL CHECK (order_type IN ('limit', 'market')),
+  order_type TEXT NOT NULL CHECK (order_type IN ('limit', 'market', 'stop', 'oco')),
   time_in_force TEXT NOT NULL,
   limit_price REAL,
+  stop_price REAL,
+  target_price REAL,
   qty REAL NOT NULL CHECK (qty > 0),
   state TEXT NOT NULL CHECK (state IN ('new', 'submitted', 'partially_filled', 'pending_cancel', 'filled', 'cancelled', 'rejected', 'expired')),
   filled_qty REAL NOT NULL DEFAULT 0 CHECK (filled_qty >= 0 AND filled_qty <= qty + 1e-9),
   avg_fill_price REAL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_by_date ON orders (trading_date, state);
+)`,
+  indexes: 'CREATE INDEX IF NOT EXISTS orders_by_date ON orders (trading_date, state);',
+  outdated: ({ sql, columns }) => !sql.includes("'oco'") || !columns.has('stop_price') || !columns.has('target_price'),
+};
+
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fills (
   broker_exec_id TEXT PRIMARY KEY,
   client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
@@ -66,20 +79,36 @@ CREATE INDEX IF NOT EXISTS order_events_by_order ON order_events (client_order_i
 `;
 
 export type OrderEventSource = 'local' | 'broker' | 'reconciliation';
-export type OrderType = 'limit' | 'market';
+/**
+ * `limit` and `market` as brokers mean them; the protective exits: `stop` (a stop alone), `oco`
+ * (a take-profit limit and a stop, one cancels the other), and a take-profit alone is a `limit`
+ * order with its target.
+ */
+export type OrderType = 'limit' | 'market' | 'stop' | 'oco';
+
+export const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'stop', 'oco'];
 
 /** An order kobe means to place: its key (which gives its client order id) and its terms. */
 export interface NewOrder extends OrderKey {
   /** Shares, > 0. */
   readonly qty: number;
   readonly orderType: OrderType;
-  /** `ioc`, `day`, ... as the broker spells it. */
+  /** `ioc`, `day`, `gtc`... as the broker spells it. */
   readonly timeInForce: string;
-  /** USD; required for a limit order, null for a market order. */
+  /**
+   * USD: the limit of a limit order, and of an `oco` (its take-profit leg, so equal to
+   * `targetPrice`); null for a market or a stop order.
+   */
   readonly limitPrice: number | null;
+  /** USD: the stop level of a `stop` or `oco` order; null (or absent) for any other. */
+  readonly stopPrice?: number | null;
+  /** USD: the take-profit level of an `oco`, or of a `limit` order that is a protective target (then equal to `limitPrice`); null (or absent) otherwise. */
+  readonly targetPrice?: number | null;
 }
 
 export interface OrderRow extends NewOrder, OrderProgress {
+  readonly stopPrice: number | null;
+  readonly targetPrice: number | null;
   readonly clientOrderId: string;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -153,6 +182,7 @@ export class OrderStore {
     this.now = options.now;
     this.db = openDatabase(path, options);
     try {
+      ensureTable(this.db, ORDERS_TABLE);
       this.db.exec(SCHEMA);
     } catch (e) {
       this.db.close();
@@ -173,10 +203,10 @@ export class OrderStore {
       const at = this.now();
       this.db
         .prepare(
-          `INSERT INTO orders (client_order_id, broker_order_id, trading_date, strategy, symbol, side, intent, order_type, time_in_force, limit_price, qty, state, filled_qty, avg_fill_price, created_at, updated_at)
-           VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, NULL, ?, ?)`,
+          `INSERT INTO orders (client_order_id, broker_order_id, trading_date, strategy, symbol, side, intent, order_type, time_in_force, limit_price, stop_price, target_price, qty, state, filled_qty, avg_fill_price, created_at, updated_at)
+           VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, NULL, ?, ?)`,
         )
-        .run(id, o.tradingDate, o.strategy, o.symbol, o.side, o.intent, o.orderType, o.timeInForce, o.limitPrice, o.qty, at, at);
+        .run(id, o.tradingDate, o.strategy, o.symbol, o.side, o.intent, o.orderType, o.timeInForce, o.limitPrice, o.stopPrice ?? null, o.targetPrice ?? null, o.qty, at, at);
       this.insertEvent(id, at, 'local', 'create', null, 'new', 0, {});
       return { order: this.getRow(id)!, created: true, differs: [] };
     });
@@ -202,7 +232,7 @@ export class OrderStore {
    * price, and an event, in one transaction. An execution id already recorded for this order is
    * a duplicate (nothing written, `duplicate: true`); one recorded for another order is refused.
    */
-  recordFill(id: string, fill: ExecutionReport, source: OrderEventSource): ChangeResult {
+  recordFill(id: string, fill: ExecutionReport, source: OrderEventSource, detail: Record<string, unknown> = {}): ChangeResult {
     if (typeof fill.execId !== 'string' || fill.execId === '') {
       throw inputError('BAD_FILL', `execId must be the broker's execution id, was ${JSON.stringify(fill.execId)}`, { param: 'execId', value: fill.execId });
     }
@@ -219,7 +249,7 @@ export class OrderStore {
       const at = this.now();
       this.db.prepare('INSERT INTO fills (broker_exec_id, client_order_id, qty, price, executed_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)').run(fill.execId, id, fill.qty, fill.price, fill.executedAt, at);
       this.updateOrder(r.order, at);
-      this.insertEvent(id, at, source, 'fill', order.state, r.order.state, r.order.filledQty, { execId: fill.execId, qty: fill.qty, price: fill.price, executedAt: fill.executedAt });
+      this.insertEvent(id, at, source, 'fill', order.state, r.order.state, r.order.filledQty, { execId: fill.execId, qty: fill.qty, price: fill.price, executedAt: fill.executedAt, ...detail });
       return { ok: true, order: this.getRow(id)!, duplicate: false };
     });
   }
@@ -343,6 +373,8 @@ interface DbOrder {
   order_type: OrderType;
   time_in_force: string;
   limit_price: number | null;
+  stop_price: number | null;
+  target_price: number | null;
   qty: number;
   state: OrderState;
   filled_qty: number;
@@ -392,6 +424,8 @@ const toOrderRow = (r: DbOrder): OrderRow => ({
   orderType: r.order_type,
   timeInForce: r.time_in_force,
   limitPrice: r.limit_price,
+  stopPrice: r.stop_price,
+  targetPrice: r.target_price,
   qty: r.qty,
   state: r.state,
   filledQty: r.filled_qty,
@@ -408,25 +442,32 @@ function validateNewOrder(order: NewOrder): NewOrder {
   if (!(typeof order.qty === 'number' && Number.isFinite(order.qty) && order.qty > 0)) {
     throw inputError('BAD_ORDER', `qty must be a positive number of shares, was ${String(order.qty)}`, { param: 'qty', value: order.qty });
   }
-  if (order.orderType !== 'limit' && order.orderType !== 'market') {
-    throw inputError('BAD_ORDER', `orderType must be limit or market, was ${JSON.stringify(order.orderType)}`, { param: 'orderType', value: order.orderType });
+  if (!ORDER_TYPES.includes(order.orderType)) {
+    throw inputError('BAD_ORDER', `orderType must be ${ORDER_TYPES.join(', ')}, was ${JSON.stringify(order.orderType)}`, { param: 'orderType', value: order.orderType });
   }
   if (typeof order.timeInForce !== 'string' || !/^[a-z]{2,4}$/.test(order.timeInForce)) {
     throw inputError('BAD_ORDER', `timeInForce must be a broker's time in force (ioc, day, gtc...), was ${JSON.stringify(order.timeInForce)}`, { param: 'timeInForce', value: order.timeInForce });
   }
-  const limitOk = order.orderType === 'limit' ? typeof order.limitPrice === 'number' && Number.isFinite(order.limitPrice) && order.limitPrice > 0 : order.limitPrice === null;
-  if (!limitOk) {
-    throw inputError('BAD_ORDER', `limitPrice must be a positive price for a limit order and null for a market order, was ${String(order.limitPrice)}`, {
-      param: 'limitPrice',
-      value: order.limitPrice,
-    });
+  const stopPrice = order.stopPrice ?? null;
+  const targetPrice = order.targetPrice ?? null;
+  const price = (x: number | null): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  const badPrice = (param: 'limitPrice' | 'stopPrice' | 'targetPrice', rule: string, value: unknown) =>
+    inputError('BAD_ORDER', `${param} must be ${rule} for a ${order.orderType} order, was ${String(value)}`, { param, value });
+  // Which prices each type carries (see OrderType): a protective target is the limit of its order.
+  const t = order.orderType;
+  if (t === 'limit' || t === 'oco' ? !price(order.limitPrice) : order.limitPrice !== null) {
+    throw badPrice('limitPrice', t === 'limit' || t === 'oco' ? 'a positive price' : 'null', order.limitPrice);
   }
-  return { ...key, qty: order.qty, orderType: order.orderType, timeInForce: order.timeInForce, limitPrice: order.limitPrice };
+  if (t === 'stop' || t === 'oco' ? !price(stopPrice) : stopPrice !== null) throw badPrice('stopPrice', t === 'stop' || t === 'oco' ? 'a positive price' : 'null', stopPrice);
+  if (t === 'oco' ? targetPrice !== order.limitPrice : t === 'limit' ? targetPrice !== null && targetPrice !== order.limitPrice : targetPrice !== null) {
+    throw badPrice('targetPrice', t === 'oco' ? 'equal to limitPrice (the take-profit leg)' : t === 'limit' ? 'null or equal to limitPrice' : 'null', targetPrice);
+  }
+  return { ...key, qty: order.qty, orderType: order.orderType, timeInForce: order.timeInForce, limitPrice: order.limitPrice, stopPrice, targetPrice };
 }
 
 /** The terms not hashed into the client order id: the key fields are equal whenever the id is. */
-const TERMS: readonly (keyof NewOrder)[] = ['qty', 'orderType', 'timeInForce', 'limitPrice'];
+const TERMS: readonly (keyof NewOrder)[] = ['qty', 'orderType', 'timeInForce', 'limitPrice', 'stopPrice', 'targetPrice'];
 
 function differingFields(existing: OrderRow, wanted: NewOrder): string[] {
-  return TERMS.filter((f) => existing[f] !== wanted[f]);
+  return TERMS.filter((f) => (existing[f] ?? null) !== (wanted[f] ?? null));
 }

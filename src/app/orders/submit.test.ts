@@ -197,6 +197,7 @@ function bind(b: PaperBroker): Broker {
   return {
     name: b.name,
     submit: (r) => b.submit(r),
+    protect: (r) => b.protect(r),
     cancel: (id) => b.cancel(id),
     orderByClientId: (id) => b.orderByClientId(id),
     openOrders: () => b.openOrders(),

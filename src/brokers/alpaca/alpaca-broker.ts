@@ -1,12 +1,12 @@
 import { KobeError, usageError } from '../../core/errors.js';
 import { redactSecrets, registerSecrets } from '../../core/redact.js';
 import { bodySnippet, defaultBackoffMs, retryAfterMs } from '../../data/providers/http.js';
-import type { Account, Broker, BrokerOrder, CancelResult, MarketClock, OrderRequest, Position, Quote, SubmitResult } from '../broker.js';
+import type { Account, Broker, BrokerOrder, CancelResult, MarketClock, OrderRequest, Position, ProtectiveRequest, Quote, SubmitResult } from '../broker.js';
 import { duplicateResult } from '../broker.js';
 import type { BrokerMode } from '../live-guard.js';
-import { validateOrderRequest } from '../order-request.js';
+import { validateOrderRequest, validateProtectiveRequest } from '../order-request.js';
 import type { AlpacaCredentials } from './credentials.js';
-import { list, orderBody, parseAccount, parseClock, parseOrder, parsePosition, parseQuote } from './wire.js';
+import { alpacaProtectiveLevels, list, ocoWithoutLegs, orderBody, parseAccount, parseClock, parseOrder, parsePosition, parseQuote, protectiveBody } from './wire.js';
 
 /**
  * The Alpaca adapter: REST v2 behind the Broker interface.
@@ -21,6 +21,11 @@ import { list, orderBody, parseAccount, parseClock, parseOrder, parsePosition, p
  *   answer. A retry is never a second order. (A 429 was refused before order processing and is
  *   sent again as is; should it have landed anyway, Alpaca's own 422 for a reused client_order_id
  *   resolves to the order it holds.)
+ * Protective exits (`protect`) go out GTC as an OCO, a stop or a limit order (`wire.ts`
+ * `protectiveBody`), their levels first rounded inward to Alpaca's tick (`alpacaProtectiveLevels`),
+ * with the same retry and idempotency rules as `submit`. An OCO answer that came without its stop
+ * leg (the leg carries the stop's fill) is read again by its id with `nested=true`, and the open
+ * orders are listed nested, so a leg is never taken for an order of its own.
  * Rejections (403 insufficient buying power, 422 unprocessable) are values: BROKER_REJECTED with
  * Alpaca's code and message; a reused client_order_id is the order it names (`duplicate: true`) or
  * DUPLICATE_CLIENT_ORDER_ID when it names a different order.
@@ -109,8 +114,26 @@ export class AlpacaBroker implements Broker {
 
   async submit(request: OrderRequest): Promise<SubmitResult> {
     validateOrderRequest(request);
-    const what = `submit ${request.side} ${request.qty} ${request.symbol} (client order id ${request.clientOrderId})`;
-    const body = JSON.stringify(orderBody(request));
+    return this.place(request, `submit ${request.side} ${request.qty} ${request.symbol} (client order id ${request.clientOrderId})`, orderBody(request));
+  }
+
+  /**
+   * Places a protective exit GTC. Its levels are rounded inward to Alpaca's tick first (see
+   * `alpacaProtectiveLevels`); the order comes back with the levels Alpaca holds, and a second
+   * call with the same client order id and levels (rounded the same way) is the same order.
+   */
+  async protect(request: ProtectiveRequest): Promise<SubmitResult> {
+    validateProtectiveRequest(request);
+    const levels = alpacaProtectiveLevels(request);
+    if (!levels.ok) return levels;
+    const r = levels.request;
+    const what = `protect ${r.side} ${r.qty} ${r.symbol} stop ${r.stopPriceUsd ?? '-'} target ${r.targetPriceUsd ?? '-'} (client order id ${r.clientOrderId})`;
+    return this.place(r, what, protectiveBody(r));
+  }
+
+  /** POST /v2/orders with the retry and idempotency rules of the module comment. */
+  private async place(request: OrderRequest | ProtectiveRequest, what: string, wireBody: Record<string, unknown>): Promise<SubmitResult> {
+    const body = JSON.stringify(wireBody);
     let last: Outcome | null = null;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) {
@@ -128,7 +151,7 @@ export class AlpacaBroker implements Broker {
       last = await this.send('POST', `${this.tradingUrl}/v2/orders`, body);
       if (last.kind !== 'response') continue;
       const { status } = last;
-      if (status === 200 || status === 201) return { ok: true, order: parseOrder(parseJson(last.body), what), duplicate: false };
+      if (status === 200 || status === 201) return { ok: true, order: await this.withLegs(parseJson(last.body), what), duplicate: false };
       if (status === 429 || status >= 500) continue;
       if (status === 401) throw this.authError(what, last.body);
       const err = alpacaError(last.body);
@@ -143,6 +166,14 @@ export class AlpacaBroker implements Broker {
     throw this.exhausted(what, last, 'the order may or may not have reached Alpaca: look it up by its client order id before sending it again');
   }
 
+  /** The order of an answer; an OCO that came without its legs is read again by its id, nested, so its stop leg's fill is known. */
+  private async withLegs(body: unknown, what: string): Promise<BrokerOrder> {
+    const order = parseOrder(body, what);
+    if (!ocoWithoutLegs(body)) return order;
+    const r = await this.call(what, 'GET', `${this.tradingUrl}/v2/orders/${encodeURIComponent(order.id)}?nested=true`);
+    return parseOrder(parseJson(r.body), what);
+  }
+
   async cancel(orderId: string): Promise<CancelResult> {
     const r = await this.call(`cancel order ${orderId}`, 'DELETE', `${this.tradingUrl}/v2/orders/${encodeURIComponent(orderId)}`, [404, 422]);
     if (r.status === 404) return { ok: false, code: 'ORDER_NOT_FOUND', detail: this.clean(alpacaError(r.body).message) };
@@ -153,13 +184,14 @@ export class AlpacaBroker implements Broker {
   async orderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
     const what = `look up order ${clientOrderId}`;
     const r = await this.call(what, 'GET', `${this.tradingUrl}/v2/orders:by_client_order_id?client_order_id=${encodeURIComponent(clientOrderId)}`, [404]);
-    return r.status === 404 ? null : parseOrder(parseJson(r.body), what);
+    return r.status === 404 ? null : this.withLegs(parseJson(r.body), what);
   }
 
   async openOrders(): Promise<BrokerOrder[]> {
     const what = 'list open orders';
-    const r = await this.call(what, 'GET', `${this.tradingUrl}/v2/orders?status=open&limit=500&direction=asc`);
-    return list(parseJson(r.body), what).map((o) => parseOrder(o, what));
+    // Nested: an OCO's stop leg comes under its parent, not as an order of its own.
+    const r = await this.call(what, 'GET', `${this.tradingUrl}/v2/orders?status=open&limit=500&direction=asc&nested=true`);
+    return Promise.all(list(parseJson(r.body), what).map((o) => this.withLegs(o, what)));
   }
 
   async positions(): Promise<Position[]> {
