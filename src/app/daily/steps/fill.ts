@@ -54,7 +54,7 @@ export async function fillStep(run: DailyRun): Promise<StepResult> {
       const key = { tradingDate: run.tradingDate, strategy: plan.strategy, symbol: plan.symbol, side: 'sell' as const, intent: 'protect' };
       const outcome = await protectPosition({ ...key, shares: plan.shares, stopPriceUsd: stop, targetPriceUsd: target }, run.ctx, session.deps);
       const id = outcome.kind === 'denied' ? outcome.clientOrderId : outcome.order.clientOrderId;
-      if (outcome.kind !== 'denied') run.store.updatePlan(plan.entryClientOrderId, { protectClientOrderId: id }, run.nowIso());
+      if (outcome.kind !== 'denied' && outcome.order.state !== 'rejected') run.store.updatePlan(plan.entryClientOrderId, { protectClientOrderId: id }, run.nowIso());
       lines.push(`${plan.symbol}: protection ${outcome.kind} (stop ${stop?.toFixed(4) ?? 'none'}, target ${target?.toFixed(4) ?? 'none'})`);
       const bar = run.barOn(plan.symbol, run.tradingDay);
       if (bar !== null) broker.fillOnBar(plan.symbol, bar, openMs);
