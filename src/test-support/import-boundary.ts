@@ -46,6 +46,7 @@ export const PURE_FOLDERS: readonly string[] = [
   'report',
   'demo',
   'confidence',
+  'monitoring',
 ];
 
 /** Orchestration: only the command line, the server and each other import these. */
