@@ -46,13 +46,14 @@ export const PURE_FOLDERS: readonly string[] = [
   'report',
   'demo',
   'confidence',
+  'monitoring',
 ];
 
 /** Orchestration: only the command line, the server and each other import these. */
 export const APP_FOLDERS: readonly string[] = ['cli', 'app', 'server'];
 
 /** I/O edge folders: they may import pure ones, not orchestration. */
-export const EDGE_FOLDERS: readonly string[] = ['data', 'store', 'audit', 'distributed', 'brokers'];
+export const EDGE_FOLDERS: readonly string[] = ['data', 'store', 'audit', 'distributed', 'brokers', 'alerts'];
 
 /**
  * Modules from outside src a pure library may import, with the names it may take from them.
