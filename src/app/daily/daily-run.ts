@@ -129,6 +129,12 @@ export class DailyRun {
         ...(this.spec.market.dataDir === null ? {} : { dataDir: this.spec.market.dataDir }),
         ...(this.spec.broker === 'paper' ? { paperBars: { quotes: (s: string) => this.quote(s), startingCashUsd: this.spec.capitalUsd } } : {}),
         limitBufferFrac: this.spec.limitBufferFrac,
+        gateLimits: {
+          maxOrderNotionalUsd: this.spec.orderLimits.maxOrderUsd,
+          maxDailyNotionalUsd: this.spec.orderLimits.maxDailyUsd,
+          maxPositionFrac: this.spec.orderLimits.maxPositionFrac,
+          dailyLossLimitUsd: this.spec.orderLimits.dailyLossLimitUsd,
+        },
       },
       this.ctx,
     );

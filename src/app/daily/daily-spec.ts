@@ -58,6 +58,8 @@ export interface DailySpec {
   readonly capitalUsd: number;
   /** Marketable limit buffer of the pipeline's IOC orders (fraction of the quote). */
   readonly limitBufferFrac: number;
+  /** The order gates' limits for this account (the rest keep DEFAULT_ORDER_GATE_CONFIG). */
+  readonly orderLimits: { readonly maxOrderUsd: number; readonly maxDailyUsd: number; readonly maxPositionFrac: number; readonly dailyLossLimitUsd: number };
   /** Providers for refresh, in fallback order. */
   readonly providers: readonly string[];
   readonly challenger: ChallengerSpec | null;

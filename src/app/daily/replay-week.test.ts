@@ -35,6 +35,7 @@ const spec = (): Omit<DailySpec, 'date'> => ({
   minConfidence: 0.6,
   capitalUsd: 100_000,
   limitBufferFrac: 0.005,
+  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000 },
   providers: ['stooq'],
   challenger: null,
   driftWindow: 20,

@@ -50,6 +50,8 @@ export interface OrderSessionSpec {
   readonly paperBars?: { readonly quotes: (symbol: string) => Quote | null; readonly startingCashUsd: number };
   /** Marketable limit buffer (fraction); default DEFAULT_LIMIT_BUFFER_FRAC. */
   readonly limitBufferFrac?: number;
+  /** Gate limits that replace the defaults (the daily pipeline sizes for its account). */
+  readonly gateLimits?: Partial<Pick<OrderGateConfig, 'maxOrderNotionalUsd' | 'maxDailyNotionalUsd' | 'maxPositionFrac' | 'dailyLossLimitUsd'>>;
 }
 
 export const ORDER_BROKERS = ['paper', 'alpaca'] as const;
@@ -85,7 +87,7 @@ export function openOrderSession(spec: OrderSessionSpec, ctx: AppContext): Order
   const stateDir = resolve(ctx.cwd, spec.stateDir);
   const auditFile = resolve(ctx.cwd, spec.audit);
   const nowMs = () => ctx.now().getTime();
-  let config: OrderGateConfig = DEFAULT_ORDER_GATE_CONFIG;
+  let config: OrderGateConfig = checkOrderGateConfig({ ...DEFAULT_ORDER_GATE_CONFIG, ...spec.gateLimits });
   if (spec.prohibited !== undefined) config = checkOrderGateConfig({ ...config, prohibited: readProhibitedList(resolve(ctx.cwd, spec.prohibited)) });
   const broker =
     spec.broker === 'alpaca'

@@ -41,6 +41,10 @@ interface DailyFlags extends MarketFlags {
   limitBufferBps: string;
   providers: string;
   driftWindow: string;
+  maxOrderUsd: string;
+  maxDailyUsd: string;
+  maxPositionPct: string;
+  dailyLossLimitUsd: string;
 }
 
 const SUBMIT_MODES: readonly SubmitMode[] = ['trade-of-day', 'top3', 'none'];
@@ -74,6 +78,10 @@ export function registerDaily(program: Command, io: CliIo, setExit: (code: numbe
     .option('--min-confidence <p>', 'trade of the day needs at least this calibrated confidence', '0.6')
     .option('--capital <usd>', 'cash of a new paper account, and what scans size for', '100000')
     .option('--limit-buffer-bps <bps>', 'IOC limit price beyond the quote, basis points (room for the open and the slippage)', '50')
+    .option('--max-order-usd <usd>', 'order gate: most notional one order may carry', '15000')
+    .option('--max-daily-usd <usd>', 'order gate: most notional the entries of one day may carry together', '50000')
+    .option('--max-position-pct <pct>', 'order gate: largest position in one symbol, percent of equity', '15')
+    .option('--daily-loss-limit-usd <usd>', "circuit breaker: the day's realized loss that halts new orders", '2000')
     .option('--providers <list>', 'refresh: data providers in fallback order', 'stooq,yahoo')
     .option('--drift-window <n>', 'drift monitor: rolling window of trades', '20')
     .option('--cap <n>', 'only the first N symbols of the universe')
@@ -155,6 +163,12 @@ async function runDailyCommand(flags: DailyFlags, io: CliIo, dotenvExplicit: boo
     minConfidence,
     capitalUsd: numberFlag(flags.capital, '--capital', { positive: true }),
     limitBufferFrac: numberFlag(flags.limitBufferBps, '--limit-buffer-bps', { min: 0 }) / 10_000,
+    orderLimits: {
+      maxOrderUsd: numberFlag(flags.maxOrderUsd, '--max-order-usd', { positive: true }),
+      maxDailyUsd: numberFlag(flags.maxDailyUsd, '--max-daily-usd', { positive: true }),
+      maxPositionFrac: numberFlag(flags.maxPositionPct, '--max-position-pct', { positive: true }) / 100,
+      dailyLossLimitUsd: numberFlag(flags.dailyLossLimitUsd, '--daily-loss-limit-usd', { positive: true }),
+    },
     providers: flags.providers.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     challenger:
       flags.challenger === undefined
