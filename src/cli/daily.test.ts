@@ -59,7 +59,7 @@ function accountState(dir: string) {
   try {
     return {
       orders: db.prepare('SELECT client_order_id, symbol, side, qty, limit_price, state, filled_qty, avg_fill_price FROM orders ORDER BY client_order_id').all(),
-      fills: db.prepare('SELECT o.client_order_id, f.qty, f.price FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id ORDER BY o.client_order_id, f.exec_id').all(),
+      fills: db.prepare('SELECT o.client_order_id, f.qty, f.price FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id ORDER BY o.client_order_id, f.broker_exec_id').all(),
       paperOrders: db.prepare('SELECT client_order_id, symbol, side, qty, status, filled_qty, filled_avg_price_usd, commission_usd FROM paper_orders ORDER BY client_order_id').all(),
       positions: db.prepare('SELECT symbol, qty, avg_entry_price_usd FROM paper_positions ORDER BY symbol').all(),
       cash: (db.prepare('SELECT cash_usd FROM paper_account').get() as { cash_usd: number }).cash_usd,
@@ -74,7 +74,7 @@ async function cleanWeek(): Promise<ReturnType<typeof accountState>> {
   const dir = newDir();
   for (const date of WEEK) {
     const r = await kobe(dir, ['--date', date, ...COMMON]);
-    expect(r.err).not.toMatch(/error/i);
+    expect(JSON.parse(r.out).failed, r.err).toBe(false);
     expect(r.code).toBe(0);
   }
   return accountState(dir);
@@ -103,12 +103,20 @@ describe('one run at a time', () => {
     const reached = `${gate}.reached`;
     for (let i = 0; i < 600 && !existsSync(reached); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(reached)).toBe(true);
-    const before = accountState(dir);
+    const steps = () => {
+      const db = new Database(join(dir, 'kobe.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT * FROM pipeline_steps ORDER BY step').all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = steps();
     const journal = readFileSync(join(dir, 'state', 'journal.jsonl'), 'utf8');
     const second = await kobe(dir, ['--date', WEEK[0], ...COMMON]);
     expect(second.code).toBe(4);
     expect(second.err).toMatch(/another run holds .*daily\.lock \(pid \d+/);
-    expect(accountState(dir)).toEqual(before);
+    expect(steps()).toEqual(before);
     expect(readFileSync(join(dir, 'state', 'journal.jsonl'), 'utf8')).toBe(journal);
     writeFileSync(gate, '');
     const r = await first;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { PaperBroker } from '../../brokers/paper-broker.js';
-import { dayToIso, parseIsoDay } from '../../core/calendar.js';
+import { dayToIso, lowerBound, parseIsoDay } from '../../core/calendar.js';
 import { isSession, nextSession } from '../../core/exchange-calendar.js';
 import { commissionUsd } from '../../execution/costs.js';
 import { slippedPrice } from '../../execution/fill-price.js';
@@ -63,7 +63,7 @@ export async function compareReplayWithBacktest(spec: Omit<DailySpec, 'date'>, f
   const cash = (await paperBroker.account()).cashUsd;
   const positions = await paperBroker.positions();
   paperBroker.close();
-  const lastDay = panel.calendar[panel.calendar.length - 1];
+  const lastDay = panel.calendar[lowerBound(panel.calendar, parseIsoDay(to) + 1) - 1];
   let liquidation = cash;
   let paperRealized = 0;
   let backtestRealized = 0;
@@ -102,7 +102,8 @@ export async function compareReplayWithBacktest(spec: Omit<DailySpec, 'date'>, f
   for (const t of trades.values()) differences.push(`${t.symbol} (${t.strategy}, signal ${dayToIso(t.entrySignalDay)}): the backtest traded it; the pipeline never placed it`);
   for (const pos of positions) {
     const s = panel.series[panel.symbols.indexOf(pos.symbol)];
-    const close = s === undefined ? Number.NaN : s.close[s.close.length - 1];
+    // The backtest sells what is open at the last close of its window: the symbol's last bar on or before it.
+    const close = s === undefined ? Number.NaN : s.close[lowerBound(s.day, lastDay + 1) - 1];
     liquidation += pos.qty * slippedPrice(config.costs, close, -1) - commissionUsd(config.costs, pos.qty);
   }
   if (!cents(liquidation, engine.finalEquity)) differences.push(`cash after liquidation at the ${dayToIso(lastDay)} close: paper ${liquidation.toFixed(2)}, backtest ${engine.finalEquity.toFixed(2)}`);
