@@ -164,6 +164,29 @@ describe('AlpacaBroker.protect in Alpaca wire format', () => {
   });
 });
 
+describe('AlpacaBroker.protect keeps the keys out of every message', () => {
+  it('even when the broker echoes the request headers in its error bodies', async () => {
+    await stub.close();
+    await start({ echoRequest: true });
+    const b = new AlpacaBroker({ credentials: { keyId: KEY_ID, secretKey: SECRET }, tradingBaseUrl: stub.baseUrl, maxAttempts: 2, backoffMs: () => 1, sleep: async () => {} });
+    stub.script('submit', { kind: 'reject', status: 422, code: 40310100, message: 'trade denied due to pattern day trading protection' });
+    const rejected = await b.protect(protection());
+    expect(rejected).toMatchObject({ ok: false, code: 'BROKER_REJECTED', httpStatus: 422, brokerCode: 40310100 });
+    stub.script('submit', { kind: 'server-error', status: 500 }, { kind: 'server-error', status: 500 });
+    stub.script('lookup', { kind: 'server-error', status: 500 }, { kind: 'server-error', status: 500 });
+    let thrown: unknown;
+    try {
+      await b.protect(protection({ clientOrderId: 'k-protect-2' }));
+    } catch (e) {
+      thrown = e;
+    }
+    const all = `${JSON.stringify(rejected)}\n${String((thrown as Error).message)}\n${JSON.stringify(thrown)}`;
+    expect(all).toMatch(/apca-api-secret-key/i);
+    expect(all).not.toContain(KEY_ID);
+    expect(all).not.toContain(SECRET);
+  });
+});
+
 describe('Alpaca tick rounding of protective levels', () => {
   it('rounds inward: a long’s stop up and target down, a short’s stop down and target up; cents from $1, four decimals below; a level on the tick stays', () => {
     const long = alpacaProtectiveLevels(protection({ stopPriceUsd: 45.121, targetPriceUsd: 58.339 }));
