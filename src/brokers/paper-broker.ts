@@ -279,6 +279,12 @@ export class PaperBroker implements Broker {
         // A sibling's fill earlier in this loop may have flattened the position and cancelled it.
         const o = this.rowBySeq(seq);
         if (o.status !== 'submitted') continue;
+        if (this.heldQty(symbol) < o.qty) {
+          // Its shares are gone (a position closed outside these orders): cancelled, never a short sale.
+          this.settle(seq, false, Number.NaN, now, null);
+          touched.push(seq);
+          continue;
+        }
         const hit = intrabarExit(1, o.stop_price_usd ?? Number.NaN, o.target_price_usd ?? Number.NaN, bar.open, bar.high, bar.low, o.submitted_at_ms < barOpenMs, this.scratch);
         if (hit.reason === null) continue;
         touched.push(seq, ...this.settle(seq, true, slippedPrice(this.options.costs, hit.price, -1), now, hit.reason));
@@ -376,13 +382,17 @@ export class PaperBroker implements Broker {
       const free = this.cash() - this.reservedUsd();
       return need > free ? `insufficient buying power: ${qty} ${symbol} at limit ${limitPriceUsd} needs ${need.toFixed(2)} USD, ${free.toFixed(2)} free` : null;
     }
-    const held = (this.db.prepare('SELECT qty FROM paper_positions WHERE symbol = ?').get(symbol) as { qty: number } | undefined)?.qty ?? 0;
+    const held = this.heldQty(symbol);
     const open = this.db.prepare(`SELECT time_in_force, coalesce(sum(qty), 0) AS n FROM paper_orders WHERE symbol = ? AND side = 'sell' AND status = 'submitted' GROUP BY time_in_force`).all(symbol) as { time_in_force: string; n: number }[];
     const selling = open.reduce((s, r) => s + r.n, 0);
     if (qty <= held - selling) return null;
     const protectedQty = open.find((r) => r.time_in_force === 'gtc')?.n ?? 0;
     const why = protectedQty > 0 ? ` (${protectedQty} held by open protective orders: cancel them first)` : ' (the paper broker does not sell short)';
     return `insufficient qty: selling ${qty} ${symbol}, ${held - selling} held and not already being sold${why}`;
+  }
+
+  private heldQty(symbol: string): number {
+    return (this.db.prepare('SELECT qty FROM paper_positions WHERE symbol = ?').get(symbol) as { qty: number } | undefined)?.qty ?? 0;
   }
 
   private cash(): number {

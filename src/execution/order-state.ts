@@ -9,6 +9,10 @@
  *    │                 │  └─request_cancel─> pending_cancel <─request_cancel─┘
  *    └─cancel/reject─> cancelled, rejected, expired (terminal; partial fills are kept)
  *
+ * A resting order (a GTC protective exit, `src/app/orders/protect.ts`) follows the same table: new
+ * -> submitted when the broker takes it, then, sessions later, filled (its stop or target hit) or
+ * cancelled (by kobe before another exit, or by the broker when its sibling leg filled).
+ *
  * Invariants (property-tested in `order-state.test.ts`): terminal states are terminal; the filled
  * quantity only grows and never exceeds the order quantity; `filled` means filledQty = qty;
  * `partially_filled` means 0 < filledQty < qty; the same events from the same order give the same

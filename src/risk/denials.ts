@@ -30,8 +30,8 @@ export const DENIAL_CODES: readonly DenialCode[] = [
 
 /**
  * Every reason the order path (paper or live) can refuse an order, issued by the order gates in
- * `order-gates.ts` (policy, liquidity, compliance, circuit breaker, kill switch) and by the size
- * clamp in `order-sizing.ts`. Apart from the engine's list so a backtest's denial counts keep
+ * `order-gates.ts` (policy, liquidity, compliance, circuit breaker, kill switch), by the size
+ * clamp in `order-sizing.ts` and by the protective-exit gates in `protective-gates.ts`. Apart from the engine's list so a backtest's denial counts keep
  * their shape; the shape of a result is the same (`{ok, code, detail}`).
  */
 export type OrderDenialCode =
@@ -53,7 +53,8 @@ export type OrderDenialCode =
   | 'CONSECUTIVE_LOSSES'
   | 'ERROR_LIMIT'
   | 'KILL_SWITCH_ENGAGED'
-  | 'SIZE_CLAMPED_TO_ZERO';
+  | 'SIZE_CLAMPED_TO_ZERO'
+  | 'PROTECTION_EXCEEDS_POSITION';
 
 export const ORDER_DENIAL_CODES: readonly OrderDenialCode[] = [
   'BAD_ORDER',
@@ -75,6 +76,7 @@ export const ORDER_DENIAL_CODES: readonly OrderDenialCode[] = [
   'ERROR_LIMIT',
   'KILL_SWITCH_ENGAGED',
   'SIZE_CLAMPED_TO_ZERO',
+  'PROTECTION_EXCEEDS_POSITION',
 ];
 
 export interface CheckPassed {

@@ -18,6 +18,15 @@ import type { AddressInfo } from 'node:net';
  *   GET    /v2/positions, /v2/account, /v2/clock
  *   GET    /v2/stocks/{symbol}/quotes/latest           (the data API; same server)
  *
+ * Protective exits as Alpaca takes them, good till cancelled: an OCO (`order_class: oco`,
+ * `type: limit`, `take_profit.limit_price`, `stop_loss.stop_price`) is held as the take-profit
+ * limit order with its stop in `legs` (status `held`), a stop alone as a `type: stop` order, a
+ * target alone as a GTC limit order. They rest (`new`) until a test says the market reached a
+ * level (`fillProtective`): that member fills all shares and an OCO's other member is cancelled.
+ * Prices finer than Alpaca's tick (whole cents at $1 and above, four decimals below) are refused
+ * with its 422 "sub-penny increment"; a sell of shares held for other open sells is refused with
+ * its 403 "insufficient qty available for order".
+ *
  * Orders are kept in memory. By default a submitted IOC limit order is answered `accepted` (as
  * Alpaca does: it fills asynchronously) and then fills against the stub's quote for the symbol:
  * a buy at the ask when ask <= limit, a sell at the bid when bid >= limit, otherwise the IOC
@@ -64,15 +73,17 @@ export interface StubOrder {
   qty: string;
   filled_qty: string;
   filled_avg_price: string | null;
-  order_class: '';
-  order_type: 'limit';
-  type: 'limit';
+  order_class: '' | 'oco';
+  order_type: 'limit' | 'stop';
+  type: 'limit' | 'stop';
   side: 'buy' | 'sell';
   time_in_force: string;
-  limit_price: string;
-  stop_price: null;
+  limit_price: string | null;
+  stop_price: string | null;
   status: string;
   extended_hours: boolean;
+  /** An OCO's stop leg; null for a simple order (and for a leg). */
+  legs: StubOrder[] | null;
 }
 
 export interface AlpacaStubOptions {
@@ -88,6 +99,11 @@ export interface AlpacaStubOptions {
    * their body (as some proxies and debug pages do): to prove no key reaches a message.
    */
   readonly echoRequest?: boolean;
+  /**
+   * Answer an OCO without its legs except to GET /v2/orders/{id}?nested=true (the submit answer,
+   * lookups by client order id and unnested lists), to prove the adapter reads the stop leg anyway.
+   */
+  readonly legsOnlyWhenNested?: boolean;
 }
 
 export interface AlpacaStubRequest {
@@ -109,12 +125,36 @@ export interface AlpacaStub {
   /** Queue actions for the next requests on `route`, one per request. */
   script(route: StubRoute, ...actions: StubAction[]): void;
   setQuote(symbol: string, bid: number, ask: number): void;
+  /**
+   * The market reached a level of the resting protective order `clientOrderId`: its stop (the
+   * stop order, or the OCO's stop leg) or its target (the limit order, or the OCO's parent)
+   * fills all shares at `priceUsd` (default the level itself); an OCO's other member is cancelled.
+   */
+  fillProtective(clientOrderId: string, level: 'stop' | 'target', priceUsd?: number): StubOrder;
   close(): Promise<void>;
 }
 
 const DEFAULT_KEY_ID = 'PKSTUBKEYID0001';
 const DEFAULT_SECRET = 'stub-secret-key-0123456789';
 const cents = (x: number): string => (Math.round(x * 100) / 100).toString();
+const OPEN_STATUSES = new Set(['new', 'accepted', 'pending_new', 'partially_filled', 'held']);
+
+/** The name of the first price field in `body` finer than Alpaca's tick, or null. */
+function subPennyField(body: Record<string, unknown>): { field: string; value: string } | null {
+  const fields: [string, unknown][] = [
+    ['limit_price', body.limit_price],
+    ['stop_price', body.stop_price],
+    ['take_profit.limit_price', (body.take_profit as Record<string, unknown> | undefined)?.limit_price],
+    ['stop_loss.stop_price', (body.stop_loss as Record<string, unknown> | undefined)?.stop_price],
+  ];
+  for (const [field, v] of fields) {
+    if (v === undefined || v === null) continue;
+    const text = String(v);
+    const decimals = /\.(\d+)$/.exec(text)?.[1]?.replace(/0+$/, '').length ?? 0;
+    if (decimals > (Number(text) >= 1 ? 2 : 4)) return { field, value: text };
+  }
+  return null;
+}
 
 export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<AlpacaStub> {
   const keyId = options.keyId ?? DEFAULT_KEY_ID;
@@ -171,6 +211,10 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
 
   const record = (body: Record<string, unknown>, action: StubAction): StubOrder => {
     const now = new Date().toISOString();
+    const oco = body.order_class === 'oco';
+    const takeProfit = body.take_profit as Record<string, unknown> | undefined;
+    const stopLoss = body.stop_loss as Record<string, unknown> | undefined;
+    const type = body.type === 'stop' ? 'stop' : 'limit';
     const o: StubOrder = {
       id: randomUUID(),
       client_order_id: String(body.client_order_id),
@@ -188,17 +232,26 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
       qty: String(body.qty),
       filled_qty: '0',
       filled_avg_price: null,
-      order_class: '',
-      order_type: 'limit',
-      type: 'limit',
+      order_class: oco ? 'oco' : '',
+      order_type: type,
+      type,
       side: body.side as 'buy' | 'sell',
       time_in_force: String(body.time_in_force),
-      limit_price: String(body.limit_price),
-      stop_price: null,
+      limit_price: oco ? String(takeProfit?.limit_price) : type === 'stop' ? null : String(body.limit_price),
+      stop_price: type === 'stop' ? String(body.stop_price) : null,
       status: 'accepted',
       extended_hours: false,
+      legs: null,
     };
     orders.set(o.client_order_id, o);
+    if (o.time_in_force === 'gtc') {
+      // A protective exit rests until the test says the market reached it (fillProtective).
+      o.status = 'new';
+      if (oco) {
+        o.legs = [{ ...o, id: randomUUID(), client_order_id: randomUUID(), order_type: 'stop', type: 'stop', limit_price: null, stop_price: String(stopLoss?.stop_price), status: 'held', legs: null }];
+      }
+      return o;
+    }
     const qty = Number(o.qty);
     const limit = Number(o.limit_price);
     if (action.kind === 'working') {
@@ -220,6 +273,25 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
         o.canceled_at = now;
       }
     }
+    return o;
+  };
+
+  /** An order as an answer shows it: an OCO's legs left out when the stub answers legs only nested. */
+  const view = (o: StubOrder, nested: boolean): StubOrder => (options.legsOnlyWhenNested === true && !nested ? { ...o, legs: null } : o);
+
+  const fillProtective = (clientOrderId: string, level: 'stop' | 'target', priceUsd?: number): StubOrder => {
+    const o = orders.get(clientOrderId);
+    if (o === undefined || o.time_in_force !== 'gtc' || !OPEN_STATUSES.has(o.status)) throw new Error(`stub: no resting protective order ${clientOrderId}`);
+    const leg = o.legs?.[0] ?? null;
+    const member = level === 'stop' && leg !== null ? leg : o;
+    if ((level === 'stop') !== (member.type === 'stop')) throw new Error(`stub: order ${clientOrderId} has no ${level}`);
+    const now = new Date().toISOString();
+    applyFill(member, Number(member.qty), priceUsd ?? Number(level === 'stop' ? member.stop_price : member.limit_price));
+    Object.assign(member, { status: 'filled', filled_at: now, updated_at: now });
+    // One cancels the other.
+    const other = leg === null ? null : member === leg ? o : leg;
+    if (other !== null) Object.assign(other, { status: 'canceled', canceled_at: now, updated_at: now });
+    o.updated_at = now;
     return o;
   };
 
@@ -280,7 +352,14 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
         for (const field of ['symbol', 'qty', 'side', 'type', 'time_in_force']) {
           if (body[field] === undefined) return send(req, res, rec, 422, alpacaError(40010000, `${field} is required`));
         }
-        if (body.type === 'limit' && body.limit_price === undefined) return send(req, res, rec, 422, alpacaError(40010000, 'limit_price is required for limit orders'));
+        const oco = body.order_class === 'oco';
+        if (oco && (body.type !== 'limit' || (body.take_profit as Record<string, unknown> | undefined)?.limit_price === undefined || (body.stop_loss as Record<string, unknown> | undefined)?.stop_price === undefined)) {
+          return send(req, res, rec, 422, alpacaError(40010000, 'oco orders must be limit orders with take_profit.limit_price and stop_loss.stop_price'));
+        }
+        if (body.type === 'limit' && !oco && body.limit_price === undefined) return send(req, res, rec, 422, alpacaError(40010000, 'limit_price is required for limit orders'));
+        if (body.type === 'stop' && body.stop_price === undefined) return send(req, res, rec, 422, alpacaError(40010000, 'stop_price is required for stop orders'));
+        const fine = subPennyField(body);
+        if (fine !== null) return send(req, res, rec, 422, alpacaError(42210000, `invalid ${fine.field} ${fine.value}. sub-penny increment does not fulfill minimum pricing criteria`));
         if (typeof body.client_order_id === 'string' && orders.has(body.client_order_id)) {
           return send(req, res, rec, 422, alpacaError(40010001, 'client_order_id must be unique'));
         }
@@ -290,6 +369,14 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
         if (body.side === 'buy' && qty * limit > cash) {
           return send(req, res, rec, 403, { ...alpacaError(40310000, 'insufficient buying power'), buying_power: cents(cash), cost_basis: cents(qty * limit) });
         }
+        const owned = positions.get(String(body.symbol))?.qty ?? 0;
+        if (body.side === 'sell' && owned > 0) {
+          // Shares held for open sells (a resting stop among them) are not available to another sell.
+          const reserved = [...orders.values()].filter((x) => x.symbol === body.symbol && x.side === 'sell' && OPEN_STATUSES.has(x.status)).reduce((n, x) => n + Number(x.qty), 0);
+          if (qty > owned - reserved) {
+            return send(req, res, rec, 403, { ...alpacaError(40310000, `insufficient qty available for order (requested: ${qty}, available: ${owned - reserved})`), symbol: body.symbol, existing_qty: String(owned), held_for_orders: String(reserved) });
+          }
+        }
         const o = record(body, action ?? { kind: 'accept' });
         if (action?.kind === 'accept-then-server-error') return serverError(req, res, rec, action.status);
         if (action?.kind === 'accept-then-hang') {
@@ -297,23 +384,23 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
           return;
         }
         // Alpaca answers before the order fills: the answer says accepted, a later GET shows the fill.
-        return send(req, res, rec, 200, { ...o, status: 'accepted', filled_qty: '0', filled_avg_price: null, filled_at: null, canceled_at: null });
+        return send(req, res, rec, 200, { ...view(o, false), status: 'accepted', filled_qty: '0', filled_avg_price: null, filled_at: null, canceled_at: null });
       }
       case 'lookup': {
         const id = url.searchParams.get('client_order_id') ?? '';
         const o = orders.get(id);
-        return o === undefined ? send(req, res, rec, 404, alpacaError(40410000, `order not found for ${id}`)) : send(req, res, rec, 200, o);
+        return o === undefined ? send(req, res, rec, 404, alpacaError(40410000, `order not found for ${id}`)) : send(req, res, rec, 200, view(o, false));
       }
       case 'get': {
         const id = decodeURIComponent(url.pathname.split('/')[3]);
         const o = [...orders.values()].find((x) => x.id === id);
-        return o === undefined ? send(req, res, rec, 404, alpacaError(40410000, 'order not found')) : send(req, res, rec, 200, o);
+        return o === undefined ? send(req, res, rec, 404, alpacaError(40410000, 'order not found')) : send(req, res, rec, 200, view(o, url.searchParams.get('nested') === 'true'));
       }
       case 'open-orders': {
         const status = url.searchParams.get('status') ?? 'open';
-        const open = new Set(['new', 'accepted', 'pending_new', 'partially_filled', 'held']);
-        const list = [...orders.values()].filter((o) => status === 'all' || (status === 'open' ? open.has(o.status) : !open.has(o.status)));
-        return send(req, res, rec, 200, list);
+        const nested = url.searchParams.get('nested') === 'true';
+        const list = [...orders.values()].filter((o) => status === 'all' || (status === 'open' ? OPEN_STATUSES.has(o.status) : !OPEN_STATUSES.has(o.status)));
+        return send(req, res, rec, 200, list.map((o) => view(o, nested)));
       }
       case 'cancel': {
         const id = decodeURIComponent(url.pathname.split('/')[3]);
@@ -325,6 +412,10 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
         o.status = 'canceled';
         o.canceled_at = new Date().toISOString();
         o.updated_at = o.canceled_at;
+        // Cancelling an OCO cancels its stop leg with it.
+        for (const leg of o.legs ?? []) {
+          if (OPEN_STATUSES.has(leg.status)) Object.assign(leg, { status: 'canceled', canceled_at: o.canceled_at, updated_at: o.canceled_at });
+        }
         return send(req, res, rec, 204, null);
       }
       case 'positions': {
@@ -399,6 +490,7 @@ export async function startAlpacaStub(options: AlpacaStubOptions = {}): Promise<
     submitRequests: () => submits,
     script: (route, ...actions) => scripts.set(route, [...(scripts.get(route) ?? []), ...actions]),
     setQuote: (symbol, bid, ask) => void quotes.set(symbol, { bid, ask }),
+    fillProtective,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of held) res.destroy();

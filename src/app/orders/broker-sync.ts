@@ -10,7 +10,9 @@ import type { OrderEventSource, OrderRow, OrderStore } from '../../store/order-s
  * broker and Alpaca's order object): the missing shares are recorded as one execution whose id
  * names the broker order and its cumulative filled quantity, so applying the same answer twice
  * (a rerun, a second process) records it once. Events the row no longer accepts (it is already
- * there) are skipped: syncing is idempotent.
+ * there) are skipped: syncing is idempotent. A protective exit's fill is recorded the same way
+ * (so the account's fills, and the circuit breaker's P&L, see it), with the level that filled it
+ * (`exitReason`) in the fill event.
  */
 export function syncOrderFromBroker(oms: OrderStore, clientOrderId: string, broker: BrokerOrder, source: OrderEventSource, nowIso: string): OrderRow {
   const current = (): OrderRow => {
@@ -28,7 +30,8 @@ export function syncOrderFromBroker(oms: OrderStore, clientOrderId: string, brok
   if (missing > 1e-9 && broker.filledAvgPriceUsd !== null) {
     // The price of the shares not yet recorded, so the row's average ends at the broker's.
     const price = (broker.filledAvgPriceUsd * broker.filledQty - (row.avgFillPrice ?? 0) * row.filledQty) / missing;
-    oms.recordFill(clientOrderId, { execId: `${broker.id}:cum-${broker.filledQty}`, qty: missing, price, executedAt: nowIso }, source);
+    const why = broker.exitReason === null ? {} : { exitReason: broker.exitReason };
+    oms.recordFill(clientOrderId, { execId: `${broker.id}:cum-${broker.filledQty}`, qty: missing, price, executedAt: nowIso }, source, why);
     row = current();
   }
   const final = broker.status === 'cancelled' ? 'cancel' : broker.status === 'expired' ? 'expire' : broker.status === 'rejected' ? 'reject' : null;

@@ -97,7 +97,9 @@ export async function submitIntent(intent: OrderIntent, ctx: AppContext, deps: O
   return submitWith(intent, d);
 }
 
-type Deps = OrderDeps & { readonly now: () => number };
+/** The order deps with the clock of the context (UTC ms): what the order path's helpers take. */
+export type ClockedOrderDeps = OrderDeps & { readonly now: () => number };
+type Deps = ClockedOrderDeps;
 
 async function submitWith(intent: OrderIntent, deps: Deps): Promise<SubmitOutcome> {
   const key = normaliseOrderKey(intent);
@@ -245,14 +247,14 @@ function deny(deps: Deps, key: OrderKey, id: string, shares: number, limitPriceU
 }
 
 /** One decision in the audit log (kind `order-decision`) and the journal. */
-function record(deps: Deps, decision: string, subject: string, data: Record<string, unknown>): void {
+export function record(deps: Deps, decision: string, subject: string, data: Record<string, unknown>): void {
   const at = new Date(deps.now()).toISOString();
   appendAudit(deps.auditFile, { kind: 'order-decision', subject, data: { decision, broker: deps.broker.name, ...data }, at });
   appendJournal(deps.stateDir, { at, decision, subject, broker: deps.broker.name, ...data });
 }
 
 /** A broker call whose failure is counted for the breaker's error limit and journalled before it is rethrown. */
-async function brokerCall<T>(deps: Deps, id: string, what: string, call: () => Promise<T>): Promise<T> {
+export async function brokerCall<T>(deps: Deps, id: string, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {

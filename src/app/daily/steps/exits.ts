@@ -62,7 +62,14 @@ export async function exitsStep(run: DailyRun): Promise<StepResult> {
       lines.push(`${plan.symbol}: ${reason} exit due, but the broker holds no shares (reconcile)`);
       continue;
     }
-    if (plan.protectClientOrderId !== null) await cancelProtection(plan.protectClientOrderId, run.ctx, session.deps);
+    if (plan.protectClientOrderId !== null && plan.entryDate !== null) {
+      const cancelled = await cancelProtection({ tradingDate: plan.entryDate, strategy: plan.strategy, symbol: plan.symbol, side: 'sell', intent: 'protect' }, run.ctx, session.deps);
+      // A protection that filled already closed the position; one still working holds the shares.
+      if (cancelled.kind === 'filled' || cancelled.kind === 'pending') {
+        lines.push(`${plan.symbol}: ${reason} exit due, but its protection is ${cancelled.kind}: no sell (the fill step records it)`);
+        continue;
+      }
+    }
     const key = { tradingDate: run.tradingDate, strategy: plan.strategy, symbol: plan.symbol, side: 'sell' as const, intent: 'exit' };
     const outcome = await submitIntent({ ...key, shares: Math.min(qty, plan.shares) }, run.ctx, session.deps);
     const id = outcome.kind === 'denied' ? outcome.clientOrderId : outcome.order.clientOrderId;
