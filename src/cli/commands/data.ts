@@ -9,6 +9,7 @@ import { flagName } from '../param-flags.js';
 import { addDataOptions } from '../options.js';
 import { logger, makeChalk, table } from '../render.js';
 import { POLICY_EXPLANATION } from '../../app/data-report.js';
+import { DEFAULT_NEW_SYMBOL_FROM } from '../../app/data-refresh.js';
 import { PROVIDER_HELP, runDataFetch } from './data-fetch.js';
 
 /** The exit codes of `data verify`, for --help and the README (Data check). */
@@ -45,7 +46,7 @@ export function registerData(program: Command, io: CliIo, setExit: (code: number
     .option('--provider <list>', PROVIDER_HELP)
     .option('--symbols <list>', 'comma-separated symbols, e.g. AAPL,MSFT')
     .option('--universe <file>', 'a universe CSV with a symbol column, instead of --symbols')
-    .option('--from <date>', 'first day, YYYY-MM-DD (with --since last: the first day of symbols that have no file yet; default 2000-01-01)')
+    .option('--from <date>', `first day, YYYY-MM-DD (with --since last: the first day of symbols that have no file yet; default ${DEFAULT_NEW_SYMBOL_FROM})`)
     .option('--to <date>', 'last day, YYYY-MM-DD (default: today in New York)')
     .option('--since <last|date>', '"last": fetch each symbol from its file\'s last bar and append; a date: the same as --from')
     .requiredOption('--data-dir <dir>', 'folder the CSV files are written to (existing files keep their names)')
