@@ -81,7 +81,8 @@ describe('kobe data verify', () => {
     for (const kept of ['--data-dir', '--universe', '--symbols', '--cache', '--on-bad-data', '--dotenv', '--json', '--cap', '--index']) expect(h.out).toContain(kept);
     expect(h.out).toMatch(/exit code/i);
     const fetch = await kobe(['data', 'fetch', '--help']);
-    expect(fetch.out).toMatch(/--provider <name>.*\(default: "polygon"\)/s);
+    expect(fetch.out).toMatch(/--provider <list>.*KOBE_PROVIDERS.*stooq,yahoo/s);
+    for (const kept of ['--universe', '--since', '--symbols', '--from', '--to']) expect(fetch.out).toContain(kept);
   });
 
   it('--adjust none is recorded in the manifest and changes the data hash; a bad mode is a usage error', async () => {

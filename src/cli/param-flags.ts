@@ -69,6 +69,8 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   provider: '--provider',
   fromIso: '--from',
   toIso: '--to',
+  since: '--since',
+  concurrency: '--concurrency',
   // orders
   tradingDate: '--date',
   symbol: '--symbol',

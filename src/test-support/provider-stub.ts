@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local stand-in for the Polygon.io and Stooq download APIs, for tests (node:http on
- * 127.0.0.1, an OS-assigned port; nothing touches the internet). It speaks both real formats:
+ * A local stand-in for the Polygon.io, Stooq and Yahoo chart download APIs, for tests (node:http
+ * on 127.0.0.1, an OS-assigned port; nothing touches the internet). It speaks the real formats:
  *
  * Polygon  GET /v2/aggs/ticker/{T}/range/1/day/{from}/{to}?adjusted=true&sort=asc&limit=..&apiKey=..
  *          JSON aggregates with `t` = midnight New York in ms, paginated by `next_url` every
@@ -14,6 +14,16 @@ import type { AddressInfo } from 'node:net';
  * Stooq    GET /q/d/l/?s={sym}.us&d1=YYYYMMDD&d2=YYYYMMDD&i=d
  *          CSV with CRLF line ends, the literal `No data` for unknown symbols, the daily hits
  *          limit text for `stooqHitsLimit` symbols; `rateLimitOnce` applies here too (429).
+ * Yahoo    GET /v8/finance/chart/{SYM}?period1=<unix s>&period2=<unix s>&interval=1d&events=div,split
+ *          chart JSON: bars stamped at the 09:30 New York open, in [period1, period2); `meta`
+ *          with exchangeTimezoneName America/New_York, gmtoffset and the regular session of the
+ *          last bar; quote arrays with nulls on `yahooNullDays`; adjclose = close, or scaled by
+ *          `yahooDividend`'s factor before its ex-date. Unknown symbols: HTTP 404 with
+ *          `chart.error {code: 'Not Found'}`; a range without bars: 200 with an empty result;
+ *          `rateLimitOnce` / `rateLimitAlways` answer 429 `Too Many Requests` (text), as Yahoo does.
+ *
+ * `adjust(symbol, factor)` re-adjusts a symbol's whole history from then on in all three APIs
+ * (prices times factor, volume divided by it), as a vendor does after a split.
  *
  * Known symbols get deterministic weekday bars from `stubBars`, so tests can compare files.
  */
@@ -40,10 +50,16 @@ export interface ProviderStubOptions {
    * some real error pages and proxies do: for testing that no key reaches the user's screen.
    */
   readonly echoRequestUrl?: boolean;
+  /** Dates whose Yahoo quote has null open/high/low/close/volume (a halted day). */
+  readonly yahooNullDays?: readonly string[];
+  /** A dividend for Yahoo's adjclose: bars before `exDate` get adjclose = close * factor. */
+  readonly yahooDividend?: { readonly symbol: string; readonly exDate: string; readonly factor: number };
+  /** Symbols whose Yahoo `meta` says the last bar's session is still trading. */
+  readonly yahooLive?: readonly string[];
 }
 
 export interface StubRequest {
-  readonly api: 'polygon' | 'stooq' | 'other';
+  readonly api: 'polygon' | 'stooq' | 'yahoo' | 'other';
   readonly symbol: string | null;
   readonly path: string;
   /** Query parameters, apiKey included (it is a test key). */
@@ -58,6 +74,8 @@ export interface ProviderStub {
   readonly requests: StubRequest[];
   /** Most requests in flight at once so far. */
   readonly maxInFlight: () => number;
+  /** From now on every API serves `symbol` with prices times `factor` (volume divided by it). */
+  adjust(symbol: string, factor: number): void;
   close(): Promise<void>;
 }
 
@@ -119,6 +137,7 @@ export function stubBars(symbol: string, fromIso: string, toIso: string): StubBa
 }
 
 const POLYGON_PATH = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/1\/day\/([^/]+)\/([^/]+)$/;
+const YAHOO_PATH = /^\/v8\/finance\/chart\/([^/]+)$/;
 
 function isoFromParam(p: string): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(p)) return p;
@@ -140,6 +159,9 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
   const forbidden = upper(options.forbidden);
   const hitsLimit = upper(options.stooqHitsLimit);
   const serverErrorAlways = upper(options.serverErrorAlways);
+  const nullDays = new Set(options.yahooNullDays ?? []);
+  const yahooLive = upper(options.yahooLive);
+  const scale = new Map<string, number>();
   const limitedOnce = new Set<string>();
   const flakedOnce = new Set<string>();
   const requests: StubRequest[] = [];
@@ -167,6 +189,83 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
   const requestId = () => `stub-${++requestCounter}`;
   const retryAfter = (): Record<string, string> =>
     options.retryAfterSeconds === undefined ? {} : { 'retry-after': String(options.retryAfterSeconds) };
+
+  /** stubBars as re-adjusted by `adjust`. */
+  const bars = (ticker: string, fromIso: string, toIso: string): StubBar[] => {
+    const f = scale.get(ticker);
+    const raw = stubBars(ticker, fromIso, toIso);
+    if (f === undefined) return raw;
+    return raw.map((b) => ({ ...b, o: round2(b.o * f), h: round2(b.h * f), l: round2(b.l * f), c: round2(b.c * f), v: Math.round(b.v / f) }));
+  };
+
+  const handleYahoo = (res: ServerResponse, record: StubRequest, m: RegExpExecArray, url: URL) => {
+    const ticker = decodeURIComponent(m[1]).toUpperCase().replace(/-/g, '.');
+    if (rateLimitAlways.has(ticker) || (rateLimitOnce.has(ticker) && !limitedOnce.has(`yahoo:${ticker}`))) {
+      limitedOnce.add(`yahoo:${ticker}`);
+      return send(res, record, 429, 'Too Many Requests\r\n', 'text/html', retryAfter());
+    }
+    if (!known.has(ticker)) {
+      return json(res, record, 404, { chart: { result: null, error: { code: 'Not Found', description: 'No data found, symbol may be delisted' } } });
+    }
+    const p1 = Number(url.searchParams.get('period1'));
+    const p2 = Number(url.searchParams.get('period2'));
+    if (!Number.isInteger(p1) || !Number.isInteger(p2) || url.searchParams.get('interval') !== '1d') {
+      return json(res, record, 400, { chart: { result: null, error: { code: 'Bad Request', description: 'Invalid input - interval and period are required' } } });
+    }
+    const isoOf = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 10);
+    const openSec = (b: StubBar) => (b.t + 9.5 * 3_600_000) / 1000;
+    const inRange = bars(ticker, isoOf(p1 - 86_400), isoOf(p2 + 86_400)).filter((b) => openSec(b) >= p1 && openSec(b) < p2);
+    const last = inRange.at(-1);
+    const offsetSec = last === undefined ? -18_000 : -(newYorkMidnightMs(last.date) - Date.parse(`${last.date}T00:00:00Z`)) / 1000;
+    const meta: Record<string, unknown> = {
+      currency: 'USD',
+      symbol: decodeURIComponent(m[1]).toUpperCase(),
+      exchangeName: 'NMS',
+      fullExchangeName: 'NasdaqGS',
+      instrumentType: 'EQUITY',
+      gmtoffset: offsetSec,
+      timezone: offsetSec === -14_400 ? 'EDT' : 'EST',
+      exchangeTimezoneName: 'America/New_York',
+      priceHint: 2,
+      dataGranularity: '1d',
+      range: '',
+    };
+    if (last !== undefined) {
+      const start = openSec(last);
+      const end = start + 6.5 * 3600;
+      meta.currentTradingPeriod = {
+        pre: { timezone: meta.timezone, start: start - 5.5 * 3600, end: start, gmtoffset: offsetSec },
+        regular: { timezone: meta.timezone, start, end, gmtoffset: offsetSec },
+        post: { timezone: meta.timezone, start: end, end: end + 4 * 3600, gmtoffset: offsetSec },
+      };
+      meta.regularMarketTime = yahooLive.has(ticker) ? start + 3600 : end;
+      meta.regularMarketPrice = last.c;
+    }
+    if (inRange.length === 0) {
+      return json(res, record, 200, { chart: { result: [{ meta, indicators: { quote: [{}], adjclose: [{}] } }], error: null } });
+    }
+    const nul = (b: StubBar, x: number) => (nullDays.has(b.date) ? null : x);
+    const div = options.yahooDividend;
+    const adjFactor = (b: StubBar) => (div !== undefined && div.symbol.toUpperCase() === ticker && b.date < div.exDate ? div.factor : 1);
+    const result = {
+      meta,
+      timestamp: inRange.map(openSec),
+      events: {},
+      indicators: {
+        quote: [
+          {
+            open: inRange.map((b) => nul(b, b.o)),
+            high: inRange.map((b) => nul(b, b.h)),
+            low: inRange.map((b) => nul(b, b.l)),
+            close: inRange.map((b) => nul(b, b.c)),
+            volume: inRange.map((b) => nul(b, b.v)),
+          },
+        ],
+        adjclose: [{ adjclose: inRange.map((b) => nul(b, b.c * adjFactor(b))) }],
+      },
+    };
+    return json(res, record, 200, { chart: { result: [result], error: null } });
+  };
 
   const handlePolygon = (res: ServerResponse, record: StubRequest, m: RegExpExecArray, url: URL) => {
     const ticker = decodeURIComponent(m[1]).toUpperCase();
@@ -211,7 +310,7 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
       return json(res, record, 400, { status: 'ERROR', request_id: requestId(), error: 'Could not parse the date range' });
     }
     const limit = Math.min(pageSize, Number(url.searchParams.get('limit') ?? 50000));
-    const all = known.has(ticker) ? stubBars(ticker, fromIso, toIso).filter((b) => /^\d+$/.test(m[2]) ? b.t >= Number(m[2]) : true) : [];
+    const all = known.has(ticker) ? bars(ticker, fromIso, toIso).filter((b) => /^\d+$/.test(m[2]) ? b.t >= Number(m[2]) : true) : [];
     const page = all.slice(0, limit);
     const body: Record<string, unknown> = {
       ticker,
@@ -246,17 +345,19 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
     if (!known.has(ticker) || !/^\d{8}$/.test(d1) || !/^\d{8}$/.test(d2) || url.searchParams.get('i') !== 'd') {
       return send(res, record, 200, 'No data', 'text/plain');
     }
-    const bars = stubBars(ticker, iso(d1), iso(d2));
-    if (bars.length === 0) return send(res, record, 200, 'No data', 'text/plain');
-    const rows = bars.map((b) => `${b.date},${b.o},${b.h},${b.l},${b.c},${b.v}`);
+    const found = bars(ticker, iso(d1), iso(d2));
+    if (found.length === 0) return send(res, record, 200, 'No data', 'text/plain');
+    const rows = found.map((b) => `${b.date},${b.o},${b.h},${b.l},${b.c},${b.v}`);
     return send(res, record, 200, `Date,Open,High,Low,Close,Volume\r\n${rows.join('\r\n')}\r\n`, 'text/csv');
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const polygon = POLYGON_PATH.exec(url.pathname);
-    const api = polygon !== null ? 'polygon' : url.pathname === '/q/d/l/' ? 'stooq' : 'other';
-    const symbol = polygon !== null ? decodeURIComponent(polygon[1]).toUpperCase() : api === 'stooq' ? url.searchParams.get('s') : null;
+    const yahoo = YAHOO_PATH.exec(url.pathname);
+    const api = polygon !== null ? 'polygon' : yahoo !== null ? 'yahoo' : url.pathname === '/q/d/l/' ? 'stooq' : 'other';
+    const symbol =
+      polygon !== null ? decodeURIComponent(polygon[1]).toUpperCase() : yahoo !== null ? decodeURIComponent(yahoo[1]).toUpperCase() : api === 'stooq' ? url.searchParams.get('s') : null;
     const record: StubRequest = { api, symbol, path: url.pathname, query: Object.fromEntries(url.searchParams), url: req.url ?? '/', status: 0 };
     requests.push(record);
     inFlight++;
@@ -264,6 +365,7 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
     const answer = () => {
       if (req.method !== 'GET') return send(res, record, 405, 'Method Not Allowed', 'text/plain');
       if (polygon !== null) return handlePolygon(res, record, polygon, url);
+      if (yahoo !== null) return handleYahoo(res, record, yahoo, url);
       if (api === 'stooq') return handleStooq(res, record, url);
       return send(res, record, 404, 'Not Found', 'text/plain');
     };
@@ -282,6 +384,7 @@ export async function startProviderStub(options: ProviderStubOptions = {}): Prom
     baseUrl,
     requests,
     maxInFlight: () => maxInFlight,
+    adjust: (symbol, factor) => void scale.set(symbol.toUpperCase(), factor * (scale.get(symbol.toUpperCase()) ?? 1)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));

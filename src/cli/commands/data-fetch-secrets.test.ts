@@ -42,6 +42,23 @@ describe('no API key on screen or in --json', () => {
     });
   }
 
+  it('a fallback chain records the failed provider without its key (text, --json)', async () => {
+    for (const json of [false, true]) {
+      const io = memoryIo(cwd, { POLYGON_API_KEY: KEY, POLYGON_BASE_URL: stub.baseUrl, STOOQ_BASE_URL: stub.baseUrl });
+      // BOOM: polygon answers 500 echoing the URL with the key; stooq does not know it.
+      const code = await runDataFetch({ provider: 'polygon,stooq', symbols: ['BOOM', 'AAPL'], from: '2023-01-02', to: '2023-01-31', dataDir: 'data', json }, io, deps);
+      expect(code).toBe(1);
+      const all = io.out() + io.err();
+      expect(all).toContain('apiKey=[REDACTED]');
+      expect(all).not.toContain(KEY);
+      if (json) {
+        const out = JSON.parse(io.out());
+        expect(out.results[0].attempts.map((a: { provider: string }) => a.provider)).toEqual(['polygon', 'stooq']);
+        expect(out.results[1]).toMatchObject({ ok: true, provider: 'polygon' });
+      }
+    }
+  });
+
   it('main redacts known secret values and URL credentials from every error it prints', async () => {
     const secretDir = `/nonexistent/${KEY}/x?token=abc123def`;
     const io = memoryIo(cwd, { POLYGON_API_KEY: KEY });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
-import { usageError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { dataVerifyJson, verifyData } from '../../app/data-verify.js';
@@ -10,7 +9,8 @@ import { flagName } from '../param-flags.js';
 import { addDataOptions } from '../options.js';
 import { logger, makeChalk, table } from '../render.js';
 import { POLICY_EXPLANATION } from '../../app/data-report.js';
-import { runDataFetch } from './data-fetch.js';
+import { DEFAULT_NEW_SYMBOL_FROM } from '../../app/data-refresh.js';
+import { PROVIDER_HELP, runDataFetch } from './data-fetch.js';
 
 /** The exit codes of `data verify`, for --help and the README (Data check). */
 export const VERIFY_EXIT_HELP = [
@@ -40,32 +40,51 @@ export function registerData(program: Command, io: CliIo, setExit: (code: number
 
   data
     .command('fetch')
-    .description('download daily bars into --data-dir as <SYMBOL>.csv (Polygon needs POLYGON_API_KEY in the environment or .env)')
-    .requiredOption('--provider <name>', 'polygon | stooq', 'polygon')
-    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. AAPL,MSFT')
-    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
-    .requiredOption('--data-dir <dir>', 'folder the CSV files are written to')
+    .description(
+      'download daily bars into --data-dir (a fallback chain of providers; --since last appends to the files already there). Polygon needs POLYGON_API_KEY in the environment or .env',
+    )
+    .option('--provider <list>', PROVIDER_HELP)
+    .option('--symbols <list>', 'comma-separated symbols, e.g. AAPL,MSFT')
+    .option('--universe <file>', 'a universe CSV with a symbol column, instead of --symbols')
+    .option('--from <date>', `first day, YYYY-MM-DD (with --since last: the first day of symbols that have no file yet; default ${DEFAULT_NEW_SYMBOL_FROM})`)
+    .option('--to <date>', 'last day, YYYY-MM-DD (default: today in New York)')
+    .option('--since <last|date>', '"last": fetch each symbol from its file\'s last bar and append; a date: the same as --from')
+    .requiredOption('--data-dir <dir>', 'folder the CSV files are written to (existing files keep their names)')
+    .option('--concurrency <n>', 'symbols fetched at once', '4')
     .option('--dotenv <file>', 'environment file with POLYGON_API_KEY', '.env')
     .option('--json', 'machine-readable result on stdout')
-    .action(async (flags: { provider: string; symbols: string; from: string; to: string; dataDir: string; dotenv: string; json?: boolean }) => {
-      if (flags.provider !== 'polygon' && flags.provider !== 'stooq') {
-        throw usageError('BAD_FLAG', `unknown provider '${flags.provider}'`, { flag: '--provider', hint: 'polygon or stooq' });
-      }
-      const env = resolveEnv(io.cwd, io.env, flags.dotenv, false, flagName);
-      const code = await runDataFetch(
-        {
-          provider: flags.provider,
-          symbols: flags.symbols.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-          from: flags.from,
-          to: flags.to,
-          dataDir: flags.dataDir,
-          json: flags.json === true,
-        },
-        { ...io, env },
-      );
-      setExit(code);
-    });
+    .action(
+      async (flags: {
+        provider?: string;
+        symbols?: string;
+        universe?: string;
+        from?: string;
+        to?: string;
+        since?: string;
+        dataDir: string;
+        concurrency: string;
+        dotenv: string;
+        json?: boolean;
+      }, command: Command) => {
+        const env = resolveEnv(io.cwd, io.env, flags.dotenv, command.getOptionValueSource('dotenv') === 'cli', flagName);
+        const concurrency = Number(flags.concurrency);
+        const code = await runDataFetch(
+          {
+            provider: flags.provider,
+            symbols: flags.symbols === undefined ? undefined : flags.symbols.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+            universe: flags.universe,
+            from: flags.from,
+            to: flags.to,
+            since: flags.since,
+            dataDir: flags.dataDir,
+            json: flags.json === true,
+            concurrency,
+          },
+          { ...io, env },
+        );
+        setExit(code);
+      },
+    );
 }
 
 async function runVerify(flags: MarketFlags & { limit: string }, io: CliIo, dotenvExplicit: boolean): Promise<number> {

@@ -152,7 +152,9 @@ describe('normalizeSymbol and createProviderFromEnv', () => {
     expect(() => createProviderFromEnv('polygon', {})).toThrow(/POLYGON_API_KEY is not set/);
     expect(() => createProviderFromEnv('polygon', { POLYGON_API_KEY: '  ' })).toThrow(/POLYGON_API_KEY/);
     expect(() => createProviderFromEnv('stooq', { STOOQ_BASE_URL: 'ftp://x' })).toThrow(/STOOQ_BASE_URL/);
-    expect(() => createProviderFromEnv('yahoo', {})).toThrow(/unknown provider/);
+    expect(() => createProviderFromEnv('iex', {})).toThrow(/unknown provider/);
+    expect(() => createProviderFromEnv('yahoo', { YAHOO_BASE_URL: 'file:///x' })).toThrow(/YAHOO_BASE_URL/);
+    expect(createProviderFromEnv('yahoo', {}).name).toBe('yahoo');
     expect(createProviderFromEnv('polygon', { POLYGON_API_KEY: 'k' }).name).toBe('polygon');
     expect(createProviderFromEnv('stooq', {}).name).toBe('stooq');
   });

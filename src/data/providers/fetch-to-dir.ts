@@ -3,7 +3,9 @@ import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ErrorKind, inputError, isKobeError } from '../../core/errors.js';
 import { redactSecrets } from '../../core/redact.js';
-import { type BarProvider, checkDateRange, normalizeSymbol, summarizeCsv } from './provider.js';
+import { ProviderChainError } from './chain.js';
+import { mapUntilFatal } from './pool.js';
+import { type BarProvider, checkDateRange, fetchTraced, normalizeSymbol, type ProviderAttempt, summarizeCsv } from './provider.js';
 
 /**
  * Downloads symbols into `<dataDir>/<SYMBOL>.csv`. Each file is written to a temp name in the
@@ -32,15 +34,44 @@ export type DownloadResult =
       readonly bars: number;
       readonly firstIso: string | null;
       readonly lastIso: string | null;
+      /** The provider that served the bars (one of a chain's). */
+      readonly provider: string;
+      /** Providers of a chain tried before it that failed (redacted). */
+      readonly attempts: readonly ProviderAttempt[];
     }
-  | {
-      readonly symbol: string;
-      readonly ok: false;
-      readonly code: string;
-      readonly kind: ErrorKind;
-      readonly error: string;
-      readonly hint: string | null;
-    };
+  | DownloadFailure;
+
+export interface DownloadFailure {
+  readonly symbol: string;
+  readonly ok: false;
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly error: string;
+  readonly hint: string | null;
+  /** Every provider tried, in order (empty when none was: SKIPPED, a write failure's cause aside). */
+  readonly attempts: readonly ProviderAttempt[];
+}
+
+/**
+ * A failure as a result value. Results are printed and written as JSON: no secret may be in
+ * them, so every text is redacted here.
+ */
+export function failureResult(symbol: string, e: unknown, provider: string | null): DownloadFailure {
+  if (isKobeError(e)) {
+    const attempts =
+      e instanceof ProviderChainError ? e.attempts : provider === null ? [] : [{ provider, code: e.code, error: redactSecrets(e.message) }];
+    return { symbol, ok: false, code: e.code, kind: e.kind, error: redactSecrets(e.message), hint: e.hint === undefined ? null : redactSecrets(e.hint), attempts };
+  }
+  const message = redactSecrets(e instanceof Error ? e.message : String(e));
+  const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'DOWNLOAD_FAILED';
+  return { symbol, ok: false, code, kind: 'runtime', error: message, hint: null, attempts: provider === null ? [] : [{ provider, code, error: message }] };
+}
+
+/** The result of a symbol never started because an earlier one stopped the run. */
+export function skippedResult(symbol: string, fatal: DownloadFailure | null): DownloadFailure {
+  const cause = fatal !== null ? `${fatal.code}: ${fatal.error}` : 'an earlier error';
+  return { symbol, ok: false, code: 'SKIPPED', kind: 'runtime', error: `not attempted after ${cause}`, hint: null, attempts: [] };
+}
 
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -68,44 +99,27 @@ export async function downloadSymbols(options: DownloadOptions): Promise<Downloa
     });
   }
 
-  const results: (DownloadResult | undefined)[] = new Array(symbols.length);
-  let nextIndex = 0;
-  let fatal: DownloadResult | null = null;
-
   const downloadOne = async (symbol: string): Promise<DownloadResult> => {
+    let served: string | null = null;
     try {
-      const csv = await options.provider.fetchDaily(symbol, options.fromIso, options.toIso);
+      const got = await fetchTraced(options.provider, symbol, options.fromIso, options.toIso);
+      served = got.provider;
       const file = join(options.dataDir, `${symbol}.csv`);
-      await writeFileAtomic(file, csv);
-      return { symbol, ok: true, file, ...summarizeCsv(csv) };
+      await writeFileAtomic(file, got.csv);
+      return { symbol, ok: true, file, ...summarizeCsv(got.csv), provider: got.provider, attempts: got.attempts };
     } catch (e) {
-      // Results are printed and written as JSON: no secret may be in them.
-      if (isKobeError(e)) {
-        return { symbol, ok: false, code: e.code, kind: e.kind, error: redactSecrets(e.message), hint: e.hint === undefined ? null : redactSecrets(e.hint) };
-      }
-      const message = redactSecrets(e instanceof Error ? e.message : String(e));
-      const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'DOWNLOAD_FAILED';
-      return { symbol, ok: false, code, kind: 'runtime', error: message, hint: null };
+      // A chain names its attempts itself; a plain provider that threw was the one attempt,
+      // and a write failure after a download is no provider's.
+      return failureResult(symbol, e, served === null && options.provider.fetchDailyTraced === undefined ? options.provider.name : null);
     }
   };
 
-  const worker = async (): Promise<void> => {
-    while (fatal === null && nextIndex < symbols.length) {
-      const i = nextIndex++;
-      const result = await downloadOne(symbols[i]);
-      results[i] = result;
-      if (!result.ok && result.kind === 'usage' && fatal === null) fatal = result;
-      options.onResult?.(result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, symbols.length) }, worker));
-
-  return symbols.map((symbol, i) => {
-    const r = results[i];
-    if (r !== undefined) return r;
-    const cause = fatal !== null && !fatal.ok ? `${fatal.code}: ${fatal.error}` : 'an earlier error';
-    const skipped: DownloadResult = { symbol, ok: false, code: 'SKIPPED', kind: 'runtime', error: `not attempted after ${cause}`, hint: null };
-    options.onResult?.(skipped);
-    return skipped;
-  });
+  return mapUntilFatal(
+    symbols,
+    concurrency,
+    downloadOne,
+    (r) => !r.ok && r.kind === 'usage',
+    (symbol, fatal) => skippedResult(symbol, fatal !== null && !fatal.ok ? fatal : null),
+    options.onResult,
+  );
 }

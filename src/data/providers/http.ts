@@ -43,9 +43,10 @@ export function retryAfterMs(headers: Headers): number | null {
 /**
  * `what` names the request in errors (it must not contain secrets such as an API key). Throws
  * NETWORK_ERROR when the last attempt failed without a response; otherwise returns the last
- * response, which is a 429/5xx when the retries ran out.
+ * response, which is a 429/5xx when the retries ran out. `headers` are added to (or replace)
+ * the default ones, for a provider that needs its own (Yahoo answers 429 to unknown agents).
  */
-export async function getWithRetry(url: string, what: string, options: HttpOptions = {}): Promise<HttpResponse> {
+export async function getWithRetry(url: string, what: string, options: HttpOptions = {}, headers: Readonly<Record<string, string>> = {}): Promise<HttpResponse> {
   const maxRetries = options.maxRetries ?? 4;
   const backoff = options.backoffMs ?? defaultBackoffMs;
   const sleep = options.sleep ?? realSleep;
@@ -58,7 +59,7 @@ export async function getWithRetry(url: string, what: string, options: HttpOptio
     let failure: unknown = null;
     try {
       const res = await doFetch(url, {
-        headers: { 'user-agent': 'kobe-research-toolkit', accept: '*/*' },
+        headers: { 'user-agent': 'kobe-research-toolkit', accept: '*/*', ...headers },
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'follow',
       });

@@ -13,6 +13,32 @@ import { KobeError, usageError } from '../../core/errors.js';
 export interface BarProvider {
   readonly name: string;
   fetchDaily(symbol: string, fromIso: string, toIso: string): Promise<string>;
+  /**
+   * The same download, saying which provider served it and what failed before it: a fallback
+   * chain (chain.ts) implements it; a single provider need not (see fetchTraced).
+   */
+  fetchDailyTraced?(symbol: string, fromIso: string, toIso: string): Promise<FetchOutcome>;
+}
+
+/** One provider that was tried for a symbol and failed (its message already redacted). */
+export interface ProviderAttempt {
+  readonly provider: string;
+  readonly code: string;
+  readonly error: string;
+}
+
+export interface FetchOutcome {
+  readonly csv: string;
+  /** The provider whose bars `csv` holds. */
+  readonly provider: string;
+  /** Providers tried before it that failed, in the order tried. */
+  readonly attempts: readonly ProviderAttempt[];
+}
+
+/** A download with its provenance, from any provider (a plain one served it alone, first try). */
+export async function fetchTraced(provider: BarProvider, symbol: string, fromIso: string, toIso: string): Promise<FetchOutcome> {
+  if (provider.fetchDailyTraced !== undefined) return provider.fetchDailyTraced(symbol, fromIso, toIso);
+  return { csv: await provider.fetchDaily(symbol, fromIso, toIso), provider: provider.name, attempts: [] };
 }
 
 export const CSV_HEADER = 'Date,Open,High,Low,Close,Volume';
