@@ -25,10 +25,11 @@ const { values: a } = parseArgs({
     cap: { type: 'string', default: '300' },
     submit: { type: 'string', default: 'top3' },
     workdir: { type: 'string' },
+    'max-losing-streak': { type: 'string', default: '4' },
   },
 });
 if (!a['data-dir'] || !a.from || !a.to) {
-  process.stderr.write('usage: node scripts/replay-year.mjs --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--cap N] [--submit top3|trade-of-day] [--workdir DIR]\n');
+  process.stderr.write('usage: node scripts/replay-year.mjs --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--cap N] [--submit top3|trade-of-day] [--workdir DIR] [--max-losing-streak N]\n');
   process.exit(2);
 }
 const work = a.workdir ? resolve(a.workdir) : mkdtempSync(join(tmpdir(), 'kobe-replay-'));
@@ -50,7 +51,7 @@ const spec = {
   minConfidence: 0.6,
   capitalUsd: 100_000,
   limitBufferFrac: 0.005,
-  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000 },
+  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: Number(a['max-losing-streak']) },
   providers: ['stooq'],
   challenger: null,
   driftWindow: 20,
@@ -64,7 +65,7 @@ const days = await replaySessions(spec, a.from, a.to, ctx, (o) => {
   process.stdout.write(`${o.tradingDate}: ${submit?.lines.join('; ') ?? ''}\n`);
 });
 const c = await compareReplayWithBacktest(spec, days[0], days[days.length - 1], ctx);
-process.stdout.write(`\n${days.length} sessions in ${((Date.now() - started) / 1000).toFixed(0)} s; ${c.picks} picks\n`);
+process.stdout.write(`\n${days.length} sessions in ${((Date.now() - started) / 1000).toFixed(0)} s; ${c.picks} picks sent, ${c.deniedByOrderPath} denied by the order path (left out of both sides)\n`);
 process.stdout.write(`paper:    ${c.paper.closedTrades} round trips, ${c.paper.openPositions} open, realized ${c.paper.realizedPnlUsd.toFixed(2)}, liquidation value ${c.paper.liquidationValueUsd.toFixed(2)}\n`);
 process.stdout.write(`backtest: ${c.backtest.closedTrades} round trips, ${c.backtest.openPositions} open, realized ${c.backtest.realizedPnlUsd.toFixed(2)}, final equity ${c.backtest.finalEquityUsd.toFixed(2)}\n`);
 if (c.differences.length === 0) process.stdout.write('no difference: the paper account agrees with the backtest to the cent\n');

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS daily_plans (
   stop_dist REAL,
   target_dist REAL,
   time_exit_bars INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'open', 'closed', 'unfilled')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'open', 'closed', 'unfilled', 'denied')),
   entry_price REAL,
   entry_date TEXT,
   protect_client_order_id TEXT,
@@ -79,7 +79,8 @@ export interface StepMarker {
   readonly error: string | null;
 }
 
-export type PlanStatus = 'pending' | 'open' | 'closed' | 'unfilled';
+/** denied: the order path refused the entry (a gate, the breaker, the kill switch): no order reached the broker. */
+export type PlanStatus = 'pending' | 'open' | 'closed' | 'unfilled' | 'denied';
 
 export interface NewPlan {
   readonly entryClientOrderId: string;

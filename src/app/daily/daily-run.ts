@@ -134,6 +134,7 @@ export class DailyRun {
           maxDailyNotionalUsd: this.spec.orderLimits.maxDailyUsd,
           maxPositionFrac: this.spec.orderLimits.maxPositionFrac,
           dailyLossLimitUsd: this.spec.orderLimits.dailyLossLimitUsd,
+          maxConsecutiveLosses: this.spec.orderLimits.maxConsecutiveLosses,
         },
       },
       this.ctx,

@@ -59,7 +59,7 @@ export interface DailySpec {
   /** Marketable limit buffer of the pipeline's IOC orders (fraction of the quote). */
   readonly limitBufferFrac: number;
   /** The order gates' limits for this account (the rest keep DEFAULT_ORDER_GATE_CONFIG). */
-  readonly orderLimits: { readonly maxOrderUsd: number; readonly maxDailyUsd: number; readonly maxPositionFrac: number; readonly dailyLossLimitUsd: number };
+  readonly orderLimits: { readonly maxOrderUsd: number; readonly maxDailyUsd: number; readonly maxPositionFrac: number; readonly dailyLossLimitUsd: number; readonly maxConsecutiveLosses: number };
   /** Providers for refresh, in fallback order. */
   readonly providers: readonly string[];
   readonly challenger: ChallengerSpec | null;

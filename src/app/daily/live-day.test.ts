@@ -43,7 +43,7 @@ const spec = (dataDir: string): DailySpec => ({
   minConfidence: 0.6,
   capitalUsd: 100_000,
   limitBufferFrac: 0.005,
-  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000 },
+  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: 4 },
   providers: ['stooq', 'yahoo'],
   challenger: null,
   driftWindow: 20,

@@ -17,6 +17,8 @@ export interface ReplayComparison {
   readonly to: string;
   readonly sessions: number;
   readonly picks: number;
+  /** Picks the order path denied (gates, breaker, kill switch): left out of both sides. */
+  readonly deniedByOrderPath: number;
   readonly paper: { readonly closedTrades: number; readonly openPositions: number; readonly cashUsd: number; readonly liquidationValueUsd: number; readonly realizedPnlUsd: number };
   readonly backtest: { readonly closedTrades: number; readonly openPositions: number; readonly finalEquityUsd: number; readonly realizedPnlUsd: number };
   /** Every disagreement, in words; empty when the paper account and the backtest agree to the cent. */
@@ -49,7 +51,9 @@ export async function replaySessions(spec: Omit<DailySpec, 'date'>, from: string
  */
 export async function compareReplayWithBacktest(spec: Omit<DailySpec, 'date'>, from: string, to: string, ctx: AppContext): Promise<ReplayComparison> {
   const store = new PipelineStore(resolve(ctx.cwd, spec.db));
-  const plans = store.plans();
+  // Picks the order path refused never traded on either side: the backtest gets the picks that reached the broker.
+  const denied = store.plans(['denied']).length;
+  const plans = store.plans(['pending', 'open', 'closed', 'unfilled']);
   store.close();
   const config = pipelineEngineConfig(spec.capitalUsd);
   const market = await loadRunMarket({ ...spec.market, start: null, end: to, historyBars: null }, ctx);
@@ -113,6 +117,7 @@ export async function compareReplayWithBacktest(spec: Omit<DailySpec, 'date'>, f
     to,
     sessions: engine.days.length,
     picks: plans.length,
+    deniedByOrderPath: denied,
     paper: { closedTrades: plans.filter((p) => p.status === 'closed').length, openPositions: positions.length, cashUsd: cash, liquidationValueUsd: liquidation, realizedPnlUsd: paperRealized },
     backtest: { closedTrades: engine.trades.length - backtestOpen, openPositions: backtestOpen, finalEquityUsd: engine.finalEquity, realizedPnlUsd: backtestRealized },
     differences,

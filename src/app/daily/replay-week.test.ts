@@ -35,7 +35,7 @@ const spec = (): Omit<DailySpec, 'date'> => ({
   minConfidence: 0.6,
   capitalUsd: 100_000,
   limitBufferFrac: 0.005,
-  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000 },
+  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: 4 },
   providers: ['stooq'],
   challenger: null,
   driftWindow: 20,

@@ -51,7 +51,7 @@ export interface OrderSessionSpec {
   /** Marketable limit buffer (fraction); default DEFAULT_LIMIT_BUFFER_FRAC. */
   readonly limitBufferFrac?: number;
   /** Gate limits that replace the defaults (the daily pipeline sizes for its account). */
-  readonly gateLimits?: Partial<Pick<OrderGateConfig, 'maxOrderNotionalUsd' | 'maxDailyNotionalUsd' | 'maxPositionFrac' | 'dailyLossLimitUsd'>>;
+  readonly gateLimits?: Partial<Pick<OrderGateConfig, 'maxOrderNotionalUsd' | 'maxDailyNotionalUsd' | 'maxPositionFrac' | 'dailyLossLimitUsd' | 'maxConsecutiveLosses'>>;
 }
 
 export const ORDER_BROKERS = ['paper', 'alpaca'] as const;

@@ -45,6 +45,7 @@ interface DailyFlags extends MarketFlags {
   maxDailyUsd: string;
   maxPositionPct: string;
   dailyLossLimitUsd: string;
+  maxLosingStreak: string;
 }
 
 const SUBMIT_MODES: readonly SubmitMode[] = ['trade-of-day', 'top3', 'none'];
@@ -82,6 +83,7 @@ export function registerDaily(program: Command, io: CliIo, setExit: (code: numbe
     .option('--max-daily-usd <usd>', 'order gate: most notional the entries of one day may carry together', '50000')
     .option('--max-position-pct <pct>', 'order gate: largest position in one symbol, percent of equity', '15')
     .option('--daily-loss-limit-usd <usd>', "circuit breaker: the day's realized loss that halts new orders", '2000')
+    .option('--max-losing-streak <n>', 'circuit breaker: losing round trips in a row that halt new orders', '4')
     .option('--providers <list>', 'refresh: data providers in fallback order', 'stooq,yahoo')
     .option('--drift-window <n>', 'drift monitor: rolling window of trades', '20')
     .option('--cap <n>', 'only the first N symbols of the universe')
@@ -168,6 +170,7 @@ async function runDailyCommand(flags: DailyFlags, io: CliIo, dotenvExplicit: boo
       maxDailyUsd: numberFlag(flags.maxDailyUsd, '--max-daily-usd', { positive: true }),
       maxPositionFrac: numberFlag(flags.maxPositionPct, '--max-position-pct', { positive: true }) / 100,
       dailyLossLimitUsd: numberFlag(flags.dailyLossLimitUsd, '--daily-loss-limit-usd', { positive: true }),
+      maxConsecutiveLosses: numberFlag(flags.maxLosingStreak, '--max-losing-streak', { integer: true, positive: true }),
     },
     providers: flags.providers.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     challenger:

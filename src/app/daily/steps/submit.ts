@@ -78,7 +78,7 @@ export async function submitStep(run: DailyRun): Promise<StepResult> {
     held.add(pick.symbol);
     const outcome = await submitIntent({ ...key, shares: plan.shares }, run.ctx, session.deps);
     if (outcome.kind === 'denied') {
-      run.store.updatePlan(id, { status: 'unfilled' }, run.nowIso());
+      run.store.updatePlan(id, { status: 'denied' }, run.nowIso());
       deny(outcome.denials[0]?.code ?? 'DENIED', outcome.denials.map((d) => d.detail).join('; '));
       continue;
     }
