@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_GATES } from '../../risk/scan-gates.js';
 import { startProviderStub, stubBars, type ProviderStub } from '../../test-support/provider-stub.js';
 import { plainContext } from '../context.js';
 import { decodeMarketSpec } from '../market-spec.js';
 import type { DailySpec } from './daily-spec.js';
 import { runDaily } from './run-daily.js';
+import { testDailySpec } from '../../test-support/daily-spec.js';
 
 /**
  * A live day (no --date) as cron runs it, against a local stub of the providers: at 09:35 the
@@ -24,30 +24,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const spec = (dataDir: string): DailySpec => ({
-  date: null,
-  steps: null,
-  rerun: false,
-  market: decodeMarketSpec({ dataDir, universe: join(dataDir, 'universe.csv') }),
-  db: 'kobe.db',
-  stateDir: 'state',
-  logsDir: 'logs',
-  reportsDir: 'reports',
-  audit: 'audit/audit.jsonl',
-  broker: 'paper',
-  submit: 'top3',
-  legs: null,
-  gates: DEFAULT_SCAN_GATES,
-  regimeSmaPeriod: 200,
-  mix: [{ strategy: 'turtle-soup', count: 2 }, { strategy: 'ibs-rsi', count: 1 }],
-  minConfidence: 0.6,
-  capitalUsd: 100_000,
-  limitBufferFrac: 0.005,
-  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: 4 },
-  providers: ['stooq', 'yahoo'],
-  challenger: null,
-  driftWindow: 20,
-});
+const spec = (dataDir: string): DailySpec => testDailySpec(decodeMarketSpec({ dataDir, universe: join(dataDir, 'universe.csv') }));
 
 describe('a live trading day from cron, against provider stubs', () => {
   it('morning: fetch with fallback, scan, submit, wait for the close; after the close: the rest', async () => {

@@ -5,7 +5,6 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseIsoDay } from '../../core/calendar.js';
 import { previousSession } from '../../core/exchange-calendar.js';
-import { DEFAULT_SCAN_GATES } from '../../risk/scan-gates.js';
 import { resolveStrategyParams, STRATEGIES } from '../../strategies/registry.js';
 import { startWebhookStub, type WebhookStub } from '../../test-support/webhook-stub.js';
 import { assignArm } from '../../validation/champion-challenger.js';
@@ -15,6 +14,7 @@ import { setKillSwitch } from '../orders/risk-state.js';
 import type { DailySpec } from './daily-spec.js';
 import { replaySessions } from './replay-check.js';
 import { runDaily } from './run-daily.js';
+import { testDailySpec } from '../../test-support/daily-spec.js';
 
 /**
  * The pipeline's behaviour in process, on the demo market: champion/challenger (only the
@@ -33,33 +33,7 @@ afterEach(async () => {
   stub = null;
 });
 
-function demoSpec(over: Partial<DailySpec> = {}): DailySpec {
-  return {
-    date: null,
-    steps: null,
-    rerun: false,
-    market: decodeMarketSpec({ cap: 40 }),
-    db: 'kobe.db',
-    stateDir: 'state',
-    logsDir: 'logs',
-    reportsDir: 'reports',
-    audit: 'audit/audit.jsonl',
-    broker: 'paper',
-    submit: 'top3',
-    legs: null,
-    gates: DEFAULT_SCAN_GATES,
-    regimeSmaPeriod: 200,
-    mix: [{ strategy: 'turtle-soup', count: 2 }, { strategy: 'ibs-rsi', count: 1 }],
-    minConfidence: 0.6,
-    capitalUsd: 100_000,
-    limitBufferFrac: 0.005,
-    orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: 4 },
-    providers: ['stooq'],
-    challenger: null,
-    driftWindow: 20,
-    ...over,
-  };
-}
+const demoSpec = (over: Partial<DailySpec> = {}): DailySpec => testDailySpec(decodeMarketSpec({ cap: 40 }), over);
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'kobe-pipeline-'));

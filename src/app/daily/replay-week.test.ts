@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_GATES } from '../../risk/scan-gates.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../../test-support/shared-data.js';
 import { plainContext } from '../context.js';
 import { decodeMarketSpec } from '../market-spec.js';
 import type { DailySpec } from './daily-spec.js';
 import { compareReplayWithBacktest, replaySessions } from './replay-check.js';
+import { testDailySpec } from '../../test-support/daily-spec.js';
 
 /**
  * The promise of issue 11: a week of paper trading replayed on the real data with `kobe daily
@@ -17,29 +17,7 @@ import { compareReplayWithBacktest, replaySessions } from './replay-check.js';
 const dir = mkdtempSync(join(tmpdir(), 'kobe-replay-week-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = (): Omit<DailySpec, 'date'> => ({
-  steps: null,
-  rerun: false,
-  market: decodeMarketSpec({ dataDir: SHARED_STOOQ_DIR, types: 'stock', cap: 300, cache: join(dir, 'cache') }),
-  db: 'kobe.db',
-  stateDir: 'state',
-  logsDir: 'logs',
-  reportsDir: 'reports',
-  audit: 'audit/audit.jsonl',
-  broker: 'paper',
-  submit: 'top3',
-  legs: null,
-  gates: DEFAULT_SCAN_GATES,
-  regimeSmaPeriod: 200,
-  mix: [{ strategy: 'turtle-soup', count: 2 }, { strategy: 'ibs-rsi', count: 1 }],
-  minConfidence: 0.6,
-  capitalUsd: 100_000,
-  limitBufferFrac: 0.005,
-  orderLimits: { maxOrderUsd: 15_000, maxDailyUsd: 50_000, maxPositionFrac: 0.15, dailyLossLimitUsd: 2_000, maxConsecutiveLosses: 4 },
-  providers: ['stooq'],
-  challenger: null,
-  driftWindow: 20,
-});
+const spec = (): Omit<DailySpec, 'date'> => testDailySpec(decodeMarketSpec({ dataDir: SHARED_STOOQ_DIR, types: 'stock', cap: 300, cache: join(dir, 'cache') }), { providers: ['stooq'] });
 
 describe.runIf(sharedDataAvailable())('a replayed week of paper trading against the backtest of its picks', () => {
   it('agrees to the cent: round trips, open positions and cash', async () => {
