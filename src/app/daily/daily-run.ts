@@ -8,7 +8,7 @@ import { PipelineStore } from '../../store/pipeline-store.js';
 import type { AppContext } from '../context.js';
 import { loadRunMarket, type LoadedRun } from '../market.js';
 import { appendJournal } from '../orders/risk-state.js';
-import { openOrderSession, type OrderSession } from '../orders/session.js';
+import { factsFromBars, openOrderSession, type OrderSession } from '../orders/session.js';
 import type { DailySpec } from './daily-spec.js';
 
 /** Minutes after the open the morning steps act at in a replay (the crontab's 09:35 run). */
@@ -149,13 +149,9 @@ export class DailyRun {
   /** The last close and the 20-session average dollar volume before the run's New York day (what the order gates read). */
   marketFacts(symbol: string): { priceUsd: number; adv20Usd: number } {
     const s = this.bars(symbol);
-    const end = s === null ? 0 : lowerBound(s.day, newYorkDay(this.nowMs()));
-    if (s === null || end === 0) return { priceUsd: Number.NaN, adv20Usd: Number.NaN };
-    if (end < 20) return { priceUsd: s.close[end - 1], adv20Usd: Number.NaN };
-    let sum = 0;
-    for (let i = end - 20; i < end; i++) sum += s.close[i] * s.volume[i];
-    return { priceUsd: s.close[end - 1], adv20Usd: sum / 20 };
+    return s === null ? { priceUsd: Number.NaN, adv20Usd: Number.NaN } : factsFromBars(s, newYorkDay(this.nowMs()));
   }
+
 
   /** The order session if a step opened it (the breaker is read from it after the steps). */
   ordersIfOpen(): OrderSession | null {

@@ -152,8 +152,11 @@ const ADV_SESSIONS = 20;
 export function marketFacts(dataDir: string, symbol: string, nowMs: number): { priceUsd: number; adv20Usd: number } {
   const file = findSymbolFile(dataDir, symbol);
   if (file === null) return { priceUsd: Number.NaN, adv20Usd: Number.NaN };
-  const bars = parseBarsBytes(readFileSync(file), { file, symbol });
-  const today = newYorkDay(nowMs);
+  return factsFromBars(parseBarsBytes(readFileSync(file), { file, symbol }), newYorkDay(nowMs));
+}
+
+/** The last close and the 20-session average dollar volume of `bars` over the sessions before `today`. */
+export function factsFromBars(bars: { readonly day: Int32Array; readonly close: Float64Array; readonly volume: Float64Array }, today: number): { priceUsd: number; adv20Usd: number } {
   let end = bars.day.length;
   while (end > 0 && bars.day[end - 1] >= today) end--;
   if (end === 0) return { priceUsd: Number.NaN, adv20Usd: Number.NaN };

@@ -24,46 +24,50 @@ export async function fillStep(run: DailyRun): Promise<StepResult> {
   const session = run.orders();
   const broker = session.broker;
   const lines: string[] = [];
-  if (broker instanceof PaperBroker) {
-    const openOrders = await broker.openOrders();
+  const paper = broker instanceof PaperBroker ? broker : null;
+  const openMs = sessionOpenUtcMs(run.tradingDay);
+  if (paper !== null) {
+    const openOrders = await paper.openOrders();
     const symbols = [...new Set(openOrders.map((o) => o.symbol))];
     if (symbols.length > 0 && symbols.every((s) => run.barOn(s, run.tradingDay) === null) && !run.replay) {
       return waiting(`no ${run.tradingDate} bar in the data yet (refresh it)`);
     }
     run.at('open');
-    const openMs = sessionOpenUtcMs(run.tradingDay);
     // Sells first: exits fund the same morning's entries.
     symbols.sort((a, b) => Number(hasSell(openOrders, b)) - Number(hasSell(openOrders, a)) || (a < b ? -1 : a > b ? 1 : 0));
     for (const symbol of symbols) {
       const bar = run.barOn(symbol, run.tradingDay);
       if (bar === null) {
         for (const o of openOrders.filter((x) => x.symbol === symbol && x.orderClass === 'simple')) {
-          await broker.cancel(o.id);
+          await paper.cancel(o.id);
           lines.push(`${symbol}: no bar on ${run.tradingDate}, ${o.side} order expired unfilled`);
         }
         continue;
       }
-      broker.fillOnBar(symbol, bar, openMs);
+      paper.fillOnBar(symbol, bar, openMs);
     }
-    syncPlans(run, await brokerOrders(run));
-    for (const plan of run.store.plans(['open'])) {
-      if (plan.entryDate !== run.tradingDate || plan.protectClientOrderId !== null || (plan.stopDist === null && plan.targetDist === null)) continue;
-      const side = plan.side === 'long' ? 1 : -1;
-      const stop = plan.stopDist === null ? null : stopLevel(side, plan.entryPrice!, plan.stopDist);
-      const target = plan.targetDist === null ? null : targetLevel(side, plan.entryPrice!, plan.targetDist);
-      const key = { tradingDate: run.tradingDate, strategy: plan.strategy, symbol: plan.symbol, side: 'sell' as const, intent: 'protect' };
-      const outcome = await protectPosition({ ...key, shares: plan.shares, stopPriceUsd: stop, targetPriceUsd: target }, run.ctx, session.deps);
-      const id = outcome.kind === 'denied' ? outcome.clientOrderId : outcome.order.clientOrderId;
-      if (outcome.kind !== 'denied' && outcome.order.state !== 'rejected') run.store.updatePlan(plan.entryClientOrderId, { protectClientOrderId: id }, run.nowIso());
-      lines.push(`${plan.symbol}: protection ${outcome.kind} (stop ${stop?.toFixed(4) ?? 'none'}, target ${target?.toFixed(4) ?? 'none'})`);
-      const bar = run.barOn(plan.symbol, run.tradingDay);
-      if (bar !== null) broker.fillOnBar(plan.symbol, bar, openMs);
-    }
-    run.at('eod');
   }
+  lines.push(...syncPlans(run, await brokerOrders(run)));
+  // Protection for the positions opened today. With the paper broker it is placed at the open and
+  // meets the rest of the day's bar, as the engine's stops do from the entry bar; a real broker's
+  // protection is live from when this step runs.
+  for (const plan of run.store.plans(['open'])) {
+    if (plan.entryDate !== run.tradingDate || plan.protectClientOrderId !== null || (plan.stopDist === null && plan.targetDist === null)) continue;
+    const side = plan.side === 'long' ? 1 : -1;
+    const stop = plan.stopDist === null ? null : stopLevel(side, plan.entryPrice!, plan.stopDist);
+    const target = plan.targetDist === null ? null : targetLevel(side, plan.entryPrice!, plan.targetDist);
+    const key = { tradingDate: run.tradingDate, strategy: plan.strategy, symbol: plan.symbol, side: 'sell' as const, intent: 'protect' };
+    const outcome = await protectPosition({ ...key, shares: plan.shares, stopPriceUsd: stop, targetPriceUsd: target }, run.ctx, session.deps);
+    const id = outcome.kind === 'denied' ? outcome.clientOrderId : outcome.order.clientOrderId;
+    if (outcome.kind !== 'denied' && outcome.order.state !== 'rejected') run.store.updatePlan(plan.entryClientOrderId, { protectClientOrderId: id }, run.nowIso());
+    lines.push(`${plan.symbol}: protection ${outcome.kind} (stop ${stop?.toFixed(4) ?? 'none'}, target ${target?.toFixed(4) ?? 'none'})`);
+    const bar = run.barOn(plan.symbol, run.tradingDay);
+    if (paper !== null && bar !== null) paper.fillOnBar(plan.symbol, bar, openMs);
+  }
+  run.at('eod');
   const orders = await brokerOrders(run);
   const changed = syncPlans(run, orders);
-  for (const c of changed) lines.push(c);
+  lines.push(...changed);
   return done({ fills: orders.filter((o) => o.filledQty > 0 && o.updatedAtMs >= sessionOpenUtcMs(run.tradingDay)).length, planChanges: changed }, lines.length === 0 ? ['nothing to fill'] : lines);
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../../backtest/config.js';
+import { KobeError } from '../../../core/errors.js';
 import { clientOrderId } from '../../../execution/client-order-id.js';
 import { estimatedCostUsd } from '../../../execution/costs.js';
 import { sizeOrder } from '../../../portfolio/sizing.js';
@@ -21,7 +22,7 @@ export const pipelineEngineConfig = (capitalUsd: number): EngineConfig => ({ ...
 export async function submitStep(run: DailyRun): Promise<StepResult> {
   run.at('morning');
   const scan = run.store.marker(run.tradingDate, 'scan');
-  if (scan === null || scan.status !== 'done') throw new Error(`the scan of ${run.tradingDate} has not run: nothing to submit`);
+  if (scan === null || scan.status !== 'done') throw new KobeError('SCAN_NOT_DONE', `the scan of ${run.tradingDate} has not run: nothing to submit`, { kind: 'runtime', hint: 'run the scan step first (kobe daily runs the steps in order)' });
   const picks = (scan.summary as unknown as ScanStepSummary).picks;
   if (picks.length === 0) return done({ submitted: 0, outcomes: [] }, ['nothing to submit']);
   await run.market();
