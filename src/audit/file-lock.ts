@@ -124,6 +124,28 @@ export function tryAcquireFileLock(lockPath: string, startedAt: string, options:
   return { ok: false, holder: null };
 }
 
+/** A lock file as a reader sees it, without taking or breaking it (what `kobe status` shows). */
+export interface LockView {
+  /** Who the file names; null when it cannot be read as a lock (half-written or foreign). */
+  readonly holder: LockHolder | null;
+  /** Whether the holder's process runs: null when that cannot be known here (another host, or no readable holder). */
+  readonly alive: boolean | null;
+  /** What the next taker would judge: a dead holder on this host, or an unreadable file older than `unreadableStaleMs`. */
+  readonly stale: boolean;
+}
+
+/** Looks at `lockPath` and says who holds it and whether it is stale; null when no lock is held. Never changes it. */
+export function inspectFileLock(lockPath: string, options: Pick<FileLockOptions, 'unreadableStaleMs'> = {}): LockView | null {
+  const seen = inspectLock(lockPath);
+  if (seen === null) return null;
+  const owner = seen.owner;
+  return {
+    holder: owner === null ? null : { pid: owner.pid, host: owner.host, startedAt: owner.startedAt ?? null },
+    alive: owner === null || owner.host !== hostname() ? null : pidAlive(owner.pid),
+    stale: isStale(seen, options.unreadableStaleMs ?? 3_000),
+  };
+}
+
 /** Removes the lock if it is still ours; returns false when it was not (someone broke it). */
 export function releaseFileLock(lockPath: string, token: string): boolean {
   const seen = inspectLock(lockPath);

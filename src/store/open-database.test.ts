@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
-import { checkDatabase, openDatabase } from './open-database.js';
+import { checkDatabase, openDatabase, tableNames } from './open-database.js';
 
 let dir: string;
 beforeEach(() => {
@@ -44,5 +44,17 @@ describe('openDatabase', () => {
   it('an empty file is a new database, not an error', () => {
     writeFileSync(join(dir, 'empty.db'), '');
     checkDatabase(join(dir, 'empty.db'));
+  });
+});
+
+describe('tableNames', () => {
+  it("lists an existing database's tables and creates nothing: a missing one is DB_MISSING", () => {
+    const path = join(dir, 'kobe.db');
+    expect(failure(() => tableNames(path))).toEqual({ code: 'DB_MISSING', kind: 'input', file: path });
+    expect(existsSync(path)).toBe(false);
+    const db = openDatabase(path);
+    db.exec('CREATE TABLE a (x); CREATE TABLE b (y); CREATE INDEX a_x ON a (x);');
+    db.close();
+    expect([...tableNames(path)].sort()).toEqual(['a', 'b']);
   });
 });

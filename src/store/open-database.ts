@@ -72,6 +72,21 @@ export function checkDatabase(path: string, options: OpenDatabaseOptions = {}): 
   openDatabase(path, options).close();
 }
 
+/**
+ * The tables of an existing database (DB_MISSING when there is none): lets a reader such as
+ * `kobe status` open only the stores that have tables, instead of creating empty ones.
+ */
+export function tableNames(path: string): ReadonlySet<string> {
+  const db = openDatabase(path, { mustExist: true });
+  try {
+    return new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  } catch (e) {
+    throw databaseFailure(path, 'listing the tables', e);
+  } finally {
+    db.close();
+  }
+}
+
 function configure(db: Database.Database, path: string): Database.Database {
   // Reading the schema is the first thing that touches the file's header: a non-SQLite file
   // fails here (SQLITE_NOTADB).

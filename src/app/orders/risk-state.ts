@@ -5,7 +5,7 @@ import { inputError } from '../../core/errors.js';
 import { sessionCloseUtcMs, previousSession } from '../../core/exchange-calendar.js';
 import { BREAKER_ACTIVE, resetBreaker, type BreakerState } from '../../risk/circuit-breaker.js';
 import { tradingDayOf } from '../../risk/trading-day.js';
-import { databaseFailure, openDatabase } from '../../store/open-database.js';
+import { databaseFailure, openDatabase, type OpenDatabaseOptions } from '../../store/open-database.js';
 
 /**
  * The order path's persistent risk state, beside the OMS in the kobe SQLite file:
@@ -41,8 +41,8 @@ export interface StoredBreaker extends BreakerState {
 export class RiskStateStore {
   private readonly db: Database.Database;
 
-  constructor(private readonly path: string) {
-    this.db = openDatabase(path);
+  constructor(private readonly path: string, options: OpenDatabaseOptions = {}) {
+    this.db = openDatabase(path, options);
     try {
       this.db.exec(SCHEMA);
     } catch (e) {
