@@ -12,7 +12,7 @@ function validateOrderIdentity(request: OrderRequest | ProtectiveRequest): void 
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CLIENT_ORDER_ID_CHARS || !/^[\x21-\x7e]+$/.test(id)) {
     throw bad('clientOrderId', `clientOrderId must be 1..${MAX_CLIENT_ORDER_ID_CHARS} printable characters without spaces, was '${String(id)}'`, id);
   }
-  if (typeof request.symbol !== 'string' || !/^[A-Z][A-Z0-9.]{0,9}$/.test(request.symbol)) {
+  if (typeof request.symbol !== 'string' || !/^[A-Z][A-Z0-9.-]{0,9}$/.test(request.symbol)) {
     throw bad('symbol', `symbol must be an upper-case ticker, was '${String(request.symbol)}'`, request.symbol);
   }
   if (request.side !== 'buy' && request.side !== 'sell') throw bad('side', `side must be buy or sell, was '${String(request.side)}'`, request.side);

@@ -132,6 +132,16 @@ describe('order gates on constructed cases', () => {
     expect(codes(order, withAccount({ errorsToday: 3 }))).toEqual(['ERROR_LIMIT']);
   });
 
+  it('a halted or tripping breaker lets an order that only reduces a held position through; more than is held is new risk', () => {
+    const held = withAccount({ positions: { AAPL: { shares: 100, longOpenedTodayShares: 0, shortOpenedTodayShares: 0 } } });
+    const halted = { ...held, breaker: tripBreaker(BREAKER_ACTIVE, 'manual', NOW) };
+    expect(codes({ ...order, side: 'sell', shares: 100 }, halted)).toEqual([]);
+    expect(codes({ ...order, side: 'sell', shares: 101 }, halted)).toContain('CIRCUIT_BREAKER_HALTED');
+    expect(codes(order, halted)).toContain('CIRCUIT_BREAKER_HALTED');
+    const losing = withAccount({ consecutiveLosingTrades: 4, positions: { AAPL: { shares: 100, longOpenedTodayShares: 0, shortOpenedTodayShares: 0 } } });
+    expect(codes({ ...order, side: 'sell', shares: 40 }, losing)).toEqual([]);
+  });
+
   it('KILL_SWITCH_ENGAGED blocks every order, an exit too', () => {
     expect(codes(order, { ...snapshot, killSwitchEngaged: true })).toEqual(['KILL_SWITCH_ENGAGED']);
     const exit = withAccount({ positions: { AAPL: { shares: 100, longOpenedTodayShares: 0, shortOpenedTodayShares: 0 } } });

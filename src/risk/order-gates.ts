@@ -354,8 +354,11 @@ export const checkCash: OrderCheck = (order, snapshot) => {
 // --- circuit breaker and kill switch -------------------------------------------------------
 
 /** HALTED denies every order; ACTIVE denies when the facts meet a trip condition now (the app then steps the breaker to HALTED). */
-export const checkCircuitBreaker: OrderCheck = (_order, snapshot, config) => {
+export const checkCircuitBreaker: OrderCheck = (order, snapshot, config) => {
   const { breaker, account } = snapshot;
+  // A halt stops new risk, not the way out of it: an order that only reduces a held position (a
+  // planned exit) goes through, as nautilus' REDUCING state lets it. The kill switch stops those too.
+  if (isReducingOrder(order, account)) return CHECK_PASSED;
   if (breaker.state === 'HALTED') {
     const at = breaker.trippedAt === null ? 'unknown time' : new Date(breaker.trippedAt).toISOString();
     return denial('CIRCUIT_BREAKER_HALTED', `circuit breaker halted since ${at}: ${breaker.reason ?? 'no reason recorded'}; only an explicit reset with a reason resumes`);

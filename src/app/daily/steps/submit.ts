@@ -1,5 +1,5 @@
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../../../backtest/config.js';
-import { KobeError } from '../../../core/errors.js';
+import { isKobeError, KobeError } from '../../../core/errors.js';
 import { clientOrderId } from '../../../execution/client-order-id.js';
 import { estimatedCostUsd } from '../../../execution/costs.js';
 import { sizeOrder } from '../../../portfolio/sizing.js';
@@ -77,7 +77,17 @@ export async function submitStep(run: DailyRun): Promise<StepResult> {
     reserved += known === null ? estimatedCostUsd(config.costs, plan.shares, pick.entry) : 0;
     used += known === null ? 1 : 0;
     held.add(pick.symbol);
-    const outcome = await submitIntent({ ...key, shares: plan.shares }, run.ctx, session.deps);
+    let outcome;
+    try {
+      outcome = await submitIntent({ ...key, shares: plan.shares }, run.ctx, session.deps);
+    } catch (e) {
+      // An order the path refuses to even build (a symbol the broker cannot take) is this pick's
+      // denial, not the day's failure; a broker that cannot be reached still fails the step.
+      if (!isKobeError(e) || e.kind === 'runtime') throw e;
+      run.store.updatePlan(id, { status: 'denied' }, run.nowIso());
+      deny(e.code, e.message);
+      continue;
+    }
     if (outcome.kind === 'denied') {
       run.store.updatePlan(id, { status: 'denied' }, run.nowIso());
       deny(outcome.denials[0]?.code ?? 'DENIED', outcome.denials.map((d) => d.detail).join('; '));
