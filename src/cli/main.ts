@@ -11,6 +11,7 @@ import { registerOrder } from './commands/order.js';
 import { registerPositions } from './commands/positions.js';
 import { registerPromote } from './commands/promote.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerReport } from './commands/report.js';
 import { registerRisk } from './commands/risk.js';
 import { registerRuns } from './commands/runs.js';
 import { registerScan } from './commands/scan.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPromote(program, io, setExit);
   registerAudit(program, io, setExit);
   registerRuns(program, io, setExit);
+  registerReport(program, io, setExit);
   registerScanTrain(registerScan(program, io, setExit), io, setExit);
   registerOrder(program, io, setExit);
   registerPositions(program, io, setExit);

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { inputError } from '../../core/errors.js';
+import { dataCaveats, reportManifest } from '../../report/manifest-block.js';
+import type { ReportData } from '../../report/report-data.js';
+import { wfSections } from '../../report/wf-report.js';
+import { writeFileAtomic } from '../artifacts.js';
+import type { AppContext } from '../context.js';
+import type { Manifest } from '../manifest.js';
+import { findRecordedRun } from '../runs.js';
+import { renderReportHtml } from './render-html.js';
+import { readWfRun } from './wf-source.js';
+
+/** Where a run's report goes: beside its artifacts (wf: `<outDir>/<id>/`, evolve: `<outDir>/evolve/<id>/`, others by command). */
+export function runFolder(command: string, outDir: string, runId: string): string {
+  return command === 'wf' ? join(outDir, runId) : join(outDir, command, runId);
+}
+
+export interface RunReportSpec {
+  /** A run id or a unique prefix of one. */
+  readonly runId: string;
+  readonly db: string;
+  readonly outDir: string;
+}
+
+export interface WrittenReport {
+  readonly runId: string;
+  readonly command: string;
+  readonly file: string;
+  readonly sections: number;
+}
+
+/** A report written as `report.html` in `folder`, atomically (a reader never sees half a page). */
+export function writeReportFile(folder: string, data: ReportData): string {
+  const file = join(folder, 'report.html');
+  writeFileAtomic(file, renderReportHtml(data));
+  return file;
+}
+
+export function wfReportData(runDir: string, manifest: Manifest): ReportData {
+  const strategies = readWfRun(runDir, manifest);
+  return {
+    kind: 'wf',
+    title: `Walk-forward: ${strategies.map((s) => s.strategy).join(', ')}`,
+    subtitle: `run ${manifest.runId}, ${manifest.data.start} .. ${manifest.data.end}, ${manifest.data.symbols.length} symbols, out of sample only`,
+    manifest: reportManifest(manifest),
+    caveats: dataCaveats(manifest),
+    sections: wfSections(strategies),
+  };
+}
+
+/**
+ * `kobe report RUN_ID`: the report of any recorded run, from the run registry and the run's
+ * artifacts, written beside them. The run's rows say what it was; its files hold the curves.
+ */
+export async function writeRunReport(spec: RunReportSpec, ctx: AppContext): Promise<WrittenReport> {
+  const row = findRecordedRun(spec.runId, spec.db, ctx);
+  const manifest = JSON.parse(row.manifestJson) as Manifest;
+  const folder = runFolder(row.command, resolve(ctx.cwd, spec.outDir), row.runId);
+  let data: ReportData;
+  switch (row.command) {
+    case 'wf':
+      if (!existsSync(folder)) {
+        throw inputError('RUN_FOLDER_MISSING', `run ${row.runId} is recorded in ${spec.db} but its folder ${folder} is missing`, {
+          file: folder,
+          hint: `name the ${ctx.param('outDir')} the run wrote to, or run it again (same flags, same run id)`,
+        });
+      }
+      data = wfReportData(folder, manifest);
+      break;
+    default:
+      throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
+  }
+  const file = writeReportFile(folder, data);
+  return { runId: row.runId, command: row.command, file, sections: data.sections.length };
+}

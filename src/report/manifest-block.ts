@@ -1,0 +1,38 @@
+import type { ReportManifest } from './report-data.js';
+
+/** What a run's manifest records, structurally (src/app/manifest.ts is the writer). */
+export interface ManifestLike {
+  readonly runId: string;
+  readonly command: string;
+  readonly kobeVersion: string;
+  readonly seed: number;
+  readonly data: { readonly kind: string; readonly synthetic: boolean; readonly dataHash: string; readonly start: string; readonly end: string; readonly symbols: readonly string[]; readonly index: string | null };
+  readonly engine: unknown;
+  readonly run: unknown;
+}
+
+export function reportManifest(m: ManifestLike): ReportManifest {
+  return {
+    runId: m.runId,
+    command: m.command,
+    kobeVersion: m.kobeVersion,
+    seed: m.seed,
+    dataHash: m.data.dataHash,
+    dataKind: m.data.kind,
+    synthetic: m.data.synthetic,
+    start: m.data.start,
+    end: m.data.end,
+    symbols: m.data.symbols.length,
+    index: m.data.index,
+    engine: m.engine,
+    run: m.run,
+  };
+}
+
+/** The standing caveats of the data a run used. */
+export function dataCaveats(m: ManifestLike): string[] {
+  if (m.data.synthetic) return ['synthetic data: the seeded demo market, not real prices; nothing here says anything about real stocks'];
+  return [
+    'survivorship bias: if this universe was chosen with later knowledge (names still listed and liquid today), results overstate what a trader would have earned',
+  ];
+}
