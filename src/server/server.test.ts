@@ -41,7 +41,7 @@ const jobFile = (s: TestServer, name: string) => join(s.dir, 'state', 'backtests
 describe('the backtest job API', () => {
   it('empty, then run -> 202 running, a second POST 409, then completed with latest, an archive and a recorded run', async () => {
     const s = await start();
-    expect((await s.get('/api/backtests/status')).body).toEqual({ state: 'idle' });
+    expect((await s.get('/api/backtests/status')).body).toEqual({ state: 'idle', latest_generated_at: null });
     const none = await s.get('/api/backtests/latest');
     expect(none.status).toBe(404);
     expect(none.body.error.code).toBe('NO_RUN_YET');

@@ -95,15 +95,13 @@
   function showError(status) {
     setState('error', 'error');
     $('error-message').textContent = status.message || 'the run failed';
-    getJson('/api/backtests/latest').then(function (r) {
-      if (r.status === 200) return r.body;
-      return getJson('/api/backtests/archives').then(function (a) {
-        var list = a.body.archives || [];
-        return list.length === 0 ? null : getJson('/api/backtests/archives/' + list[0].week).then(function (x) { return x.body; });
-      });
-    }).then(function (good) {
-      $('last-good-meta').textContent = good ? 'generated ' + good.generated_at + ', window ' + windowText(good.window) : 'none';
-      drawTiles($('last-good'), good ? good.strategies : {});
+    var good = status.latest_generated_at ? getJson('/api/backtests/latest').then(function (r) { return r.body; }) : getJson('/api/backtests/archives').then(function (a) {
+      var list = a.body.archives || [];
+      return list.length === 0 ? null : getJson('/api/backtests/archives/' + list[0].week).then(function (x) { return x.body; });
+    });
+    good.then(function (doc) {
+      $('last-good-meta').textContent = doc ? 'generated ' + doc.generated_at + ', window ' + windowText(doc.window) : 'none';
+      drawTiles($('last-good'), doc ? doc.strategies : {});
     });
   }
 
@@ -126,11 +124,12 @@
         refreshLists();
         return;
       }
-      return getJson('/api/backtests/latest').then(function (l) {
-        if (l.status === 200) showCompleted(l.body);
-        else setState('empty', 'no runs yet');
-        refreshLists();
-      });
+      refreshLists();
+      if (!status.latest_generated_at) {
+        setState('empty', 'no runs yet');
+        return;
+      }
+      return getJson('/api/backtests/latest').then(function (l) { showCompleted(l.body); });
     });
   }
 
@@ -247,15 +246,16 @@
     });
   }
 
+  // Everything beside the job's own state: refreshed whenever a run ends or the page opens.
   function refreshLists() {
     refreshHistory();
     refreshRuns();
+    refreshDaily();
+    refreshRoster();
+    refreshAudit();
   }
 
   $('run-button').addEventListener('click', run);
   $('history').addEventListener('change', function (e) { showArchive(e.target.value); });
   refreshJob();
-  refreshDaily();
-  refreshRoster();
-  refreshAudit();
 })();

@@ -51,6 +51,8 @@ export interface JobStatus {
   readonly run_id?: string;
   readonly progress?: JobProgress;
   readonly message?: string;
+  /** When latest.json was generated; null: there is no complete run (a page need not ask for it). */
+  readonly latest_generated_at: string | null;
 }
 
 export interface StartAnswer {
@@ -87,7 +89,7 @@ export class BacktestJobs {
   readonly files: JobFiles;
   private running: Running | null = null;
   private idleWaiters: (() => void)[] = [];
-  private last: JobStatus;
+  private last: Omit<JobStatus, 'latest_generated_at'>;
 
   constructor(
     private readonly config: BacktestJobConfig,
@@ -146,6 +148,10 @@ export class BacktestJobs {
   }
 
   status(): JobStatus {
+    return { ...this.ownStatus(), latest_generated_at: this.latest()?.generated_at ?? null };
+  }
+
+  private ownStatus(): Omit<JobStatus, 'latest_generated_at'> {
     const run = this.running;
     if (run === null) return this.last;
     const foldsDone = [...run.foldsDone.values()].reduce((a, b) => a + b, 0);
@@ -281,7 +287,7 @@ export class BacktestJobs {
     this.ctx.log(`backtest failed: ${error.code}: ${message}`);
   }
 
-  private end(run: Running, status: JobStatus, outcome: 'completed' | 'error'): void {
+  private end(run: Running, status: Omit<JobStatus, 'latest_generated_at'>, outcome: 'completed' | 'error'): void {
     run.ended = true;
     this.running = null;
     this.last = status;
@@ -295,7 +301,7 @@ export class BacktestJobs {
    * The state a fresh process starts in: the newer of the last complete run and the last
    * failure; a partial file left behind says a run was interrupted, never that one is running.
    */
-  private statusFromFiles(): JobStatus {
+  private statusFromFiles(): Omit<JobStatus, 'latest_generated_at'> {
     const latest = this.files.readLatest();
     const error = this.files.readError();
     const partial = this.files.readPartial();
