@@ -33,7 +33,8 @@ export interface WfJobHooks {
   /** The market is loaded and checked (the CLI prints the data check here). */
   readonly loaded?: (run: LoadedRun) => void;
   readonly onFold?: (strategy: string, done: number, total: number) => void;
-  readonly strategyDone?: (strategy: string) => void;
+  /** A strategy's walk-forward is done (its out-of-sample result, before the artifacts are written). */
+  readonly strategyDone?: (strategy: string, wf: WalkForwardResult) => void;
 }
 
 export interface WfJobResult {
@@ -94,7 +95,7 @@ export async function runWfJob(spec: WfJobSpec, ctx: AppContext, hooks: WfJobHoo
         minTrainTrades,
         onFold: (done, total) => hooks.onFold?.(strategy.name, done, total),
       });
-      hooks.strategyDone?.(strategy.name);
+      hooks.strategyDone?.(strategy.name, wf);
       results.push({ strategy, wf, ms: performance.now() - t0 });
     }
 

@@ -16,6 +16,7 @@ import { registerRisk } from './commands/risk.js';
 import { registerRuns } from './commands/runs.js';
 import { registerScan } from './commands/scan.js';
 import { registerScanTrain } from './commands/scan-train.js';
+import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStatus } from './commands/status.js';
 import { registerWf } from './commands/wf.js';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerRisk(program, io, setExit);
   registerDaily(program, io, setExit);
   registerStatus(program, io, setExit);
+  registerServe(program, io, setExit);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

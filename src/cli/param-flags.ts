@@ -81,6 +81,10 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   broker: '--broker',
   mode: '--mode',
   prohibited: '--prohibited',
+  // serve
+  host: '--host',
+  port: '--port',
+  jobsDir: '--jobs-dir',
 };
 
 /**

@@ -50,17 +50,12 @@ export class ScanStore {
   }
 
   get(scanDate: string): ScanRow | null {
-    const r = this.db.prepare('SELECT * FROM scans WHERE scan_date = ?').get(scanDate) as Record<string, string | number> | undefined;
-    if (r === undefined) return null;
-    return {
-      scanDate: String(r.scan_date),
-      inputsHash: String(r.inputs_hash),
-      scannedAt: String(r.scanned_at),
-      signals: Number(r.signals),
-      picksJson: String(r.picks_json),
-      tradeJson: String(r.trade_json),
-      summaryJson: String(r.summary_json),
-    };
+    return toRow(this.db.prepare('SELECT * FROM scans WHERE scan_date = ?').get(scanDate) as Record<string, string | number> | undefined);
+  }
+
+  /** The scan of the latest date; null when there is none. */
+  newest(): ScanRow | null {
+    return toRow(this.db.prepare('SELECT * FROM scans ORDER BY scan_date DESC LIMIT 1').get() as Record<string, string | number> | undefined);
   }
 
   count(): number {
@@ -70,4 +65,17 @@ export class ScanStore {
   close(): void {
     this.db.close();
   }
+}
+
+function toRow(r: Record<string, string | number> | undefined): ScanRow | null {
+  if (r === undefined) return null;
+  return {
+    scanDate: String(r.scan_date),
+    inputsHash: String(r.inputs_hash),
+    scannedAt: String(r.scanned_at),
+    signals: Number(r.signals),
+    picksJson: String(r.picks_json),
+    tradeJson: String(r.trade_json),
+    summaryJson: String(r.summary_json),
+  };
 }

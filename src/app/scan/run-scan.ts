@@ -11,19 +11,17 @@ import { featureNames, signalFeatureRow, symbolFeatureColumns, type SymbolFeatur
 import { decodeModel, type ConfidenceModel } from '../../confidence/model-codec.js';
 import { modelUnusableReason } from '../scan-model/usable.js';
 import { explainConfidence } from '../../confidence/train.js';
-import type { Genome } from '../../evolution/genome.js';
-import { genomeStrategy } from '../../evolution/operators.js';
 import { avgDollarVolume } from '../../indicators/avg-dollar-volume.js';
 import { realisedVol } from '../../indicators/realised-vol.js';
 import { sma } from '../../indicators/sma.js';
 import { earningsGate, gatesAdmit, liquidityGate, priceGate, regimeGate, spreadGate, type ScanGate, type ScanGateThresholds } from '../../risk/scan-gates.js';
 import { resolveStrategyParams, STRATEGIES } from '../../strategies/registry.js';
 import type { RuleCondition } from '../../strategies/types.js';
-import { RegistryStore } from '../../store/registry-store.js';
 import { ScanStore } from '../../store/scan-store.js';
 import type { AppContext } from '../context.js';
 import type { MarketSpec } from '../market-spec.js';
 import { loadRunMarket } from '../market.js';
+import { DEFAULT_STRATEGY_NAMES, productionLegs } from '../roster.js';
 import { scanHistoryBars } from './history.js';
 import { topPicks, tradeOfDay, type MixSlot } from './rank.js';
 import { describeSignal, scanWindow, signalsOnDay, type ScanLeg, type ScanSignal } from './scan-signals.js';
@@ -90,18 +88,7 @@ export interface ScanResult {
   readonly written: { readonly dailyPicks: string; readonly tradeOfDay: string; readonly db: string; readonly audit: string } | null;
 }
 
-const DEFAULT_LEGS = ['ibs-rsi', 'turtle-soup'] as const;
-
-/** The production roster with its promoted parameters; [] when the database does not exist. */
-function rosterLegs(dbPath: string): ScanLeg[] {
-  if (!existsSync(dbPath)) return [];
-  const registry = new RegistryStore(dbPath, { mustExist: true });
-  try {
-    return registry.list(['production']).map((e) => genomeStrategy(JSON.parse(e.genomeJson) as Genome));
-  } finally {
-    registry.close();
-  }
-}
+const DEFAULT_LEGS = DEFAULT_STRATEGY_NAMES;
 
 /**
  * `kobe scan`: today's trade list. Every input is read and checked first (date, quotes, earnings,
@@ -124,7 +111,7 @@ export async function runScan(spec: ScanSpec, ctx: AppContext): Promise<ScanOutc
   const model: ConfidenceModel | null = modelText === null ? null : decodeModel(modelText, modelFile);
   const dbPath = resolve(ctx.cwd, spec.db);
 
-  let legs = spec.legs === null ? rosterLegs(dbPath) : [...spec.legs];
+  let legs = spec.legs === null ? productionLegs(dbPath) : [...spec.legs];
   let rosterNote: string | null = null;
   if (legs.length === 0) {
     legs = DEFAULT_LEGS.map((n) => ({ strategy: STRATEGIES[n], params: resolveStrategyParams(STRATEGIES[n], {}) }));
