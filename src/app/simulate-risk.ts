@@ -38,8 +38,8 @@ export function tradeReturns(e: EngineResult): Float64Array {
   return Float64Array.from(e.trades, (t) => Math.max(-1, t.pnl / (equityOn.get(t.entrySignalDay) ?? e.initialCapital)));
 }
 
-export function runMonteCarlo(e: EngineResult, simulations: number, method: ResampleMethod, seed: number, maxDrawdownTolerance: number): MonteCarloResult {
-  return monteCarloTrades({ tradeReturns: tradeReturns(e), initialEquity: e.initialCapital, simulations, seed, method, maxDrawdownTolerance });
+export function runMonteCarlo(e: EngineResult, simulations: number, method: ResampleMethod, seed: number, maxDrawdownTolerance: number, keepSamples = false): MonteCarloResult {
+  return monteCarloTrades({ tradeReturns: tradeReturns(e), initialEquity: e.initialCapital, simulations, seed, method, maxDrawdownTolerance, keepSamples });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { stableStringify } from '../core/stable-json.js';
 import type { ReportManifest } from './report-data.js';
 
 /** What a run's manifest records, structurally (src/app/manifest.ts is the writer). */
@@ -24,8 +25,10 @@ export function reportManifest(m: ManifestLike): ReportManifest {
     end: m.data.end,
     symbols: m.data.symbols.length,
     index: m.data.index,
-    engine: m.engine,
-    run: m.run,
+    // Keys in one order whether the manifest came from memory or from the database, so the same
+    // run always gives the same bytes.
+    engine: JSON.parse(stableStringify(m.engine)) as unknown,
+    run: JSON.parse(stableStringify(m.run)) as unknown,
   };
 }
 

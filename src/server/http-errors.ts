@@ -10,6 +10,8 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 /** Codes that are not "bad input" (400) or "failed" (500). */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   JOB_RUNNING: 409,
+  UNKNOWN_RUN: 404,
+  RUN_FOLDER_MISSING: 404,
 };
 
 function statusOf(e: KobeError): number {

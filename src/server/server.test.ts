@@ -82,17 +82,21 @@ describe('the backtest job API', () => {
     expect(badWeek.status).toBe(400);
     expect(badWeek.body.error.code).toBe('BAD_REQUEST');
 
-    // Recorded like kobe wf: the run list has it, with its report link (404 JSON until kobe report writes it).
+    // Recorded like kobe wf: the run list has it, with its report link; the first view writes the report.
     const runs = await s.get('/api/runs');
     expect(runs.body.runs.map((r: any) => r.runId)).toEqual([doc.run_id]);
     expect(runs.body.runs[0].report).toBe(`/reports/${doc.run_id}`);
+    const reportFile = join(s.dir, 'wf_outputs', doc.run_id, 'report.html');
+    expect(existsSync(reportFile)).toBe(false);
     const report = await s.get(`/reports/${doc.run_id}`);
-    expect(report.status).toBe(404);
-    expect(report.body.error.message).toContain(`kobe report ${doc.run_id}`);
-    writeFileSync(join(s.dir, 'wf_outputs', doc.run_id, 'report.html'), '<!doctype html><title>r</title>');
-    const served = await s.get(`/reports/${doc.run_id}`);
-    expect(served.status).toBe(200);
-    expect(served.headers.get('content-type')).toContain('text/html');
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toContain('text/html');
+    expect(existsSync(reportFile)).toBe(true);
+    expect(report.text).toBe(readFileSync(reportFile, 'utf8'));
+    expect(report.text).toContain(`"runId":"${doc.run_id}"`);
+    const unknown = await s.get('/reports/00000000deadbeef');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('UNKNOWN_RUN');
     expect(existsSync(join(s.dir, 'wf_outputs', doc.run_id, 'ibs-rsi', 'summary.json'))).toBe(true);
   });
 

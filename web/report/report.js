@@ -205,7 +205,7 @@
       mount(box, {
         height: 220,
         plugins: s.marker ? [verticalMarker(s.marker.at, s.marker.label)] : [],
-        scales: { x: { time: false, range: [s.edges[0], s.edges[s.edges.length - 1]] } },
+        scales: { x: { time: false, auto: false, range: [s.edges[0], s.edges[s.edges.length - 1]] } },
         axes: [{ values: axisValues(s.xFormat), label: s.xLabel }, { label: 'count' }],
         series: [
           { label: s.xLabel, value: (u, v) => (v === null ? '' : `${fmt(v - step / 2, s.xFormat)} .. ${fmt(v + step / 2, s.xFormat)}`) },

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { findRecordedRun } from '../runs.js';
 import { renderReportHtml } from './render-html.js';
+import { DEFAULT_REPORT_RISK, replaySimulation, simulateReportData, type RiskSettings } from './simulate-report.js';
 import { readWfRun } from './wf-source.js';
 
 /** Where a run's report goes: beside its artifacts (wf: `<outDir>/<id>/`, evolve: `<outDir>/evolve/<id>/`, others by command). */
@@ -21,6 +22,10 @@ export interface RunReportSpec {
   readonly runId: string;
   readonly db: string;
   readonly outDir: string;
+  /** Where the data is now, when a replayed run's folder moved (simulate reports replay). */
+  readonly dataDir?: string | null;
+  /** Resampling of a simulation report (default DEFAULT_REPORT_RISK). */
+  readonly risk?: RiskSettings;
 }
 
 export interface WrittenReport {
@@ -68,6 +73,12 @@ export async function writeRunReport(spec: RunReportSpec, ctx: AppContext): Prom
       }
       data = wfReportData(folder, manifest);
       break;
+    case 'simulate': {
+      // A simulation keeps no artifacts: its report replays it from the manifest (checked).
+      const result = await replaySimulation(manifest, row.summaryJson, ctx, spec.dataDir ?? null);
+      data = simulateReportData(manifest, result, spec.risk ?? DEFAULT_REPORT_RISK);
+      break;
+    }
     default:
       throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
   }

@@ -1,3 +1,4 @@
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
@@ -15,19 +16,21 @@ import type { CliIo } from '../io.js';
 import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
 import { addEngineOptions, addMarketOptions, engineConfigFromFlags, numberFlag, type EngineFlags } from '../options.js';
 import { monteCarloLines, stressLines } from '../risk-lines.js';
+import { DEFAULT_REPORT_RISK, simulateReportData } from '../../app/report/simulate-report.js';
+import { runFolder, writeReportFile } from '../../app/report/run-report.js';
+import { addMonteCarloOptions, monteCarloFromFlags, type MonteCarloFlags } from '../risk-flags.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
 
-interface SimulateFlags extends MarketFlags, EngineFlags {
+interface SimulateFlags extends MarketFlags, EngineFlags, MonteCarloFlags {
   strategy: string;
   params?: string;
   showTrades: string;
   db: string;
-  monteCarlo: string;
-  mcMethod: string;
-  maxDd: string;
   stress?: boolean;
   challenger?: string;
+  report?: boolean;
+  outdir: string;
 }
 
 export function registerSimulate(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -36,12 +39,12 @@ export function registerSimulate(program: Command, io: CliIo, setExit: (code: nu
     .description('one backtest of one strategy config that explains every step it takes')
     .option('--strategy <names>', `${STRATEGY_NAMES.join(' | ')}, or a comma list sharing one account`, 'ibs-rsi')
     .option('--params <k=v,...>', 'parameter overrides (one strategy only), e.g. rsiEntry=5,timeExitBars=3')
-    .option('--show-trades <n>', 'trades listed in the log (the JSON always has all)', '10')
-    .option('--monte-carlo <n>', 'resample the trade sequence this many times (seeded by --seed): VaR, CVaR, drawdown distribution, equity bands', '0')
-    .option('--mc-method <m>', 'bootstrap (draw trades with replacement) | shuffle (permute them)', 'bootstrap')
-    .option('--max-dd <pct>', 'drawdown tolerance for survival analysis, percent of equity', '20')
+    .option('--show-trades <n>', 'trades listed in the log (the JSON always has all)', '10');
+  addMonteCarloOptions(cmd, '0')
     .option('--stress', 'apply Black Monday, the COVID crash, doubled volatility and a flash crash to the equity path')
-    .option('--challenger <spec>', 'run a challenger in shadow beside the strategy: NAME or NAME:k=v,... (only the champion trades)');
+    .option('--challenger <spec>', 'run a challenger in shadow beside the strategy: NAME or NAME:k=v,... (only the champion trades)')
+    .option('--report', 'also write report.html (equity, drawdown, monthly returns, trades, the Monte Carlo fan, stress) to <outdir>/simulate/<run id>/; resamples 1000 paths when --monte-carlo is 0')
+    .option('--outdir <dir>', 'artifact folder for --report', 'wf_outputs');
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: SimulateFlags, command: Command) => {
@@ -63,12 +66,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   const showTrades = numberFlag(flags.showTrades, '--show-trades', { integer: true, min: 0 });
   const market = marketSpecFromFlags(flags);
   const step = (n: number, text: string) => log(`${c.bold(`[${n}]`)} ${text}`);
-  const simulations = numberFlag(flags.monteCarlo, '--monte-carlo', { integer: true, min: 0 });
-  if (flags.mcMethod !== 'bootstrap' && flags.mcMethod !== 'shuffle') {
-    throw usageError('BAD_FLAG', `unknown Monte Carlo method '${flags.mcMethod}'`, { flag: '--mc-method', hint: 'bootstrap or shuffle' });
-  }
-  const maxDd = numberFlag(flags.maxDd, '--max-dd', { positive: true });
-  if (maxDd > 100) throw usageError('BAD_FLAG', `a drawdown tolerance is a percent in (0, 100], was ${maxDd}`, { flag: '--max-dd' });
+  const { simulations, method, maxDrawdownFrac } = monteCarloFromFlags(flags);
   const challenger = flags.challenger === undefined ? null : parseChallenger(flags.challenger);
 
   const sim = await runSimulation(
@@ -76,9 +74,9 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
       market,
       config,
       legs: runs,
-      monteCarlo: { simulations, method: flags.mcMethod },
+      monteCarlo: { simulations, method },
       stress: flags.stress === true,
-      maxDrawdownFrac: maxDd / 100,
+      maxDrawdownFrac,
       challenger,
       db: flags.db,
     },
@@ -153,12 +151,20 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     log(`    ${shadow.verdict}; ${shadow.sharedTrades} signals traded by both`);
   }
 
+  let reportFile: string | null = null;
+  if (flags.report === true) {
+    const risk = { simulations: simulations > 0 ? simulations : DEFAULT_REPORT_RISK.simulations, method, maxDrawdownFrac, stress: true };
+    reportFile = writeReportFile(runFolder('simulate', resolve(io.cwd, flags.outdir), manifest.runId), simulateReportData(manifest, result, risk));
+    log(`report: ${relative(io.cwd, reportFile)}`);
+  }
+
   if (json) {
     io.stdout.write(
       `${JSON.stringify(
         {
           runId: manifest.runId,
           synthetic: run.source.synthetic,
+          report: reportFile,
           manifest,
           dataCheck: dataCheckJson(run),
           signals: signalsInRange,

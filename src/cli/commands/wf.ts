@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { wfReportData, writeReportFile } from '../../app/report/run-report.js';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { parseParamsFlag } from '../../strategies/params.js';
@@ -25,6 +26,7 @@ interface WfFlags extends MarketFlags, EngineFlags {
   minTrainTrades: string;
   outdir: string;
   db: string;
+  report?: boolean;
 }
 
 export function registerWf(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -37,7 +39,8 @@ export function registerWf(program: Command, io: CliIo, setExit: (code: number) 
     .option('--test-days <n>', 'sessions in each test window (the roll step)', '63')
     .option('--no-tune', 'trade the (default or --params) parameters in every split instead of tuning on the train window')
     .option('--min-train-trades <n>', 'a tuning candidate needs at least this many train trades', '10')
-    .option('--outdir <dir>', 'artifact folder', 'wf_outputs');
+    .option('--outdir <dir>', 'artifact folder', 'wf_outputs')
+    .option('--report', 'also write report.html into the run folder (stitched out-of-sample equity against the benchmark, drawdown, splits, monthly returns, trade distributions; opens offline)');
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: WfFlags, command: Command) => {
@@ -85,9 +88,10 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   );
   const { manifest, run, results, summaries, runDir } = result;
   const { panel } = run.ctx;
+  const reportFile = flags.report === true ? writeReportFile(runDir, wfReportData(runDir, manifest)) : null;
   {
     if (json) {
-      io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir: runDir, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir: runDir, report: reportFile, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);
       return 0;
     }
     for (const { strategy, wf, ms } of results) {
@@ -124,6 +128,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
       if (acrossGaps > 0) log(c.yellow(`${acrossGaps} out-of-sample trade(s) held across a LARGE_GAP or suspected split the data check flagged: their P&L is the data's, not the rule's (gap_flags in trade_list.csv)`));
     }
     log('');
+    if (reportFile !== null) log(`report: ${join(flags.outdir, manifest.runId, 'report.html')}`);
     log(`artifacts: ${join(flags.outdir, manifest.runId)}/ (manifest.json, <strategy>/{summary.json,trade_list.csv,equity_curve.csv}, <strategy>/split_NN/...), also ${join(flags.outdir, 'latest')}; recorded in ${flags.db}`);
     return 0;
   }

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { auditChainStatus, dailyOverview, productionRoster } from '../../app/dashboard-data.js';
-import { listRecordedRuns } from '../../app/runs.js';
+import { runFolder, writeRunReport } from '../../app/report/run-report.js';
+import { findRecordedRun, listRecordedRuns } from '../../app/runs.js';
 import { readWebFile } from '../../app/web-assets.js';
 import { sendError } from '../http-errors.js';
 
@@ -47,9 +48,13 @@ export function dashboardRoutes(app: FastifyInstance, spec: DashboardSpec, ctx: 
     { schema: { params: { type: 'object', properties: { runId: { type: 'string', pattern: RUN_ID } }, required: ['runId'] } } },
     async (request, reply) => {
       const { runId } = request.params;
-      const file = join(resolve(ctx.cwd, spec.outDir), runId, 'report.html');
-      if (!existsSync(file)) return sendError(reply, 404, 'NO_REPORT', `run ${runId} has no report.html in ${spec.outDir}/${runId}: run kobe report ${runId}`);
-      return reply.type('text/html; charset=utf-8').send(readFileSync(file));
+      if (!existsSync(resolve(ctx.cwd, spec.db))) return sendError(reply, 404, 'UNKNOWN_RUN', `no run ${runId}: no database at ${spec.db} yet`);
+      const row = findRecordedRun(runId, spec.db, ctx);
+      const file = join(runFolder(row.command, resolve(ctx.cwd, spec.outDir), row.runId), 'report.html');
+      // A run without a report gets one on first view, written beside its artifacts as
+      // `kobe report` would (a simulation is replayed for it, which takes a moment).
+      const path = existsSync(file) ? file : (await writeRunReport({ runId: row.runId, db: spec.db, outDir: spec.outDir }, ctx)).file;
+      return reply.type('text/html; charset=utf-8').send(readFileSync(path));
     },
   );
 }

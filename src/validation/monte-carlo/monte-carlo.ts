@@ -54,6 +54,8 @@ export interface MonteCarloInput {
   readonly maxBandPoints?: number;
   /** Most trade indices the survival curve is reported at (>= 2); default 21. */
   readonly survivalPoints?: number;
+  /** Keep every path's final return and max drawdown (a report draws their distributions). */
+  readonly keepSamples?: boolean;
 }
 
 /** A value or null with the reason it has no meaning (`reason` set iff `value === null`). */
@@ -105,6 +107,8 @@ export interface MonteCarloResult {
   readonly medianTradesToBreach: MetricValue;
   readonly survival: Reported<SurvivalCurve>;
   readonly equityBands: Reported<EquityBands>;
+  /** Per path, in simulation order; only when `keepSamples` was asked for. */
+  readonly samples?: { readonly finalReturn: Float64Array; readonly maxDrawdown: Float64Array };
 }
 
 export const DEFAULT_BANDS: readonly number[] = Object.freeze([5, 25, 50, 75, 95]);
@@ -288,6 +292,8 @@ export function monteCarloTrades(input: MonteCarloInput): MonteCarloResult {
     if (e > init) profitable++;
   }
 
+  // Copied before the percentile selections below reorder them.
+  const samples = input.keepSamples === true ? { finalReturn: finals.slice(), maxDrawdown: drawdowns.slice() } : undefined;
   const scratch = new Float64Array(bands.length);
 
   // Selection reorders `finals`; nothing below depends on its order.
@@ -370,5 +376,6 @@ export function monteCarloTrades(input: MonteCarloInput): MonteCarloResult {
         bands: bands.map((percentile, m) => ({ percentile, equity: bandEquity[m] })),
       },
     },
+    ...(samples === undefined ? {} : { samples }),
   };
 }
