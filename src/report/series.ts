@@ -67,17 +67,23 @@ export function histogram(values: ArrayLike<number>, targetBins = 30, integers =
     if (v > hi) hi = v;
   }
   if (n === 0) return { edges: [], counts: [] };
-  if (hi === lo) return { edges: [lo - 0.5, lo + 0.5], counts: [n] };
+  // A spread too small to split into round bins (equal values, or a denormal apart) is one bin.
+  if (hi - lo <= Math.max(Math.abs(hi), Math.abs(lo)) * 1e-9 || !(niceStep((hi - lo) / targetBins) > 0)) {
+    return { edges: [lo - 0.5, hi + 0.5], counts: [n] };
+  }
   let step = niceStep((hi - lo) / targetBins);
   if (integers) step = Math.max(1, Math.round(step));
   const start = Math.floor(lo / step) * step;
   const bins = Math.max(1, Math.floor((hi - start) / step) + 1);
+  // Rounded for display; the outer edges never cut a value off.
   const edges = Array.from({ length: bins + 1 }, (_, k) => Number((start + k * step).toPrecision(12)));
+  edges[0] = Math.min(edges[0], lo);
+  edges[bins] = Math.max(edges[bins], hi);
   const counts = new Array<number>(bins).fill(0);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
-    counts[Math.min(bins - 1, Math.floor((v - start) / step))]++;
+    counts[Math.max(0, Math.min(bins - 1, Math.floor((v - start) / step)))]++;
   }
   return { edges, counts };
 }
