@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
+import { launchBrowser, screenshot, skipWithoutBrowser, watchPageErrors, type BrowserSession } from '../../test-support/browser.js';
+
+/**
+ * A report opened from the file system in real Chromium draws every chart, asks the network for
+ * nothing, and logs no error: the self-contained promise, checked where a user would open it.
+ */
+const skip = skipWithoutBrowser('report pages');
+
+describe.skipIf(skip)('report.html from file:// in Chromium', () => {
+  let dir: string;
+  let session: BrowserSession;
+  const reports: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kobe-report-browser-'));
+    const run = async (args: string[]) => {
+      const io = memoryIo(dir);
+      const code = await main(args, io);
+      expect(code, io.err()).toBe(0);
+      return JSON.parse(io.out()) as { report: string };
+    };
+    const small = ['--cap', '20', '--start', '2016-01-01', '--end', '2021-12-31'];
+    reports.wf = (await run(['wf', ...small, '--report', '--json'])).report;
+    reports.simulate = (await run(['simulate', '--strategy', 'ibs-rsi,turtle-soup', ...small, '--monte-carlo', '300', '--stress', '--report', '--json'])).report;
+    session = await launchBrowser();
+  });
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const kind of ['wf', 'simulate'] as const) {
+    it(`${kind}: every chart section has its canvas, no console error, no request but the file`, async () => {
+      const context = await session.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const errors = watchPageErrors(page);
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const url = pathToFileURL(reports[kind]).href;
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.rendered === 'true', null, { timeout: 15_000 });
+      const state = await page.evaluate(() => {
+        const r = (window as unknown as { kobeReport: { charts: number; sections: number } }).kobeReport;
+        return {
+          ...r,
+          chartBoxes: document.querySelectorAll('.chart').length,
+          canvases: document.querySelectorAll('.chart canvas').length,
+          heatCells: document.querySelectorAll('table.heatmap td').length,
+          tiles: document.querySelectorAll('.tile').length,
+          runId: document.querySelector('[data-field="run id"]')?.textContent,
+        };
+      });
+      expect(state.charts).toBeGreaterThan(4);
+      expect(state.chartBoxes).toBe(state.charts);
+      expect(state.canvases).toBe(state.charts);
+      expect(state.heatCells).toBeGreaterThan(12);
+      expect(state.tiles).toBeGreaterThan(10);
+      expect(state.runId).toMatch(/^[0-9a-f]{16}$/);
+      // A chart that drew something has non-blank pixels.
+      const inked = await page.evaluate(() => {
+        const c = document.querySelector('.chart canvas') as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+        return n;
+      });
+      expect(inked).toBeGreaterThan(1000);
+      // The log-scale toggle redraws the equity chart in place.
+      await page.locator('[data-log-toggle]').first().check();
+      expect(await page.evaluate(() => document.querySelectorAll('.chart canvas').length)).toBe(state.charts);
+      await screenshot(page, `report-${kind}`);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      await context.close();
+    });
+  }
+});
