@@ -13,6 +13,7 @@ import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.js';
 import { createRng } from '../core/rng.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
+import { benchReportRender } from './report-render-bench.js';
 import { probabilityOfBacktestOverfitting } from '../validation/stats/pbo.js';
 import { sliceBars } from '../core/bar-series.js';
 import { lowerBound } from '../core/calendar.js';
@@ -114,6 +115,7 @@ async function run(): Promise<void> {
       }
       const cpuText = scanCpu.length > 0 ? `, ${(Math.min(...scanCpu) / 1000).toFixed(3)} s CPU` : '';
       report(`kobe scan ${symbols.length - 1} symbols, 2017-11-10, own process, warm cache`, `${(Math.min(...scanMs) / 1000).toFixed(3)} s wall${cpuText} (best of 3, incl. start-up)`, 'target <= 1.5 s');
+      await benchReportRender(root, work, `ibs-rsi+turtle-soup, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}`, report);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -45,16 +45,16 @@ describe.skipIf(skip)('report.html from file:// in Chromium', () => {
       page.on('request', (r) => requests.push(r.url()));
       const url = pathToFileURL(reports[kind]).href;
       await page.goto(url);
-      await page.waitForFunction(() => document.body.dataset.rendered === 'true', null, { timeout: 15_000 });
+      await page.waitForFunction(() => (globalThis as any).document.body.dataset.rendered === 'true', null, { timeout: 15_000 });
       const state = await page.evaluate(() => {
-        const r = (window as unknown as { kobeReport: { charts: number; sections: number } }).kobeReport;
+        const r = (globalThis as unknown as { kobeReport: { charts: number; sections: number } }).kobeReport;
         return {
           ...r,
-          chartBoxes: document.querySelectorAll('.chart').length,
-          canvases: document.querySelectorAll('.chart canvas').length,
-          heatCells: document.querySelectorAll('table.heatmap td').length,
-          tiles: document.querySelectorAll('.tile').length,
-          runId: document.querySelector('[data-field="run id"]')?.textContent,
+          chartBoxes: (globalThis as any).document.querySelectorAll('.chart').length,
+          canvases: (globalThis as any).document.querySelectorAll('.chart canvas').length,
+          heatCells: (globalThis as any).document.querySelectorAll('table.heatmap td').length,
+          tiles: (globalThis as any).document.querySelectorAll('.tile').length,
+          runId: (globalThis as any).document.querySelector('[data-field="run id"]')?.textContent,
         };
       });
       expect(state.charts).toBeGreaterThan(4);
@@ -65,7 +65,7 @@ describe.skipIf(skip)('report.html from file:// in Chromium', () => {
       expect(state.runId).toMatch(/^[0-9a-f]{16}$/);
       // A chart that drew something has non-blank pixels.
       const inked = await page.evaluate(() => {
-        const c = document.querySelector('.chart canvas') as HTMLCanvasElement;
+        const c = (globalThis as any).document.querySelector('.chart canvas') as any;
         const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
@@ -74,7 +74,7 @@ describe.skipIf(skip)('report.html from file:// in Chromium', () => {
       expect(inked).toBeGreaterThan(1000);
       // The log-scale toggle redraws the equity chart in place.
       await page.locator('[data-log-toggle]').first().check();
-      expect(await page.evaluate(() => document.querySelectorAll('.chart canvas').length)).toBe(state.charts);
+      expect(await page.evaluate(() => (globalThis as any).document.querySelectorAll('.chart canvas').length)).toBe(state.charts);
       await screenshot(page, `report-${kind}`);
       expect(errors).toEqual([]);
       expect(requests).toEqual([url]);
