@@ -217,6 +217,33 @@
     return wrap;
   }
 
+  function bars(s) {
+    const { wrap, box } = chartBox(s);
+    if (s.labels.length === 0) {
+      box.append(el('p', { class: 'muted', text: 'no values' }));
+      return wrap;
+    }
+    // Categories on x: bar k at x = k, labelled by its name; gains and losses are two series so each has its colour.
+    const xs = s.labels.map((_, k) => k);
+    const gains = s.values.map((v) => (v !== null && v >= 0 ? v : null));
+    const losses = s.values.map((v) => (v !== null && v < 0 ? v : null));
+    const barPaths = uPlot.paths.bars({ size: [0.6, 60], align: 0 });
+    const labelAt = (v) => (Number.isInteger(v) && v >= 0 && v < s.labels.length ? s.labels[v] : '');
+    queue.push(() =>
+      mount(box, {
+        height: 240,
+        scales: { x: { time: false, range: [-0.5, s.labels.length - 0.5] } },
+        axes: [{ values: (u, splits) => splits.map(labelAt), splits: () => xs }, { values: axisValues(s.format), size: 80 }],
+        series: [
+          { label: '', value: (u, v) => (v === null ? '' : labelAt(v)) },
+          { label: 'gain', stroke: '#1a7f4b', fill: '#1a7f4baa', paths: barPaths, points: { show: false }, value: (u, v) => fmt(v, s.format) },
+          { label: 'loss', stroke: '#b3261e', fill: '#b3261eaa', paths: barPaths, points: { show: false }, value: (u, v) => fmt(v, s.format) },
+        ],
+      }, [xs, gains, losses]),
+    );
+    return wrap;
+  }
+
   function scatter(s) {
     const { wrap, box } = chartBox(s);
     // uPlot wants ascending x: sort the points, and put highlighted ones in a series of their own.
@@ -255,7 +282,7 @@
     return wrap;
   }
 
-  const DRAW = { heading, notes, tiles, table, heatmap, timeseries, histogram, scatter, lines };
+  const DRAW = { heading, notes, tiles, table, heatmap, timeseries, histogram, bars, scatter, lines };
 
   // ---------------------------------------------------------------------------------------------
   // The page
