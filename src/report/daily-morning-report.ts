@@ -74,7 +74,8 @@ const num = (v: number | null): string => (v === null ? 'n/a' : Math.abs(v) >= 1
 /** A rule condition as one line: `RSI(2): 4.12 < 10 (met)`. */
 export const conditionText = (c: RuleCondition): string => `${c.name}: ${num(c.value)} ${c.op} ${num(c.threshold)} (${c.met ? 'met' : 'not met'})`;
 
-export const gateText = (g: ScanGate): string => `${g.gate}: ${g.ok === null ? `not evaluated (${g.detail})` : g.ok ? `pass (${g.detail})` : `DENIED ${g.code} (${g.detail})`}`;
+/** A gate as one line; a gate not evaluated already says so in its detail. */
+export const gateText = (g: ScanGate): string => `${g.gate}: ${g.ok === null ? g.detail : g.ok ? `pass (${g.detail})` : `DENIED ${g.code} (${g.detail})`}`;
 
 /** The confidence and where it came from: each feature's push on the log-odds, largest first. */
 export function confidenceText(c: MorningPick['confidence']): string {
@@ -199,8 +200,8 @@ function universeTiles(m: MorningInput): Section {
     { label: 'Symbols', value: m.universe.symbols, format: 'int' },
     { label: 'Index (regime gate)', value: m.universe.index ?? 'none', format: 'text' },
     { label: 'History read', value: m.scan.historyBars, format: 'int', note: 'bars of history before the scanned session' },
-    { label: 'Data hash', value: m.universe.dataHash.slice(0, 16), format: 'text', note: m.universe.dataHash },
-    { label: 'Scan inputs hash', value: m.scan.inputsHash.slice(0, 16), format: 'text', note: m.scan.inputsHash },
+    { label: 'Data hash', value: m.universe.dataHash.slice(0, 12), format: 'text', note: m.universe.dataHash },
+    { label: 'Scan inputs hash', value: m.scan.inputsHash.slice(0, 12), format: 'text', note: m.scan.inputsHash },
   ];
   if (d === null) tiles.push({ label: 'Data check', value: null, format: 'text', note: 'not run with this scan (kobe data verify runs it)' });
   else {

@@ -311,6 +311,7 @@
   const fields = document.getElementById('manifest-fields');
   if (m === null) {
     document.getElementById('manifest').querySelector('p').textContent = 'This report is not of a recorded run: no manifest.';
+    for (const d of document.getElementById('manifest').querySelectorAll('details')) d.hidden = true;
   } else {
     const rows = [
       ['run id', m.runId], ['command', m.command], ['kobe version', m.kobeVersion], ['seed', String(m.seed)],
