@@ -298,7 +298,6 @@ function stepsTable(r: EodInput): Section {
       { key: 'attempts', label: 'attempts', format: 'int' },
     ],
     rows: r.steps.map((s) => ({ step: s.step, status: s.status, attempts: s.attempts })),
-    note: 'The report step itself is running while this is written.',
   };
 }
 

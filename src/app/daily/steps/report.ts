@@ -71,7 +71,8 @@ export async function reportStep(run: DailyRun): Promise<StepResult> {
     closedToday,
     realizedTodayUsd: closedToday.reduce((s, t) => s + (t.pnlUsd ?? 0), 0),
     risk: { killSwitch: killSwitchStatus(resolve(run.ctx.cwd, run.spec.stateDir)).engaged, breaker: session.risk.breaker().state },
-    steps: run.store.markers(run.tradingDate).map((m) => ({ step: m.step, status: m.status, attempts: m.attempts })),
+    // This step is running while it writes: its own marker says nothing, and would differ on a rerun.
+    steps: run.store.markers(run.tradingDate).filter((m) => m.step !== 'report').map((m) => ({ step: m.step, status: m.status, attempts: m.attempts })),
     monitoring: await dailyMonitoring(run),
     challenger: run.spec.challenger === null ? null : await challengerComparison(run),
     equityHistory: [...recordedEquity(run), { date: run.tradingDate, equityUsd: equity }],
