@@ -90,8 +90,8 @@ function riskTiles(r: EodInput): Section {
     type: 'tiles',
     title: 'Risk state',
     tiles: [
-      { label: 'Kill switch', value: r.risk.killSwitch ? 'ENGAGED' : 'off', format: 'text', state: r.risk.killSwitch ? 'fail' : 'pass', note: 'only a person switches it off (kobe kill-switch off)' },
-      { label: 'Circuit breaker', value: r.risk.breaker, format: 'text', state: r.risk.breaker === 'ACTIVE' ? 'pass' : 'fail', note: 'only a person resets it (kobe risk --reset)' },
+      { label: 'Kill switch', value: r.risk.killSwitch ? 'ENGAGED' : 'off', format: 'text', state: r.risk.killSwitch ? 'fail' : 'pass', note: 'only a person switches it off' },
+      { label: 'Circuit breaker', value: r.risk.breaker, format: 'text', state: r.risk.breaker === 'ACTIVE' ? 'pass' : 'fail', note: 'only a person resets it' },
       { label: 'Drift', value: r.monitoring.standDown ? 'STAND DOWN' : 'ok', format: 'text', state: r.monitoring.standDown ? 'fail' : 'pass' },
       { label: 'Anomalies flagged', value: r.monitoring.anomalies.length, format: 'int' },
       { label: 'Alerts today', value: r.alerts.length, format: 'int' },
