@@ -140,6 +140,16 @@
     return u;
   }
 
+  // The points are sessions: ticks step by whole days (a few days' curve would get hourly ticks), labelled as dates.
+  const DAY = 86400;
+  const DAY_INCRS = [1, 2, 7, 14, 30, 61, 91, 182, 365, 730, 1826, 3652].map((d) => d * DAY);
+  function dateTicks(u, splits, axisIdx, space, incr) {
+    return splits.map((v) => {
+      const iso = new Date(v * 1000).toISOString();
+      return incr >= 365 * DAY ? iso.slice(0, 4) : incr >= 30 * DAY ? iso.slice(0, 7) : iso.slice(0, 10);
+    });
+  }
+
   function timeseries(s) {
     const controls = s.logToggle ? el('label', { class: 'chart-controls' }) : null;
     const { wrap, box } = chartBox(s, controls);
@@ -155,7 +165,7 @@
       u = mount(box, {
         height: 280,
         scales: { x: { time: true }, y: log ? { distr: 3 } : {} },
-        axes: [{}, { values: axisValues(s.yFormat), size: 80 }],
+        axes: [{ incrs: DAY_INCRS, values: dateTicks }, { values: axisValues(s.yFormat), size: 80 }],
         series: [{ value: (self, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 10)) }, ...seriesOpts(s.series, s.yFormat)],
       }, series);
     };
