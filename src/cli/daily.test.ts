@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requireFreshDist } from '../test-support/build-dist.js';
+import { reportDataOf, sectionOf } from '../test-support/report-html.js';
 
 /**
  * `kobe daily` as cron runs it: real processes of the compiled CLI on the demo market (no
@@ -76,6 +77,14 @@ async function cleanWeek(): Promise<ReturnType<typeof accountState>> {
     const r = await kobe(dir, ['--date', date, ...COMMON]);
     expect(JSON.parse(r.out).failed, r.err).toBe(false);
     expect(r.code).toBe(0);
+    // The day's pages: the end-of-day one holds the JSON report's orders, the morning one the intents the run sent.
+    const daily = (f: string) => join(dir, 'reports', 'daily', f);
+    const json = JSON.parse(readFileSync(daily(`${date}.json`), 'utf8')) as { orders: { clientOrderId: string; intent: string }[] };
+    const eod = reportDataOf(daily(`${date}.html`));
+    if (json.orders.length > 0) expect(sectionOf(eod, 'table', "Today's orders and fills").rows.map((o) => o.id)).toEqual(json.orders.map((o) => o.clientOrderId));
+    const sent = JSON.parse(r.out).steps.find((s: { step: string }) => s.step === 'submit').summary.outcomes as { clientOrderId?: string }[];
+    const morning = reportDataOf(daily(`${date}.morning.html`));
+    if (sent.length > 0) expect(sectionOf(morning, 'table', /^Intents sent/).rows.map((i) => i.id)).toEqual(sent.map((o) => o.clientOrderId ?? null));
   }
   return accountState(dir);
 }

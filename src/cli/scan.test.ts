@@ -7,6 +7,7 @@ import { decodeMarketSpec } from '../app/market-spec.js';
 import { runScan, type ScanSpec } from '../app/scan/run-scan.js';
 import { DEFAULT_SCAN_GATES } from '../risk/scan-gates.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
+import { reportDataOf, sectionOf } from '../test-support/report-html.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
 
@@ -25,6 +26,8 @@ async function kobe(args: string[]) {
 }
 
 const DEMO = ['scan', '--cap', '30'];
+// A demo-market session with signals through every gate.
+const SIGNALS = ['scan', '--cap', '40', '--date', '2023-03-07'];
 
 describe('kobe scan on the demo market', () => {
   it('scans a replayed date, says the roster is empty, writes the logs once per date (a rerun replaces its rows)', async () => {
@@ -53,6 +56,34 @@ describe('kobe scan on the demo market', () => {
     const audit = readFileSync(join(dir, 'audit', 'audit.jsonl'), 'utf8').trim().split('\n');
     expect(audit).toHaveLength(3);
     expect(JSON.parse(audit[0]).data.inputsHash).toBe(res.inputsHash);
+  });
+
+  it('--report writes the morning page of the scan: its embedded data holds the Top-3, every signal and the gates the JSON has; a rerun writes the same bytes', async () => {
+    const r = await kobe([...SIGNALS, '--json', '--report']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(res.top.length).toBeGreaterThan(0);
+    const file = join(dir, 'reports', 'scan', '2023-03-07.html');
+    const data = reportDataOf(file);
+    expect(data.kind).toBe('daily-morning');
+    expect(data.caveats[0]).toMatch(/synthetic/);
+    const top = sectionOf(data, 'table', 'Top-3');
+    expect(top.rows.map((x) => [x.symbol, x.strategy, x.entry])).toEqual(res.top.map((p: { symbol: string; strategy: string; entry: number }) => [p.symbol, p.strategy, p.entry]));
+    const every = sectionOf(data, 'table', 'Every signal');
+    expect(every.rows.map((x) => x.symbol)).toEqual(res.signals.map((p: { symbol: string }) => p.symbol));
+    for (const [k, p] of res.top.entries()) {
+      const why = sectionOf(data, 'notes', `#${k + 1} ${p.symbol} (${p.strategy}): why`);
+      expect(why.items[0]).toBe(`signal: ${p.reason}`);
+      expect(why.items.filter((i) => i.startsWith('gate '))).toHaveLength(5);
+    }
+    expect(sectionOf(data, 'heading', 'Trade of the day: none').text).toBe(res.tradeOfDay.reason);
+    const bytes = readFileSync(file, 'utf8');
+    const own = join(dir, 'morning.html');
+    expect((await kobe([...SIGNALS, '--report', own])).code).toBe(0);
+    expect(readFileSync(own, 'utf8')).toBe(bytes);
+    const both = await kobe([...SIGNALS, '--report', '--explain', res.signals[0]?.symbol ?? 'XFAB']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--report and --explain/);
   });
 
   it('with a trained model: confidence and a trade-of-the-day decision, but never from a model that learned from the replayed day or later', async () => {

@@ -13,6 +13,7 @@ import { sessionOpenUtcMs } from '../core/exchange-calendar.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import { tableNames } from '../store/open-database.js';
 import { startAlpacaStub, type AlpacaStub } from '../test-support/alpaca-stub.js';
+import { reportDataOf, sectionOf } from '../test-support/report-html.js';
 import { memoryIo } from './io.js';
 import { main } from './main.js';
 
@@ -122,7 +123,14 @@ describe('kobe status after two replayed days of kobe daily', () => {
     }
     expect(r.risk).toMatchObject({ breaker: { state: 'ACTIVE' }, errorsToday: 0, killSwitch: { engaged: false } });
     expect(r.lock).toEqual({ file: join(dir, 'state', 'daily.lock'), held: false, holder: null, alive: null, stale: false });
-    expect(r.reports.newest).toEqual({ date: '2023-03-07', markdown: join(dir, 'reports', 'daily', '2023-03-07.md'), json: join(dir, 'reports', 'daily', '2023-03-07.json') });
+    const daily = (f: string) => join(dir, 'reports', 'daily', f);
+    expect(r.reports.newest).toEqual({ date: '2023-03-07', markdown: daily('2023-03-07.md'), json: daily('2023-03-07.json'), html: daily('2023-03-07.html'), morning: daily('2023-03-07.morning.html') });
+    // The pages hold what the JSON report holds: its orders on the end-of-day page, the day's Top-3 on the morning page.
+    const json = JSON.parse(readFileSync(daily('2023-03-07.json'), 'utf8')) as { orders: { clientOrderId: string }[] };
+    expect(json.orders.length).toBeGreaterThan(0);
+    expect(sectionOf(reportDataOf(daily('2023-03-07.html')), 'table', "Today's orders and fills").rows.map((o) => o.id)).toEqual(json.orders.map((o) => o.clientOrderId));
+    const picks = (JSON.parse(query<{ summary_json: string }>("SELECT summary_json FROM pipeline_steps WHERE trading_date = '2023-03-07' AND step = 'scan'")[0].summary_json) as { picks: { symbol: string }[] }).picks;
+    expect(sectionOf(reportDataOf(daily('2023-03-07.morning.html')), 'table', 'Top-3').rows.map((p) => p.symbol)).toEqual(picks.map((p) => p.symbol));
     expect(r.reports.tradingDay?.date).toBe('2023-03-07');
   });
 

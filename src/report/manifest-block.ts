@@ -34,7 +34,12 @@ export function reportManifest(m: ManifestLike): ReportManifest {
 
 /** The standing caveats of the data a run used. */
 export function dataCaveats(m: ManifestLike): string[] {
-  if (m.data.synthetic) return ['synthetic data: the seeded demo market, not real prices; nothing here says anything about real stocks'];
+  return marketCaveats(m.data.synthetic);
+}
+
+/** The standing caveats of a market: synthetic prices, or a universe chosen with hindsight. */
+export function marketCaveats(synthetic: boolean): string[] {
+  if (synthetic) return ['synthetic data: the seeded demo market, not real prices; nothing here says anything about real stocks'];
   return [
     'survivorship bias: if this universe was chosen with later knowledge (names still listed and liquid today), results overstate what a trader would have earned',
   ];

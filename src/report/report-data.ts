@@ -66,6 +66,14 @@ export type Section =
       readonly format: ValueFormat;
     }
   | {
+      /** One bar per label (positions' P&L): gains and losses coloured apart, in the order given. */
+      readonly type: 'bars';
+      readonly title: string;
+      readonly labels: readonly string[];
+      readonly values: readonly (number | null)[];
+      readonly format: ValueFormat;
+    }
+  | {
       /** Points on two numeric axes (Pareto front); `highlight` points are drawn apart. */
       readonly type: 'scatter';
       readonly title: string;

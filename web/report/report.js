@@ -140,6 +140,16 @@
     return u;
   }
 
+  // The points are sessions: ticks step by whole days (a few days' curve would get hourly ticks), labelled as dates.
+  const DAY = 86400;
+  const DAY_INCRS = [1, 2, 7, 14, 30, 61, 91, 182, 365, 730, 1826, 3652].map((d) => d * DAY);
+  function dateTicks(u, splits, axisIdx, space, incr) {
+    return splits.map((v) => {
+      const iso = new Date(v * 1000).toISOString();
+      return incr >= 365 * DAY ? iso.slice(0, 4) : incr >= 30 * DAY ? iso.slice(0, 7) : iso.slice(0, 10);
+    });
+  }
+
   function timeseries(s) {
     const controls = s.logToggle ? el('label', { class: 'chart-controls' }) : null;
     const { wrap, box } = chartBox(s, controls);
@@ -155,7 +165,7 @@
       u = mount(box, {
         height: 280,
         scales: { x: { time: true }, y: log ? { distr: 3 } : {} },
-        axes: [{}, { values: axisValues(s.yFormat), size: 80 }],
+        axes: [{ incrs: DAY_INCRS, values: dateTicks }, { values: axisValues(s.yFormat), size: 80 }],
         series: [{ value: (self, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 10)) }, ...seriesOpts(s.series, s.yFormat)],
       }, series);
     };
@@ -217,6 +227,33 @@
     return wrap;
   }
 
+  function bars(s) {
+    const { wrap, box } = chartBox(s);
+    if (s.labels.length === 0) {
+      box.append(el('p', { class: 'muted', text: 'no values' }));
+      return wrap;
+    }
+    // Categories on x: bar k at x = k, labelled by its name; gains and losses are two series so each has its colour.
+    const xs = s.labels.map((_, k) => k);
+    const gains = s.values.map((v) => (v !== null && v >= 0 ? v : null));
+    const losses = s.values.map((v) => (v !== null && v < 0 ? v : null));
+    const barPaths = uPlot.paths.bars({ size: [0.6, 60], align: 0 });
+    const labelAt = (v) => (Number.isInteger(v) && v >= 0 && v < s.labels.length ? s.labels[v] : '');
+    queue.push(() =>
+      mount(box, {
+        height: 240,
+        scales: { x: { time: false, range: [-0.5, s.labels.length - 0.5] } },
+        axes: [{ values: (u, splits) => splits.map(labelAt), splits: () => xs }, { values: axisValues(s.format), size: 80 }],
+        series: [
+          { label: '', value: (u, v) => (v === null ? '' : labelAt(v)) },
+          { label: 'gain', stroke: '#1a7f4b', fill: '#1a7f4baa', paths: barPaths, points: { show: false }, value: (u, v) => fmt(v, s.format) },
+          { label: 'loss', stroke: '#b3261e', fill: '#b3261eaa', paths: barPaths, points: { show: false }, value: (u, v) => fmt(v, s.format) },
+        ],
+      }, [xs, gains, losses]),
+    );
+    return wrap;
+  }
+
   function scatter(s) {
     const { wrap, box } = chartBox(s);
     // uPlot wants ascending x: sort the points, and put highlighted ones in a series of their own.
@@ -255,7 +292,7 @@
     return wrap;
   }
 
-  const DRAW = { heading, notes, tiles, table, heatmap, timeseries, histogram, scatter, lines };
+  const DRAW = { heading, notes, tiles, table, heatmap, timeseries, histogram, bars, scatter, lines };
 
   // ---------------------------------------------------------------------------------------------
   // The page
@@ -284,6 +321,7 @@
   const fields = document.getElementById('manifest-fields');
   if (m === null) {
     document.getElementById('manifest').querySelector('p').textContent = 'This report is not of a recorded run: no manifest.';
+    for (const d of document.getElementById('manifest').querySelectorAll('details')) d.hidden = true;
   } else {
     const rows = [
       ['run id', m.runId], ['command', m.command], ['kobe version', m.kobeVersion], ['seed', String(m.seed)],

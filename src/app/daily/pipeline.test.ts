@@ -15,6 +15,10 @@ import type { DailySpec } from './daily-spec.js';
 import { replaySessions } from './replay-check.js';
 import { runDaily } from './run-daily.js';
 import { testDailySpec } from '../../test-support/daily-spec.js';
+import { reportDataOf, sectionOf } from '../../test-support/report-html.js';
+import type { ReportData } from '../../report/report-data.js';
+
+const tileValue = (d: ReportData, section: string, label: string) => sectionOf(d, 'tiles', section).tiles.find((t) => t.label === label)?.value;
 
 /**
  * The pipeline's behaviour in process, on the demo market: champion/challenger (only the
@@ -71,6 +75,12 @@ describe('champion and challenger', () => {
     const report = JSON.parse(readFileSync(join(dir, 'reports', 'daily', `${WEEK[4]}.json`), 'utf8'));
     expect(report.challenger.champion.strategies).toEqual(['turtle-soup']);
     expect(report.challenger.challenger.strategies).toEqual(['ibs-rsi']);
+    const morning = reportDataOf(join(dir, 'reports', 'daily', `${WEEK[4]}.morning.html`));
+    expect(sectionOf(morning, 'table', 'Roster used').rows.map((r) => [r.role, r.name])).toEqual([
+      ['champion', 'turtle-soup'],
+      ['challenger (champion-primary)', 'ibs-rsi'],
+    ]);
+    expect(sectionOf(reportDataOf(join(dir, 'reports', 'daily', `${WEEK[4]}.html`)), 'table', /^Champion and challenger/).rows.map((r) => r.strategies)).toEqual(['turtle-soup', 'ibs-rsi']);
   }, 120_000);
 
   it('shadow-only sends nothing for real', async () => {
@@ -119,6 +129,10 @@ describe('alerts never block the run', () => {
     const outbox = readFileSync(join(dir, 'state', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(outbox.some((r) => r.type === 'alert' && r.alert.kind === 'kill-switch')).toBe(true);
     expect(outbox.some((r) => r.type === 'delivery' && r.delivery.ok === false)).toBe(true);
+    // The end-of-day page shows the kill switch engaged and the alert.
+    const eod = reportDataOf(join(dir, 'reports', 'daily', `${WEEK[0]}.html`));
+    expect(sectionOf(eod, 'tiles', 'Risk state').tiles.find((t) => t.label === 'Kill switch')).toMatchObject({ value: 'ENGAGED', state: 'fail' });
+    expect(sectionOf(eod, 'table', 'Alerts').rows.map((r) => r.kind)).toContain('kill-switch');
     // The kill switch blocked every entry at the gates, and the journal says so.
     if (outcome.kind === 'ran') {
       const submit = outcome.steps.find((s) => s.step === 'submit')!;
@@ -139,6 +153,7 @@ describe('the journal and the end-of-day report', () => {
     const signalsDay1 = journal.filter((r) => r.decision === 'signal' && r.tradingDate === WEEK[1]);
     expect(signalsDay1.every((r) => r.signalDate === '2023-03-06')).toBe(true);
     const plans = rows<{ status: string }>(dir, 'SELECT status FROM daily_plans');
+    let intentDays = 0;
     for (const date of WEEK) {
       const json = JSON.parse(readFileSync(join(dir, 'reports', 'daily', `${date}.json`), 'utf8'));
       expect(json.tradingDate).toBe(date);
@@ -147,8 +162,40 @@ describe('the journal and the end-of-day report', () => {
       expect(json.steps.map((s: { step: string }) => s.step)).toContain('fill');
       const md = readFileSync(join(dir, 'reports', 'daily', `${date}.md`), 'utf8');
       for (const h of ['## Account', '## Positions', "## Today's orders", '## Monitoring', '## Steps']) expect(md).toContain(h);
+      // The pages: the end-of-day one holds the JSON's orders and positions; the morning one the scan's picks and the intents the submit step sent.
+      const eod = reportDataOf(join(dir, 'reports', 'daily', `${date}.html`));
+      expect(tileValue(eod, 'Account', 'Equity (at the close)')).toBe(json.account.equityUsd);
+      const orders = json.orders as { clientOrderId: string; state: string }[];
+      if (orders.length > 0) expect(sectionOf(eod, 'table', "Today's orders and fills").rows.map((r) => [r.id, r.state])).toEqual(orders.map((o) => [o.clientOrderId, o.state]));
+      const positions = json.positions as { symbol: string; unrealizedUsd: number | null }[];
+      if (positions.length > 0) expect(sectionOf(eod, 'table', 'Positions').rows.map((r) => [r.symbol, r.unrealized])).toEqual(positions.map((p) => [p.symbol, p.unrealizedUsd]));
+      const scan = rows<{ summary_json: string }>(dir, `SELECT summary_json FROM pipeline_steps WHERE trading_date = '${date}' AND step = 'scan'`)[0];
+      const submit = rows<{ summary_json: string }>(dir, `SELECT summary_json FROM pipeline_steps WHERE trading_date = '${date}' AND step = 'submit'`)[0];
+      const picks = (JSON.parse(scan.summary_json) as { picks: { symbol: string }[] }).picks;
+      const outcomes = (JSON.parse(submit.summary_json) as { outcomes: { symbol: string; outcome: string; clientOrderId?: string }[] }).outcomes;
+      const morning = reportDataOf(join(dir, 'reports', 'daily', `${date}.morning.html`));
+      const tod = rows<{ picks_json: string }>(dir, `SELECT picks_json FROM scans WHERE scan_date = '${json.signalDate}'`)[0];
+      expect(sectionOf(morning, 'table', 'Top-3').rows.map((r) => r.symbol)).toEqual((JSON.parse(tod.picks_json) as { symbol: string }[]).map((p) => p.symbol));
+      // The test spec submits the Top-3: every pick is an intent the page lists, sent or denied.
+      intentDays += outcomes.length > 0 ? 1 : 0;
+      if (outcomes.length === 0) expect(sectionOf(morning, 'notes', /^Intents/).items).toEqual(['Nothing to submit.']);
+      else expect(sectionOf(morning, 'table', /^Intents sent/).rows.map((r) => [r.symbol, r.outcome, r.id])).toEqual(outcomes.map((o) => [o.symbol, o.outcome, o.clientOrderId ?? null]));
+      expect(outcomes.map((o) => o.symbol)).toEqual(picks.map((p) => p.symbol));
     }
+    expect(intentDays).toBeGreaterThan(0);
     const last = JSON.parse(readFileSync(join(dir, 'reports', 'daily', `${WEEK[4]}.json`), 'utf8'));
+    // The equity curve of the last page is each day's report equity, in order.
+    const curve = sectionOf(reportDataOf(join(dir, 'reports', 'daily', `${WEEK[4]}.html`)), 'timeseries', /^Equity/);
+    expect(curve.dates).toEqual(WEEK);
+    expect(curve.series[0].values).toEqual(WEEK.map((d) => JSON.parse(readFileSync(join(dir, 'reports', 'daily', `${d}.json`), 'utf8')).account.equityUsd));
+    // A rerun of a step rewrites its page byte for byte (a rerun of the scan is an attempt the end-of-day page counts, so one step at a time).
+    for (const [step, file] of [['report', `${WEEK[4]}.html`], ['scan', `${WEEK[4]}.morning.html`]] as const) {
+      const page = join(dir, 'reports', 'daily', file);
+      const before = readFileSync(page, 'utf8');
+      const again = await runDaily(demoSpec({ date: WEEK[4], steps: [step], rerun: true }), plainContext(dir));
+      expect(again.kind === 'ran' && !again.failed).toBe(true);
+      expect(readFileSync(page, 'utf8'), file).toBe(before);
+    }
     expect(last.positions.length).toBe(plans.filter((p) => p.status === 'open').length);
   }, 120_000);
 });

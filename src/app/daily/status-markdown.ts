@@ -109,6 +109,9 @@ export function renderStatusMarkdown(r: StatusReport): string {
 
   out.push('## Reports', '');
   out.push(`- newest end-of-day report: ${r.reports.newest === null ? `none in ${r.reports.dir}` : r.reports.newest.markdown}`);
-  out.push(`- report of ${r.tradingDate}: ${r.reports.tradingDay === null ? 'not written' : r.reports.tradingDay.markdown}`, '');
+  const day = r.reports.tradingDay;
+  out.push(`- report of ${r.tradingDate}: ${day === null ? 'not written' : day.markdown}`);
+  if (day !== null) out.push(`- pages of ${r.tradingDate}: end of day ${day.html ?? 'not written'}, morning ${day.morning ?? 'not written'}`);
+  out.push('');
   return `${out.join('\n')}\n`;
 }

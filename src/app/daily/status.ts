@@ -144,6 +144,9 @@ export interface ReportFiles {
   readonly date: string;
   readonly markdown: string;
   readonly json: string | null;
+  /** The end-of-day page and the morning page (HTML with charts); null when not written. */
+  readonly html: string | null;
+  readonly morning: string | null;
 }
 
 export interface StatusReport {
@@ -389,8 +392,8 @@ function reportFiles(dir: string, tradingDate: string): StatusReport['reports'] 
   }
   const files = (name: string): ReportFiles => {
     const date = REPORT_NAME.exec(name)![1];
-    const json = join(dir, `${date}.json`);
-    return { date, markdown: join(dir, name), json: existsSync(json) ? json : null };
+    const present = (suffix: string) => (existsSync(join(dir, `${date}${suffix}`)) ? join(dir, `${date}${suffix}`) : null);
+    return { date, markdown: join(dir, name), json: present('.json'), html: present('.html'), morning: present('.morning.html') };
   };
   const newest = names.length === 0 ? null : files(names[names.length - 1]);
   const today = names.find((n) => n === `${tradingDate}.md`);

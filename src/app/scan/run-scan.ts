@@ -84,6 +84,8 @@ export interface ScanResult {
   readonly inputsHash: string;
   readonly historyBars: number;
   readonly synthetic: boolean;
+  /** The market scanned: its traded symbols, regime index and data hash. */
+  readonly universe: { readonly symbols: number; readonly index: string | null; readonly dataHash: string };
   readonly explain: { readonly symbol: string; readonly rules: readonly { readonly strategy: string; readonly signalled: boolean; readonly conditions: readonly RuleCondition[]; readonly reason: string | null }[]; readonly picks: readonly ScanPick[] } | null;
   readonly written: { readonly dailyPicks: string; readonly tradeOfDay: string; readonly db: string; readonly audit: string } | null;
 }
@@ -249,6 +251,7 @@ export async function runScan(spec: ScanSpec, ctx: AppContext): Promise<ScanOutc
     inputsHash,
     historyBars,
     synthetic: run.source.synthetic,
+    universe: { symbols: run.source.symbols.length, index: run.source.index, dataHash: run.source.dataHash },
     explain,
   };
   if (spec.explain !== null || spec.record === false) return { kind: 'scanned', result: { ...result, written: null } };

@@ -62,7 +62,7 @@ export function registerDaily(program: Command, io: CliIo, setExit: (code: numbe
     .option('--db <file>', 'SQLite store: OMS, paper broker, step markers, plans, experiments', 'kobe.db')
     .option('--state-dir <dir>', 'folder of the lock, the journal, the kill switch and the confidence model', 'state')
     .option('--logs-dir <dir>', 'folder of daily_picks.csv and trade_of_day.csv', 'logs')
-    .option('--reports-dir <dir>', 'end-of-day reports go to <dir>/daily/<date>.{md,json}', 'reports')
+    .option('--reports-dir <dir>', 'reports go to <dir>/daily: <date>.{md,json,html} at the end of the day, <date>.morning.{html,json} after the scan', 'reports')
     .option('--audit <file>', 'hash-chained audit log', 'audit/audit.jsonl')
     .option('--broker <name>', 'paper (the default) or alpaca', 'paper')
     .option('--submit <what>', `${SUBMIT_MODES.join(' | ')}: which picks become orders`, 'trade-of-day')

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { parseParamsFlag } from '../../strategies/params.js';
@@ -5,6 +6,7 @@ import { resolveStrategyParams, STRATEGIES, STRATEGY_NAMES } from '../../strateg
 import { DEFAULT_SCAN_GATES } from '../../risk/scan-gates.js';
 import { parseMix } from '../../app/scan/rank.js';
 import { runScan, type ScanPick, type ScanResult } from '../../app/scan/run-scan.js';
+import { standaloneMorningInput, writeMorningPage } from '../../app/scan/scan-report.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
@@ -33,6 +35,7 @@ interface ScanFlags extends MarketFlags {
   minConfidence: string;
   capital: string;
   explain?: string;
+  report?: string | true;
 }
 
 /** `kobe scan`; returns the command so subcommands (`scan train`) can be attached to it. */
@@ -60,6 +63,7 @@ export function registerScan(program: Command, io: CliIo, setExit: (code: number
     .option('--no-ensure-top3', 'leave a slot empty when its strategy has too few picks (default: other strategies fill it)')
     .option('--min-confidence <p>', 'trade of the day needs at least this calibrated confidence', '0.6')
     .option('--capital <usd>', 'account size the trade plan sizes shares for (engine sizing, equal-weight)', '100000')
+    .option('--report [file]', 'also write the morning report page of this scan, self-contained HTML (default file: reports/scan/<date>.html)')
     .option('--explain <symbol>', 'why (or why not) this symbol: each rule condition, gate, confidence contribution and the trade plan; writes nothing')
     .option('--cap <n>', 'scan only the first N symbols of the universe')
     .option('--index <symbol>', 'index for the regime gate (default SPY, or DEMX on the demo market)')
@@ -87,6 +91,7 @@ async function runScanCommand(flags: ScanFlags, io: CliIo, dotenvExplicit: boole
   }
   const mix = parseMix(flags.mix, (n) => n in STRATEGIES);
   if (typeof mix === 'string') throw usageError('BAD_FLAG', `--mix: ${mix}`, { flag: '--mix', value: flags.mix, hint: 'e.g. turtle-soup:2,ibs-rsi:1' });
+  if (flags.report !== undefined && flags.explain !== undefined) throw usageError('BAD_FLAG', '--report and --explain do not go together: --explain writes nothing', { flag: '--report' });
   const minConfidence = numberFlag(flags.minConfidence, '--min-confidence', { min: 0 });
   if (minConfidence > 1) throw usageError('BAD_FLAG', `--min-confidence is a probability in [0, 1], was ${minConfidence}`, { flag: '--min-confidence' });
   const outcome = await runScan(
@@ -134,6 +139,11 @@ async function runScanCommand(flags: ScanFlags, io: CliIo, dotenvExplicit: boole
     const t = r.tradeOfDay.pick;
     log(`trade of the day: ${t === null ? r.tradeOfDay.reason : `${t.symbol} ${t.side} (${t.strategy}) at ~${t.entry.toFixed(2)}, confidence ${pct(t.confidence.value)}: ${r.tradeOfDay.reason}`}`);
     if (r.written !== null) log(`written: ${r.written.dailyPicks}, ${r.written.tradeOfDay}, scans table in ${r.written.db}, audit ${r.written.audit}`);
+    if (flags.report !== undefined) {
+      const file = resolve(io.cwd, flags.report === true ? join('reports', 'scan', `${r.date}.html`) : flags.report);
+      writeMorningPage(file, standaloneMorningInput(r));
+      log(`report: ${file}`);
+    }
   } else {
     for (const line of explainLines(r.explain, r.date)) log(line);
   }

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ALERTS_FILE, readOutbox } from '../../../alerts/alert-outbox.js';
+import { stableStringify } from '../../../core/stable-json.js';
 import { commissionUsd } from '../../../execution/costs.js';
+import { eodReportData, type EodInput } from '../../../report/daily-eod-report.js';
+import { marketCaveats } from '../../../report/manifest-block.js';
 import { writeFileAtomic } from '../../artifacts.js';
+import { renderReportHtml } from '../../report/render-html.js';
 import { killSwitchStatus } from '../../orders/risk-state.js';
 import type { DailyRun } from '../daily-run.js';
 import { dailyMonitoring, type MonitoringReport } from '../monitoring.js';
@@ -10,19 +15,8 @@ import { renderDailyReportMarkdown } from '../report-markdown.js';
 import { done, type StepResult } from './step.js';
 import { pipelineEngineConfig } from './submit.js';
 
-export interface DailyReport {
-  readonly tradingDate: string;
-  readonly signalDate: string;
-  readonly replay: boolean;
-  readonly broker: string;
-  readonly generatedAt: string;
-  readonly account: { readonly cashUsd: number; readonly equityUsd: number; readonly startingCashUsd: number };
-  readonly positions: readonly { readonly symbol: string; readonly qty: number; readonly avgEntryPriceUsd: number; readonly closeUsd: number | null; readonly unrealizedUsd: number | null; readonly strategy: string | null; readonly entryDate: string | null }[];
-  readonly orders: readonly { readonly clientOrderId: string; readonly symbol: string; readonly side: string; readonly qty: number; readonly state: string; readonly filledQty: number; readonly avgFillPrice: number | null; readonly intent: string }[];
-  readonly closedToday: readonly { readonly symbol: string; readonly strategy: string; readonly entryDate: string | null; readonly entryPrice: number | null; readonly exitPrice: number | null; readonly shares: number; readonly reason: string | null; readonly pnlUsd: number | null }[];
-  readonly realizedTodayUsd: number;
-  readonly risk: { readonly killSwitch: boolean; readonly breaker: string };
-  readonly steps: readonly { readonly step: string; readonly status: string; readonly attempts: number }[];
+/** The end-of-day report's JSON: what the page builder reads (EodInput), with the monitoring and comparison in full. */
+export interface DailyReport extends EodInput {
   readonly monitoring: MonitoringReport;
   readonly challenger: ChallengerReport | null;
 }
@@ -31,12 +25,13 @@ export interface DailyReport {
  * The end-of-day report of the trading day: the account marked at the day's close, positions,
  * the day's orders and fills, the round trips closed today with their P&L, risk state, each
  * step's marker, the monitoring (drift of the live trades against the backtest, anomalies in the
- * day's bars) and the champion/challenger comparison. Written as JSON and Markdown to
- * `<reportsDir>/daily/<date>.{json,md}` (temp file and rename).
+ * day's bars), the champion/challenger comparison, the equity of each recorded day and the day's
+ * alerts. Written as JSON, Markdown and a self-contained HTML page with charts (a function of the
+ * JSON alone) to `<reportsDir>/daily/<date>.{json,md,html}` (temp file and rename).
  */
 export async function reportStep(run: DailyRun): Promise<StepResult> {
   run.at('eod');
-  await run.market();
+  const market = await run.market();
   const session = run.orders();
   const account = await session.broker.account();
   const brokerPositions = await session.broker.positions();
@@ -76,18 +71,50 @@ export async function reportStep(run: DailyRun): Promise<StepResult> {
     closedToday,
     realizedTodayUsd: closedToday.reduce((s, t) => s + (t.pnlUsd ?? 0), 0),
     risk: { killSwitch: killSwitchStatus(resolve(run.ctx.cwd, run.spec.stateDir)).engaged, breaker: session.risk.breaker().state },
-    steps: run.store.markers(run.tradingDate).map((m) => ({ step: m.step, status: m.status, attempts: m.attempts })),
+    // This step is running while it writes: its own marker says nothing, and would differ on a rerun.
+    steps: run.store.markers(run.tradingDate).filter((m) => m.step !== 'report').map((m) => ({ step: m.step, status: m.status, attempts: m.attempts })),
     monitoring: await dailyMonitoring(run),
     challenger: run.spec.challenger === null ? null : await challengerComparison(run),
+    equityHistory: [...recordedEquity(run), { date: run.tradingDate, equityUsd: equity }],
+    alerts: alertsOfDay(join(resolve(run.ctx.cwd, run.spec.stateDir), ALERTS_FILE), run.tradingDate),
   };
   const dir = join(resolve(run.ctx.cwd, run.spec.reportsDir), 'daily');
   mkdirSync(dir, { recursive: true });
   const jsonFile = join(dir, `${run.tradingDate}.json`);
   const mdFile = join(dir, `${run.tradingDate}.md`);
+  const htmlFile = join(dir, `${run.tradingDate}.html`);
   writeFileAtomic(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(mdFile, renderDailyReportMarkdown(report));
+  writeFileAtomic(htmlFile, renderReportHtml(eodReportData(report, marketCaveats(market.source.synthetic))));
   return done(
-    { json: jsonFile, markdown: mdFile, equityUsd: report.account.equityUsd, realizedTodayUsd: report.realizedTodayUsd, standDown: report.monitoring.standDown },
-    [`report: equity ${report.account.equityUsd.toFixed(2)}, realized today ${report.realizedTodayUsd.toFixed(2)}, ${positions.length} position(s); ${mdFile}`],
+    { json: jsonFile, markdown: mdFile, html: htmlFile, equityUsd: report.account.equityUsd, realizedTodayUsd: report.realizedTodayUsd, standDown: report.monitoring.standDown },
+    [`report: equity ${report.account.equityUsd.toFixed(2)}, realized today ${report.realizedTodayUsd.toFixed(2)}, ${positions.length} position(s); ${htmlFile}`],
   );
+}
+
+/** The equity each earlier day's report step recorded in its marker: the account's curve over the days the pipeline ran. */
+function recordedEquity(run: DailyRun): { date: string; equityUsd: number }[] {
+  return run.store
+    .markers()
+    .filter((m) => m.step === 'report' && m.status === 'done' && m.tradingDate < run.tradingDate && typeof m.summary.equityUsd === 'number')
+    .map((m) => ({ date: m.tradingDate, equityUsd: m.summary.equityUsd as number }))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/**
+ * The alerts of the trading day from the alerts log, once each: the same alert raised by every
+ * rerun (the kill switch is alerted at each start) is shown at its first time, so a rerun of the
+ * step writes the same report.
+ */
+function alertsOfDay(file: string, tradingDate: string): DailyReport['alerts'] {
+  const seen = new Set<string>();
+  const out: DailyReport['alerts'][number][] = [];
+  for (const r of readOutbox(file)) {
+    if (r.type !== 'alert' || r.alert.date !== tradingDate) continue;
+    const key = stableStringify({ kind: r.alert.kind, title: r.alert.title, lines: r.alert.lines });
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ kind: r.alert.kind, title: r.alert.title, at: r.alert.at, lines: r.alert.lines });
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { assignArm } from '../../../validation/champion-challenger.js';
 import { runScan, type ScanPick, type ScanResult, type ScanSpec } from '../../scan/run-scan.js';
 import type { ScanLeg } from '../../scan/scan-signals.js';
 import type { DailyRun } from '../daily-run.js';
+import { writeScanMorningReport } from '../morning-report.js';
 import type { SubmitMode } from '../daily-spec.js';
 import { done, type StepResult } from './step.js';
 
@@ -59,6 +60,7 @@ function planned(result: ScanResult, picks: readonly ScanPick[]): PlannedPick[] 
  * `runScan`): every signal and its gate results go to the journal, the picks to the marker. With
  * a challenger, its scan runs beside (writing nothing of its own) and every signal of both is
  * recorded in the experiments table with its arm; the challenger's picks are never submitted.
+ * The morning report (`<reportsDir>/daily/<date>.morning.html`) is written from this scan.
  */
 export async function scanStep(run: DailyRun): Promise<StepResult> {
   run.at('morning');
@@ -90,8 +92,10 @@ export async function scanStep(run: DailyRun): Promise<StepResult> {
   const championPicks = chosen(champion, spec.submit);
   const shadowOnly = spec.challenger?.policy === 'shadow-only';
   let challenger: ScanStepSummary['challenger'] = null;
+  let challengerScan: ScanResult | null = null;
   if (spec.challenger !== null) {
     const c = await scanOnce(run, scanSpec(spec.challenger.legs, false));
+    challengerScan = c;
     const challengerPicks = chosen(c, spec.submit === 'none' ? 'trade-of-day' : spec.submit);
     recordExperiments(run, 'champion', champion, championPicks, shadowOnly ? 'shadow' : 'real', spec.challenger.salt);
     recordExperiments(run, 'challenger', c, challengerPicks, 'shadow', spec.challenger.salt);
@@ -112,6 +116,7 @@ export async function scanStep(run: DailyRun): Promise<StepResult> {
     `to submit (${spec.submit}${shadowOnly ? ', shadow-only: nothing for real' : ''}): ${summary.picks.length === 0 ? 'nothing' : summary.picks.map((p) => `${p.symbol} (${p.strategy})`).join(', ')}`,
   ];
   if (challenger !== null) lines.push(`challenger (${challenger.strategies.join(', ')}) in shadow: ${challenger.picks.length === 0 ? 'no pick' : challenger.picks.map((p) => p.symbol).join(', ')}`);
+  lines.push(`morning report: ${writeScanMorningReport(run, champion, challengerScan)}`);
   return done(summary as unknown as Record<string, unknown>, lines);
 }
 

@@ -6,6 +6,7 @@ import { sizeOrder } from '../../../portfolio/sizing.js';
 import { checkAlreadyInPosition, checkInsufficientCash, checkMaxPositions, checkZeroShares } from '../../../risk/checks.js';
 import { submitIntent } from '../../orders/submit.js';
 import type { DailyRun } from '../daily-run.js';
+import { addIntentsToMorningReport } from '../morning-report.js';
 import type { PlannedPick, ScanStepSummary } from './scan.js';
 import { done, type StepResult } from './step.js';
 
@@ -17,9 +18,31 @@ export const pipelineEngineConfig = (capitalUsd: number): EngineConfig => ({ ...
  * close (`portfolio/sizing.ts`, `risk/checks.ts`: one position per symbol, the position limit,
  * whole shares, cash), then sent through the order path (`submitIntent`: every order gate,
  * idempotent by client order id). The plan of each entry is recorded before its order is sent,
- * so a crash between the two leaves a plan whose order the next run finds or sends.
+ * so a crash between the two leaves a plan whose order the next run finds or sends. What was
+ * sent or denied is added to the morning report.
  */
 export async function submitStep(run: DailyRun): Promise<StepResult> {
+  const r = await submitEntries(run);
+  const report = updateMorningReport(run, r.summary.outcomes as Record<string, unknown>[]);
+  return done({ ...r.summary, morningReport: report.file }, report.problem === null ? r.lines : [...r.lines, report.problem]);
+}
+
+/**
+ * The intents go onto the morning report the scan wrote. A report that cannot be rewritten is
+ * said, not a failure of the step: the orders are sent, and a rerun must not be blocked by a page.
+ */
+function updateMorningReport(run: DailyRun, outcomes: readonly Record<string, unknown>[]): { file: string | null; problem: string | null } {
+  try {
+    const file = addIntentsToMorningReport(run, outcomes);
+    return { file, problem: file === null ? 'morning report: none from the scan step to add the intents to' : null };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    run.journal('morning-report-failed', 'submit', { message });
+    return { file: null, problem: `morning report not updated: ${message}` };
+  }
+}
+
+async function submitEntries(run: DailyRun): Promise<StepResult> {
   run.at('morning');
   const scan = run.store.marker(run.tradingDate, 'scan');
   if (scan === null || scan.status !== 'done') throw new KobeError('SCAN_NOT_DONE', `the scan of ${run.tradingDate} has not run: nothing to submit`, { kind: 'runtime', hint: 'run the scan step first (kobe daily runs the steps in order)' });
