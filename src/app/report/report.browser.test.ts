@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
+import type { ReportData } from '../../report/report-data.js';
+import { renderReportHtml } from './render-html.js';
 import { launchBrowser, screenshot, skipWithoutBrowser, watchPageErrors, type BrowserSession } from '../../test-support/browser.js';
 
 /**
@@ -34,6 +36,43 @@ describe.skipIf(skip)('report.html from file:// in Chromium', () => {
   afterAll(async () => {
     await session?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws one section of every type the report data has (a page script that skips one fails here)', async () => {
+    const data: ReportData = {
+      kind: 'test',
+      title: 'every section type',
+      subtitle: 'drawn from a hand-made data block',
+      manifest: null,
+      caveats: [],
+      sections: [
+        { type: 'heading', title: 'heading', text: 'text' },
+        { type: 'notes', title: 'notes', items: ['one', 'two'] },
+        { type: 'tiles', title: 'tiles', tiles: [{ label: 'a', value: 0.1, format: 'pct', state: 'pass' }, { label: 'b', value: null, format: 'usd', note: 'why' }] },
+        { type: 'table', title: 'table', columns: [{ key: 'k', label: 'k', format: 'text' }], rows: [{ k: 'v' }] },
+        { type: 'timeseries', title: 'timeseries', dates: ['2020-01-02', '2020-01-03', '2020-01-06'], series: [{ label: 'x', values: [1, null, 3] }], yFormat: 'usd', logToggle: true },
+        { type: 'histogram', title: 'histogram', edges: [0, 1, 2], counts: [3, 4], xFormat: 'num', xLabel: 'x', marker: { at: 1, label: 'm' } },
+        { type: 'heatmap', title: 'heatmap', rowLabels: ['2020'], colLabels: ['Jan', 'Year'], cells: [[0.01, 0.01]], format: 'pct' },
+        { type: 'bars', title: 'bars', labels: ['AAA', 'BBB'], values: [120, -40], format: 'usd' },
+        { type: 'scatter', title: 'scatter', xLabel: 'x', yLabel: 'y', xFormat: 'num', yFormat: 'num', points: [{ x: 2, y: 1, label: 'p' }, { x: 1, y: 2, label: 'q', highlight: true }] },
+        { type: 'lines', title: 'lines', x: [0, 1, 2], xLabel: 'n', series: [{ label: 'lo', values: [1, 2, 3] }, { label: 'hi', values: [2, 3, 4] }], yFormat: 'num', bands: [[0, 1]] },
+      ],
+    };
+    const file = join(dir, 'every-section.html');
+    writeFileSync(file, renderReportHtml(data));
+    const page = await session.browser.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForFunction(() => (globalThis as any).document.body.dataset.rendered === 'true', null, { timeout: 15_000 });
+    const drawn = await page.evaluate(() => ({
+      sections: (globalThis as any).document.querySelectorAll('#report > .section').length,
+      canvases: (globalThis as any).document.querySelectorAll('.chart canvas').length,
+      cannot: (globalThis as any).document.querySelectorAll('#report .error').length,
+    }));
+    expect(drawn).toEqual({ sections: data.sections.length, canvases: 5, cannot: 0 });
+    await screenshot(page, 'report-every-section');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   for (const kind of ['wf', 'simulate'] as const) {
