@@ -3,11 +3,13 @@ import { join, resolve } from 'node:path';
 import { inputError } from '../../core/errors.js';
 import { dataCaveats, reportManifest } from '../../report/manifest-block.js';
 import type { ReportData } from '../../report/report-data.js';
+import { evolveSections } from '../../report/evolve-report.js';
 import { wfSections } from '../../report/wf-report.js';
 import { writeFileAtomic } from '../artifacts.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { findRecordedRun } from '../runs.js';
+import { readEvolveRun } from './evolve-source.js';
 import { renderReportHtml } from './render-html.js';
 import { readWfRun } from './wf-source.js';
 
@@ -15,6 +17,12 @@ import { readWfRun } from './wf-source.js';
 export function runFolder(command: string, outDir: string, runId: string): string {
   return command === 'wf' ? join(outDir, runId) : join(outDir, command, runId);
 }
+
+/** Report data of a recorded run by its command, from its folder of artifacts and its manifest. */
+const REPORTS: Readonly<Record<string, (folder: string, manifest: Manifest) => ReportData>> = {
+  wf: (folder, manifest) => wfReportData(folder, manifest),
+  evolve: (folder, manifest) => evolveReportData(folder, manifest),
+};
 
 export interface RunReportSpec {
   /** A run id or a unique prefix of one. */
@@ -49,6 +57,20 @@ export function wfReportData(runDir: string, manifest: Manifest): ReportData {
   };
 }
 
+export function evolveReportData(runDir: string, manifest: Manifest): ReportData {
+  const input = readEvolveRun(runDir, manifest);
+  const { settings } = input;
+  const space = settings.space.kind === 'rules' ? 'free rules' : `${settings.space.strategy} parameters`;
+  return {
+    kind: 'evolve',
+    title: `Evolve: ${space}`,
+    subtitle: `run ${manifest.runId}, ${settings.generations} generations of ${settings.ga.population}, seed ${settings.ga.seed}, ${manifest.data.start} .. ${manifest.data.end}, ${manifest.data.symbols.length} symbols, fitness out of sample (walk-forward)`,
+    manifest: reportManifest(manifest),
+    caveats: dataCaveats(manifest),
+    sections: evolveSections(input),
+  };
+}
+
 /**
  * `kobe report RUN_ID`: the report of any recorded run, from the run registry and the run's
  * artifacts, written beside them. The run's rows say what it was; its files hold the curves.
@@ -57,20 +79,15 @@ export async function writeRunReport(spec: RunReportSpec, ctx: AppContext): Prom
   const row = findRecordedRun(spec.runId, spec.db, ctx);
   const manifest = JSON.parse(row.manifestJson) as Manifest;
   const folder = runFolder(row.command, resolve(ctx.cwd, spec.outDir), row.runId);
-  let data: ReportData;
-  switch (row.command) {
-    case 'wf':
-      if (!existsSync(folder)) {
-        throw inputError('RUN_FOLDER_MISSING', `run ${row.runId} is recorded in ${spec.db} but its folder ${folder} is missing`, {
-          file: folder,
-          hint: `name the ${ctx.param('outDir')} the run wrote to, or run it again (same flags, same run id)`,
-        });
-      }
-      data = wfReportData(folder, manifest);
-      break;
-    default:
-      throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
+  const build = Object.hasOwn(REPORTS, row.command) ? REPORTS[row.command] : undefined;
+  if (build === undefined) throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
+  if (!existsSync(folder)) {
+    throw inputError('RUN_FOLDER_MISSING', `run ${row.runId} is recorded in ${spec.db} but its folder ${folder} is missing`, {
+      file: folder,
+      hint: `name the ${ctx.param('outDir')} the run wrote to, or run it again (same flags, same run id)`,
+    });
   }
+  const data = build(folder, manifest);
   const file = writeReportFile(folder, data);
   return { runId: row.runId, command: row.command, file, sections: data.sections.length };
 }
