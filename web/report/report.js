@@ -16,7 +16,8 @@
   const FORMATS = {
     pct: (v) => `${(v * 100).toFixed(Math.abs(v) < 0.1 ? 2 : 1)}%`,
     usd: (v) => usdFmt.format(v),
-    num: (v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(2)),
+    // Small statistics (a per-session Sharpe, a variance of Sharpes) keep three significant digits.
+    num: (v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : v !== 0 && Math.abs(v) < 0.1 ? String(Number(v.toPrecision(3))) : v.toFixed(2)),
     int: (v) => String(Math.round(v)),
     ratio: (v) => v.toFixed(2),
     text: (v) => String(v),

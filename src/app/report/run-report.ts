@@ -4,12 +4,14 @@ import { inputError } from '../../core/errors.js';
 import { dataCaveats, reportManifest } from '../../report/manifest-block.js';
 import type { ReportData } from '../../report/report-data.js';
 import { evolveSections } from '../../report/evolve-report.js';
+import { promoteSections } from '../../report/promote-report.js';
 import { wfSections } from '../../report/wf-report.js';
 import { writeFileAtomic } from '../artifacts.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { findRecordedRun } from '../runs.js';
 import { readEvolveRun } from './evolve-source.js';
+import { readPromoteRun } from './promote-source.js';
 import { renderReportHtml } from './render-html.js';
 import { readWfRun } from './wf-source.js';
 
@@ -22,6 +24,7 @@ export function runFolder(command: string, outDir: string, runId: string): strin
 const REPORTS: Readonly<Record<string, (folder: string, manifest: Manifest) => ReportData>> = {
   wf: (folder, manifest) => wfReportData(folder, manifest),
   evolve: (folder, manifest) => evolveReportData(folder, manifest),
+  promote: (folder, manifest) => promoteReportData(folder, manifest),
 };
 
 export interface RunReportSpec {
@@ -68,6 +71,19 @@ export function evolveReportData(runDir: string, manifest: Manifest): ReportData
     manifest: reportManifest(manifest),
     caveats: dataCaveats(manifest),
     sections: evolveSections(input),
+  };
+}
+
+export function promoteReportData(runDir: string, manifest: Manifest): ReportData {
+  const input = readPromoteRun(runDir, manifest);
+  const r = input.result;
+  return {
+    kind: 'promote',
+    title: `Promotion: ${r.verdict}, ${r.text.length > 60 ? `${r.text.slice(0, 57)}...` : r.text}`,
+    subtitle: `run ${manifest.runId}, candidate ${r.candidate} from ${String(r.source.kind)} run ${String(r.source.runId)}, ${manifest.data.start} .. ${manifest.data.end}, ${manifest.data.symbols.length} symbols, judged out of sample`,
+    manifest: reportManifest(manifest),
+    caveats: dataCaveats(manifest),
+    sections: promoteSections(input),
   };
 }
 
