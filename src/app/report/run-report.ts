@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../artifacts.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { findRecordedRun } from '../runs.js';
+import { readJsonArtifact } from './artifact-files.js';
 import { readEvolveRun } from './evolve-source.js';
 import { readPromoteRun } from './promote-source.js';
 import { renderReportHtml } from './render-html.js';
@@ -26,6 +27,15 @@ const REPORTS: Readonly<Record<string, (folder: string, manifest: Manifest) => R
   evolve: (folder, manifest) => evolveReportData(folder, manifest),
   promote: (folder, manifest) => promoteReportData(folder, manifest),
 };
+
+/**
+ * The report of a run just written, from its folder alone (`--report` on a command): the same
+ * page `kobe report RUN_ID` makes, since both read the manifest as recorded, not as built.
+ */
+export function writeFolderReport(command: string, folder: string): string {
+  const manifest = readJsonArtifact<Manifest>(join(folder, 'manifest.json'), 'the run folder is incomplete: run the command again');
+  return writeReportFile(folder, REPORTS[command](folder, manifest));
+}
 
 export interface RunReportSpec {
   /** A run id or a unique prefix of one. */

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { EVOLVE_QUEUE } from '../../app/evolve-queue.js';
 import { genomeText, runEvolveJob } from '../../app/evolve-run.js';
-import { evolveReportData, writeReportFile } from '../../app/report/run-report.js';
+import { writeFolderReport } from '../../app/report/run-report.js';
 import { decodeEvolveSpec } from '../../app/run-spec.js';
 import type { GenerationSummary } from '../../evolution/evolve.js';
 import { STRATEGY_NAMES } from '../../strategies/registry.js';
@@ -117,7 +117,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     },
   );
   const { manifest, run, result, summary, best, lineage, trials, evaluations, ms, runDir } = job;
-  const report = flags.report === true ? writeReportFile(runDir, evolveReportData(runDir, manifest)) : null;
+  const report = flags.report === true ? writeFolderReport('evolve', runDir) : null;
   {
     if (json) {
       io.stdout.write(`${JSON.stringify({ ...summary, outDir: runDir, manifest, ...(report === null ? {} : { report }) }, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { usageError } from '../../core/errors.js';
 import { DEFAULT_GATES, type GateThresholds } from '../../validation/gates.js';
 import { checkProbability } from '../../app/check.js';
 import { promoteCandidate } from '../../app/promote.js';
-import { promoteReportData, writeReportFile } from '../../app/report/run-report.js';
+import { writeFolderReport } from '../../app/report/run-report.js';
 import { reviewRoster } from '../../app/review.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -77,7 +77,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
       { db: flags.db, audit: flags.audit, cache: flags.cache, dataDir: flags.dataDir, gates: gatesAt, outDir: flags.outdir },
       ctx,
     );
-    const report = flags.report === true ? writeReportFile(runDir, promoteReportData(runDir, manifest)) : null;
+    const report = flags.report === true ? writeFolderReport('promote', runDir) : null;
     const rec = { id: result.candidate, label: result.text, synthetic: result.synthetic };
     if (json) io.stdout.write(`${JSON.stringify(report === null ? result : { ...result, report }, null, 2)}\n`);
     else {
