@@ -226,7 +226,8 @@ export async function runEvolveJob(spec: EvolveJobSpec, ctx: AppContext, hooks: 
       evaluations,
       seconds: Number((ms / 1000).toFixed(3)),
       generations: result.generations,
-      best: best === null ? null : describeScored(best),
+      // The best genome with its out-of-sample metrics: what a report shows as its record.
+      best: best === null ? null : { ...describeScored(best), oos: best.result.oos },
       pareto: result.pareto.map(describeScored),
     };
     try {

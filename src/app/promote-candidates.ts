@@ -11,7 +11,7 @@ import { RunStore } from '../store/run-store.js';
 import { expandGrid } from '../strategies/params.js';
 import { getStrategy } from '../strategies/registry.js';
 import { deflatedSharpe, type DeflatedSharpeResult, type TrialSharpe } from '../validation/stats/deflated-sharpe.js';
-import { probabilityOfBacktestOverfitting } from '../validation/stats/pbo.js';
+import { logitCounts, probabilityOfBacktestOverfitting, type LogitCount } from '../validation/stats/pbo.js';
 import type { AppContext } from './context.js';
 import type { Manifest } from './manifest.js';
 import { engineFromManifest, marketFromManifest } from './replay.js';
@@ -56,6 +56,8 @@ export interface CandidateRecord {
   /** What a review re-runs. */
   readonly genome: Genome;
   readonly source: Record<string, unknown>;
+  /** The manifest of the run the candidate came from: promote's own run is made from it. */
+  readonly manifest: Manifest;
   readonly synthetic: boolean;
   readonly wf: WalkForwardResult;
   readonly splitsExpected: number;
@@ -68,6 +70,8 @@ export interface PboOutcome {
   readonly pbo: number | null;
   readonly detail: string;
   readonly summary: Record<string, unknown>;
+  /** The logit of every CSCV combination, as counts per distinct value (empty when PBO is null). */
+  readonly logits: readonly LogitCount[];
 }
 
 /** RUN_ID or RUN_ID:FINGERPRINT of a kobe evolve run: the genome replayed from the run's manifest. */
@@ -110,6 +114,7 @@ async function evolveCandidate(candidate: string, where: CandidateSource, ctx: A
       label: genomeText(genome),
       genome,
       source: { kind: 'evolve', runId, contextHash: run.contextHash },
+      manifest,
       synthetic: manifest.data.synthetic,
       wf,
       splitsExpected: makeFolds(settings.from, settings.to, settings.trainDays, settings.testDays).length,
@@ -156,6 +161,7 @@ async function wfCandidate(ref: string, where: CandidateSource, ctx: AppContext)
     label: `${entry.name} walked forward${r.tune ? ` with tuning over ${grid.length} grid points` : ''} (latest: ${Object.entries(lastParams).map(([k, v]) => `${k}=${v}`).join(' ')})`,
     genome: { kind: 'params', strategy: entry.name, params: lastParams },
     source: { kind: 'wf', runId, strategy: entry.name },
+    manifest,
     synthetic: manifest.data.synthetic,
     wf,
     splitsExpected: makeFolds(market.from, market.to, r.trainDays, r.testDays).length,
@@ -190,7 +196,7 @@ function pboFromColumns(columns: readonly Float64Array[]): PboOutcome {
   const splits = columns.length ? Math.min(...columns.map((x) => x.length)) : 0;
   if (columns.length < 2 || splits < 4) {
     const detail = `needs at least 2 candidates and 4 splits, had ${columns.length} and ${splits}`;
-    return { pbo: null, detail, summary: { pbo: null, reason: detail } };
+    return { pbo: null, detail, summary: { pbo: null, reason: detail }, logits: [] };
   }
   // Default blocks: every split is used (blocks of floor/ceil size, see pbo.ts), never only the newest.
   const out = probabilityOfBacktestOverfitting({ columns: columns.map((x) => x.subarray(0, splits)) });
@@ -199,6 +205,6 @@ function pboFromColumns(columns: readonly Float64Array[]): PboOutcome {
   const sizes = out.equalBlocks ? `${out.blockSizes[0]}` : `${Math.min(...out.blockSizes)}-${Math.max(...out.blockSizes)}`;
   const longest = Math.max(...columns.map((x) => x.length));
   const used = splits === longest ? `all ${splits} splits` : `the first ${splits} of ${longest} splits (the candidates' records differ in length)`;
-  return { pbo: out.pbo, detail: `${out.combinations} combinations of ${out.blocks} blocks of ${sizes} splits, ${used} x ${columns.length} candidates`, summary };
+  return { pbo: out.pbo, logits: logitCounts(out.lambdas), detail: `${out.combinations} combinations of ${out.blocks} blocks of ${sizes} splits, ${used} x ${columns.length} candidates`, summary };
 }
 

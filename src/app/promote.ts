@@ -7,21 +7,26 @@ import { scoreStrategy } from '../validation/scoring.js';
 import { dsrTrialSet } from '../validation/stats/deflated-sharpe.js';
 import type { AppContext } from './context.js';
 import { assembleCandidate, deflatedSharpeOverTrials, type CandidateSource } from './promote-candidates.js';
+import { promoteManifest, promoteOutDir, recordPromoteRun } from './promote-run.js';
 
 export interface PromoteOptions extends CandidateSource {
   /** The hash-chained audit log the gate result (and a promotion) is appended to. */
   readonly audit: string;
   readonly gates: GateThresholds;
+  /** Artifact folder: the promotion is recorded as a run in `<outDir>/promote/<runId>/`. */
+  readonly outDir: string;
 }
 
 /**
  * Judges a candidate by the promotion gates over its replayed out-of-sample record, records the
  * verdict in the registry and the audit log, and moves a candidate that passed every gate to
- * production. A rejection is a value (`failed` not empty), not an error.
+ * production. A rejection is a value (`failed` not empty), not an error. The result is recorded
+ * as a `promote` run with its folder of artifacts (src/app/promote-run.ts).
  */
 export async function promoteCandidate(candidate: string, opts: PromoteOptions, ctx: AppContext) {
   const registry = new RegistryStore(resolve(ctx.cwd, opts.db), { mustExist: true });
   try {
+    const outDir = promoteOutDir(opts.outDir, ctx);
     const rec = await assembleCandidate(candidate, opts, ctx);
     const { wf } = rec;
     const m = wf.metrics;
@@ -62,6 +67,7 @@ export async function promoteCandidate(candidate: string, opts: PromoteOptions, 
       registry.transition(rec.id, entry.state, `rejected: ${failed.map((g) => g.code).join(', ')}`, { gates: failed }, now);
     }
 
+    const manifest = promoteManifest(rec.manifest, rec.id, rec.source, opts.gates);
     const result = {
       candidate: rec.id,
       source: rec.source,
@@ -72,13 +78,15 @@ export async function promoteCandidate(candidate: string, opts: PromoteOptions, 
       gates,
       failed: failed.map((g) => g.code),
       deflatedSharpe: { ...dsr, trialCount: trialSet.trialCount, trialSet: { set: trialSet.set, tried: trialSet.trialsTried, excluded: trialSet.excluded, excludedBecause: trialSet.excludedBecause } },
-      pbo: pbo.summary,
+      pbo: { ...pbo.summary, logits: pbo.logits },
       score,
       oos: metricsToJson(m),
       splits: wf.folds.length,
       synthetic: rec.synthetic,
+      runId: manifest.runId,
     };
-    return { result, trialSet, dsr, pbo, score, gates, failed, metrics: m };
+    const runDir = recordPromoteRun(manifest, result, wf, { outDir, db: opts.db }, ctx);
+    return { result, trialSet, dsr, pbo, score, gates, failed, metrics: m, manifest, runDir };
   } finally {
     registry.close();
   }

@@ -5,8 +5,8 @@ import type { AppContext } from './context.js';
 import type { Manifest } from './manifest.js';
 
 /**
- * The run registry as listings: every recorded kobe wf, simulate and evolve run, its strategies,
- * data span and key out-of-sample numbers, read from its manifest and summary.
+ * The run registry as listings: every recorded kobe wf, simulate, evolve and promote run, its
+ * strategies, data span and key out-of-sample numbers, read from its manifest and summary.
  */
 
 /** Key out-of-sample numbers of one strategy (wf) or of the whole portfolio (simulate). */
@@ -48,9 +48,14 @@ export function describeRun(row: { runId: string; command: string; manifestJson:
   const manifest = JSON.parse(row.manifestJson) as Manifest;
   const summary = JSON.parse(row.summaryJson) as unknown;
   const run = manifest.run as { strategies?: { name: string }[]; space?: { kind: string; strategy?: string } };
-  const declared = run.space !== undefined ? [run.space.kind === 'rules' ? 'free rules' : `${run.space.strategy} parameters`] : (run.strategies ?? []).map((s) => s.name);
+  let declared = run.space !== undefined ? [run.space.kind === 'rules' ? 'free rules' : `${run.space.strategy} parameters`] : (run.strategies ?? []).map((s) => s.name);
   let metrics: KeyMetrics[];
-  if (row.command === 'evolve') {
+  if (row.command === 'promote') {
+    // promote: the candidate's verdict, judged on its replayed out-of-sample record.
+    const p = summary as { candidate: string; verdict: string; genome: { kind: string; strategy?: string }; oos: MetricsLike };
+    declared = [p.genome.kind === 'rules' ? 'free rule' : String(p.genome.strategy)];
+    metrics = [keyMetrics(`${p.verdict} ${p.candidate.startsWith('wf-') ? p.candidate : p.candidate.slice(0, 12)}`, p.oos, null, null)];
+  } else if (row.command === 'evolve') {
     // evolve: its best genome so far, judged on the walk-forward's out-of-sample record.
     const ev = summary as { status: string; best: { fingerprint: string; oos: (MetricsLike & { start?: string; end?: string }) | null } | null };
     const best = ev.best;

@@ -16,7 +16,8 @@
   const FORMATS = {
     pct: (v) => `${(v * 100).toFixed(Math.abs(v) < 0.1 ? 2 : 1)}%`,
     usd: (v) => usdFmt.format(v),
-    num: (v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(2)),
+    // Small statistics (a per-session Sharpe, a variance of Sharpes) keep three significant digits.
+    num: (v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : v !== 0 && Math.abs(v) < 0.1 ? String(Number(v.toPrecision(3))) : v.toFixed(2)),
     int: (v) => String(Math.round(v)),
     ratio: (v) => v.toFixed(2),
     text: (v) => String(v),
@@ -280,12 +281,15 @@
   function lines(s) {
     const { wrap, box } = chartBox(s);
     const bands = (s.bands || []).map(([a, b]) => ({ series: [a + 1, b + 1], fill: `${COLORS[0]}22` }));
+    // A count on x (generation, trade number) gets whole-number ticks, never 0.25 of a generation.
+    const whole = s.x.every((v) => Number.isInteger(v));
+    const xAxis = whole ? { label: s.xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : { label: s.xLabel };
     queue.push(() =>
       mount(box, {
         height: 280,
         bands,
         scales: { x: { time: false } },
-        axes: [{ label: s.xLabel }, { values: axisValues(s.yFormat), size: 80 }],
+        axes: [xAxis, { values: axisValues(s.yFormat), size: 80 }],
         series: [{ label: s.xLabel }, ...seriesOpts(s.series, s.yFormat)],
       }, [s.x, ...s.series.map((x) => x.values)]),
     );

@@ -3,11 +3,16 @@ import { join, resolve } from 'node:path';
 import { inputError } from '../../core/errors.js';
 import { dataCaveats, reportManifest } from '../../report/manifest-block.js';
 import type { ReportData } from '../../report/report-data.js';
+import { evolveSections } from '../../report/evolve-report.js';
+import { promoteSections } from '../../report/promote-report.js';
 import { wfSections } from '../../report/wf-report.js';
 import { writeFileAtomic } from '../artifacts.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { findRecordedRun } from '../runs.js';
+import { readJsonArtifact } from './artifact-files.js';
+import { readEvolveRun } from './evolve-source.js';
+import { readPromoteRun } from './promote-source.js';
 import { renderReportHtml } from './render-html.js';
 import { DEFAULT_REPORT_RISK, replaySimulation, simulateReportData, type RiskSettings } from './simulate-report.js';
 import { readWfRun } from './wf-source.js';
@@ -15,6 +20,22 @@ import { readWfRun } from './wf-source.js';
 /** Where a run's report goes: beside its artifacts (wf: `<outDir>/<id>/`, evolve: `<outDir>/evolve/<id>/`, others by command). */
 export function runFolder(command: string, outDir: string, runId: string): string {
   return command === 'wf' ? join(outDir, runId) : join(outDir, command, runId);
+}
+
+/** Report data of a recorded run by its command, from its folder of artifacts and its manifest. */
+const REPORTS: Readonly<Record<string, (folder: string, manifest: Manifest) => ReportData>> = {
+  wf: (folder, manifest) => wfReportData(folder, manifest),
+  evolve: (folder, manifest) => evolveReportData(folder, manifest),
+  promote: (folder, manifest) => promoteReportData(folder, manifest),
+};
+
+/**
+ * The report of a run just written, from its folder alone (`--report` on a command): the same
+ * page `kobe report RUN_ID` makes, since both read the manifest as recorded, not as built.
+ */
+export function writeFolderReport(command: string, folder: string): string {
+  const manifest = readJsonArtifact<Manifest>(join(folder, 'manifest.json'), 'the run folder is incomplete: run the command again');
+  return writeReportFile(folder, REPORTS[command](folder, manifest));
 }
 
 export interface RunReportSpec {
@@ -54,6 +75,33 @@ export function wfReportData(runDir: string, manifest: Manifest): ReportData {
   };
 }
 
+export function evolveReportData(runDir: string, manifest: Manifest): ReportData {
+  const input = readEvolveRun(runDir, manifest);
+  const { settings } = input;
+  const space = settings.space.kind === 'rules' ? 'free rules' : `${settings.space.strategy} parameters`;
+  return {
+    kind: 'evolve',
+    title: `Evolve: ${space}`,
+    subtitle: `run ${manifest.runId}, ${settings.generations} generations of ${settings.ga.population}, seed ${settings.ga.seed}, ${manifest.data.start} .. ${manifest.data.end}, ${manifest.data.symbols.length} symbols, fitness out of sample (walk-forward)`,
+    manifest: reportManifest(manifest),
+    caveats: dataCaveats(manifest),
+    sections: evolveSections(input),
+  };
+}
+
+export function promoteReportData(runDir: string, manifest: Manifest): ReportData {
+  const input = readPromoteRun(runDir, manifest);
+  const r = input.result;
+  return {
+    kind: 'promote',
+    title: `Promotion: ${r.verdict}, ${r.text.length > 60 ? `${r.text.slice(0, 57)}...` : r.text}`,
+    subtitle: `run ${manifest.runId}, candidate ${r.candidate} from ${String(r.source.kind)} run ${String(r.source.runId)}, ${manifest.data.start} .. ${manifest.data.end}, ${manifest.data.symbols.length} symbols, judged out of sample`,
+    manifest: reportManifest(manifest),
+    caveats: dataCaveats(manifest),
+    sections: promoteSections(input),
+  };
+}
+
 /**
  * `kobe report RUN_ID`: the report of any recorded run, from the run registry and the run's
  * artifacts, written beside them. The run's rows say what it was; its files hold the curves.
@@ -62,26 +110,21 @@ export async function writeRunReport(spec: RunReportSpec, ctx: AppContext): Prom
   const row = findRecordedRun(spec.runId, spec.db, ctx);
   const manifest = JSON.parse(row.manifestJson) as Manifest;
   const folder = runFolder(row.command, resolve(ctx.cwd, spec.outDir), row.runId);
-  let data: ReportData;
-  switch (row.command) {
-    case 'wf':
-      if (!existsSync(folder)) {
-        throw inputError('RUN_FOLDER_MISSING', `run ${row.runId} is recorded in ${spec.db} but its folder ${folder} is missing`, {
-          file: folder,
-          hint: `name the ${ctx.param('outDir')} the run wrote to, or run it again (same flags, same run id)`,
-        });
-      }
-      data = wfReportData(folder, manifest);
-      break;
-    case 'simulate': {
-      // A simulation keeps no artifacts: its report replays it from the manifest (checked).
-      const result = await replaySimulation(manifest, row.summaryJson, ctx, spec.dataDir ?? null);
-      data = simulateReportData(manifest, result, spec.risk ?? DEFAULT_REPORT_RISK);
-      break;
-    }
-    default:
-      throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
+  if (row.command === 'simulate') {
+    // A simulation keeps no artifacts: its report replays it from the manifest (checked).
+    const result = await replaySimulation(manifest, row.summaryJson, ctx, spec.dataDir ?? null);
+    const data = simulateReportData(manifest, result, spec.risk ?? DEFAULT_REPORT_RISK);
+    return { runId: row.runId, command: row.command, file: writeReportFile(folder, data), sections: data.sections.length };
   }
+  const build = Object.hasOwn(REPORTS, row.command) ? REPORTS[row.command] : undefined;
+  if (build === undefined) throw inputError('REPORT_UNSUPPORTED', `run ${row.runId} is a ${row.command} run: no report is made for that kind`, { value: row.runId });
+  if (!existsSync(folder)) {
+    throw inputError('RUN_FOLDER_MISSING', `run ${row.runId} is recorded in ${spec.db} but its folder ${folder} is missing`, {
+      file: folder,
+      hint: `name the ${ctx.param('outDir')} the run wrote to, or run it again (same flags, same run id)`,
+    });
+  }
+  const data = build(folder, manifest);
   const file = writeReportFile(folder, data);
   return { runId: row.runId, command: row.command, file, sections: data.sections.length };
 }

@@ -8,15 +8,15 @@ import { CsvColumns, readArtifact, readJsonArtifact } from './artifact-files.js'
 const HINT = 'the run folder is incomplete or was edited: run the walk-forward again (same flags, same run id)';
 
 /** An equity_curve.csv as the report's curve; the engine's initial capital starts the monthly returns. */
-export function readEquityCurve(file: string, initialCapital: number): CurveInput {
-  const csv = new CsvColumns(file, readArtifact(file, HINT), ['date', 'equity', 'exposure_frac', 'benchmark_equity']);
+export function readEquityCurve(file: string, initialCapital: number, hint = HINT): CurveInput {
+  const csv = new CsvColumns(file, readArtifact(file, hint), ['date', 'equity', 'exposure_frac', 'benchmark_equity']);
   const benchmark = csv.number('benchmark_equity');
   const hasBenchmark = benchmark.some((v) => Number.isFinite(v));
   return { dates: csv.text('date'), equity: csv.number('equity'), exposureFrac: csv.number('exposure_frac'), benchmark: hasBenchmark ? benchmark : null, initialCapital };
 }
 
-export function readTradeList(file: string): TradesInput {
-  const csv = new CsvColumns(file, readArtifact(file, HINT), ['pnl', 'bars_held']);
+export function readTradeList(file: string, hint = HINT): TradesInput {
+  const csv = new CsvColumns(file, readArtifact(file, hint), ['pnl', 'bars_held']);
   return { pnl: csv.number('pnl'), barsHeld: csv.number('bars_held') };
 }
 

@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { EVOLVE_QUEUE } from '../../app/evolve-queue.js';
 import { genomeText, runEvolveJob } from '../../app/evolve-run.js';
+import { writeFolderReport } from '../../app/report/run-report.js';
 import { decodeEvolveSpec } from '../../app/run-spec.js';
 import type { GenerationSummary } from '../../evolution/evolve.js';
 import { STRATEGY_NAMES } from '../../strategies/registry.js';
@@ -33,6 +34,7 @@ interface EvolveFlags extends MarketFlags, EngineFlags {
   blowUpPct: string;
   outdir: string;
   db: string;
+  report?: boolean;
 }
 
 export function registerEvolve(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -56,7 +58,8 @@ export function registerEvolve(program: Command, io: CliIo, setExit: (code: numb
     .option('--test-days <n>', 'sessions in each out-of-sample test window', '63')
     .option('--min-train-trades <n>', 'prune a genome whose median train window has fewer signals than this', '10')
     .option('--blow-up-pct <p>', 'prune a genome that loses more than this % of equity in any test split', '30')
-    .option('--outdir <dir>', 'artifact folder (the run goes to <outdir>/evolve/<run id>/)', 'wf_outputs');
+    .option('--outdir <dir>', 'artifact folder (the run goes to <outdir>/evolve/<run id>/)', 'wf_outputs')
+    .option('--report', 'also write report.html in the run folder (fitness by generation, Pareto front, lineage; as kobe report RUN_ID)');
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: EvolveFlags, command: Command) => {
@@ -114,9 +117,10 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     },
   );
   const { manifest, run, result, summary, best, lineage, trials, evaluations, ms, runDir } = job;
+  const report = flags.report === true ? writeFolderReport('evolve', runDir) : null;
   {
     if (json) {
-      io.stdout.write(`${JSON.stringify({ ...summary, outDir: runDir, manifest }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...summary, outDir: runDir, manifest, ...(report === null ? {} : { report }) }, null, 2)}\n`);
       return 0;
     }
     log('');
@@ -131,6 +135,7 @@ async function runEvolve(flags: EvolveFlags, io: CliIo, dotenvExplicit: boolean)
     }
     log(`Pareto front (Sharpe, consistency, drawdown, turnover): ${result.pareto.length} genomes`);
     log(`artifacts: ${join(flags.outdir, 'evolve', manifest.runId)}/ (manifest, summary, pareto, lineage_best, population_gen_NN); store ${flags.db}`);
+    if (report !== null) log(`report: ${relative(io.cwd, report) || report}`);
     return 0;
   }
 }

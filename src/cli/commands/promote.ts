@@ -1,8 +1,10 @@
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { DEFAULT_GATES, type GateThresholds } from '../../validation/gates.js';
 import { checkProbability } from '../../app/check.js';
 import { promoteCandidate } from '../../app/promote.js';
+import { writeFolderReport } from '../../app/report/run-report.js';
 import { reviewRoster } from '../../app/review.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -22,6 +24,8 @@ interface PromoteFlags {
   audit: string;
   cache?: string;
   dataDir?: string;
+  outdir: string;
+  report?: boolean;
   json?: boolean;
 }
 
@@ -40,6 +44,8 @@ export function registerPromote(program: Command, io: CliIo, setExit: (code: num
     .option('--audit <file>', 'hash-chained audit log', 'audit/audit.jsonl')
     .option('--data-dir <dir>', "the data folder, when it moved since the search (its hash must match)")
     .option('--cache <dir>', 'binary bar cache folder')
+    .option('--outdir <dir>', 'artifact folder: the promotion is recorded as a run in <outdir>/promote/<run id>/ (result, the candidate\'s out-of-sample equity and trades)', 'wf_outputs')
+    .option('--report', 'also write report.html in the run folder (gates, DSR inputs, PBO logits, the candidate\'s equity; as kobe report RUN_ID)')
     .option('--json', 'machine-readable result on stdout')
     .addHelpText('after', `\nExit codes: ${EXIT.ok} promoted (or --review done), ${EXIT.runtime} runtime failure, ${EXIT.usage} usage, config or input error (also a replay that does not reproduce the run), ${EXIT.rejected} a gate rejected the candidate.`)
     .action(async (candidate: string | undefined, flags: PromoteFlags) => {
@@ -66,9 +72,14 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
   const gatesAt = thresholds(flags);
   const ctx = cliContext(io, log, { path: '.env', explicit: false });
   {
-    const { result, trialSet, dsr, pbo, score, gates, failed, metrics: m } = await promoteCandidate(candidate, { db: flags.db, audit: flags.audit, cache: flags.cache, dataDir: flags.dataDir, gates: gatesAt }, ctx);
+    const { result, trialSet, dsr, pbo, score, gates, failed, metrics: m, manifest, runDir } = await promoteCandidate(
+      candidate,
+      { db: flags.db, audit: flags.audit, cache: flags.cache, dataDir: flags.dataDir, gates: gatesAt, outDir: flags.outdir },
+      ctx,
+    );
+    const report = flags.report === true ? writeFolderReport('promote', runDir) : null;
     const rec = { id: result.candidate, label: result.text, synthetic: result.synthetic };
-    if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (json) io.stdout.write(`${JSON.stringify(report === null ? result : { ...result, report }, null, 2)}\n`);
     else {
       log(`candidate ${rec.id}: ${rec.label}${rec.synthetic ? '  [SYNTHETIC DEMO DATA]' : ''}`);
       log(table(['gate', 'measured', 'threshold', 'result'], gates.map((g) => [g.code, g.measured === null ? 'n/a' : g.count ? String(g.measured) : num(g.measured, 3), `${g.comparison} ${g.threshold}`, g.ok ? c.green('pass') : c.red('FAIL')]), io));
@@ -77,6 +88,7 @@ async function runPromote(candidate: string, flags: PromoteFlags, io: CliIo): Pr
       log(`probability of backtest overfitting ${num(pbo.pbo, 3)} (${pbo.detail})`);
       log(`score ${num(score.score, 3)}${score.tags.length ? ` [${score.tags.join(', ')}]` : ''}; out-of-sample return ${pct(m.totalReturnFrac.value)}, Sharpe ${num(m.sharpe.value)}, PF ${num(m.profitFactor.value)}, ${m.trades} trades`);
       log(failed.length === 0 ? c.green(`PROMOTED to production`) : c.red(`REJECTED: ${failed.map((g) => `${g.code} (${g.detail})`).join('; ')}`));
+      log(`recorded as run ${manifest.runId} in ${flags.db}; artifacts ${relative(io.cwd, runDir) || runDir}/${report === null ? '' : `; report ${relative(io.cwd, report)}`}`);
     }
     return failed.length === 0 ? EXIT.ok : EXIT.rejected;
   }

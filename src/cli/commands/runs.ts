@@ -15,7 +15,7 @@ interface RunsFlags {
 export function registerRuns(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const runs = program
     .command('runs')
-    .description('the run registry: every recorded kobe wf, simulate and evolve run, newest first; `kobe runs show ID` for one')
+    .description('the run registry: every recorded kobe wf, simulate, evolve and promote run, newest first; `kobe runs show ID` for one')
     .option('--db <file>', 'SQLite store the runs were recorded in', 'kobe.db')
     .option('--limit <n>', 'list at most this many runs', '20')
     .option('--json', 'machine-readable result on stdout')
@@ -51,7 +51,7 @@ function listRuns(flags: RunsFlags, io: CliIo): number {
       runs.map((r) => [
         r.runId,
         r.command,
-        r.command === 'wf' ? lines(r, (m) => m.strategy) : r.command === 'evolve' ? `${r.strategies.join(', ')}: ${r.metrics[0].strategy}` : r.strategies.join(', '),
+        r.command === 'wf' ? lines(r, (m) => m.strategy) : r.command === 'evolve' || r.command === 'promote' ? `${r.strategies.join(', ')}: ${r.metrics[0].strategy}` : r.strategies.join(', '),
         `${r.start}..${r.end}${r.synthetic ? ' (demo)' : ''}`,
         lines(r, (m) => num(m.sharpe)),
         lines(r, (m) => pct(m.totalReturnFrac)),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { wfReportData, writeReportFile } from '../../app/report/run-report.js';
+import { writeFolderReport } from '../../app/report/run-report.js';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { parseParamsFlag } from '../../strategies/params.js';
@@ -88,7 +88,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   );
   const { manifest, run, results, summaries, runDir } = result;
   const { panel } = run.ctx;
-  const reportFile = flags.report === true ? writeReportFile(runDir, wfReportData(runDir, manifest)) : null;
+  const reportFile = flags.report === true ? writeFolderReport('wf', runDir) : null;
   {
     if (json) {
       io.stdout.write(`${JSON.stringify({ runId: manifest.runId, outDir: runDir, report: reportFile, synthetic: run.source.synthetic, dataCheck: dataCheckJson(run), manifest, strategies: summaries }, null, 2)}\n`);

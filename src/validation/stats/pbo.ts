@@ -370,3 +370,27 @@ function degradation(isStar: Float64Array, oosStar: Float64Array): PerformanceDe
     points,
   };
 }
+
+/** One distinct logit of the CSCV combinations and how many combinations gave it. */
+export interface LogitCount {
+  readonly logit: number;
+  readonly combinations: number;
+}
+
+/**
+ * The lambdas (logits) as a distribution: each distinct value with its number of combinations,
+ * ascending. Lossless but for the order of the combinations: a lambda is ln(r / (N + 1 - r)) for a
+ * mid-rank r, so there are at most 2N - 1 distinct values however many combinations there are,
+ * and a result can keep them all where 12,870 raw lambdas would be noise.
+ */
+export function logitCounts(lambdas: ArrayLike<number>): LogitCount[] {
+  const sorted = Float64Array.from(lambdas).sort();
+  const out: LogitCount[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] === 0 ? 0 : sorted[i];
+    const last = out[out.length - 1];
+    if (last !== undefined && last.logit === v) out[out.length - 1] = { logit: v, combinations: last.combinations + 1 };
+    else out.push({ logit: v, combinations: 1 });
+  }
+  return out;
+}
