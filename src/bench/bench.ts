@@ -14,6 +14,7 @@ import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.j
 import { createRng } from '../core/rng.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
 import { benchReportRender } from './report-render-bench.js';
+import { benchIndicators } from './indicator-bench.js';
 import { probabilityOfBacktestOverfitting } from '../validation/stats/pbo.js';
 import { sliceBars } from '../core/bar-series.js';
 import { lowerBound } from '../core/calendar.js';
@@ -27,9 +28,6 @@ import { runWalkForward } from '../backtest/walk-forward.js';
 import { parseIsoDay } from '../core/calendar.js';
 import { loadMarket } from '../data/load.js';
 import { readUniverseFile } from '../data/universe.js';
-import { atr, ema, rsi, sma, ibs, donchianLow, rollingStd } from '../indicators/index.js';
-import { plainRollingMean } from '../indicators/plain-loop.js';
-import { plainAtr, plainDonchianLow, plainEma, plainIbs, plainRollingStd, plainRsi, plainSma } from './baselines.js';
 import { defaultParams } from '../strategies/params.js';
 import { STRATEGIES } from '../strategies/registry.js';
 
@@ -46,6 +44,21 @@ const report = (what: string, figure: string, target = '') => {
   console.log(`${what.padEnd(52)} ${figure.padEnd(28)} ${target}`);
 };
 const ms = (t0: number) => performance.now() - t0;
+
+/** A kobe command run `n` times in its own process (dist/bench/measured-run.js): best wall and CPU, highest peak RSS. */
+function measuredRuns(args: readonly string[], cwd: string, label: string, n = 3): { wallMs: number; cpuMs: number; maxRssMb: number } {
+  const runs: { wallMs: number; cpuMs: number; maxRssMb: number }[] = [];
+  for (let r = 0; r < n; r++) {
+    const t0 = performance.now();
+    const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'measured-run.js'), ...args], { cwd, encoding: 'utf8' });
+    const wallMs = ms(t0);
+    const line = child.stderr.split('\n').find((l) => l.startsWith('KOBE_MEASURED '));
+    const measured = line ? (JSON.parse(line.slice('KOBE_MEASURED '.length)) as { code: number; maxRssMb: number; cpuMs: number }) : null;
+    if (child.status !== 0 || measured === null) throw new Error(`kobe ${label} failed (${child.status}): ${child.stderr}`);
+    runs.push({ wallMs, cpuMs: measured.cpuMs, maxRssMb: measured.maxRssMb });
+  }
+  return { wallMs: Math.min(...runs.map((r) => r.wallMs)), cpuMs: Math.min(...runs.map((r) => r.cpuMs)), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
+}
 
 async function run(): Promise<void> {
   if (!existsSync(join(dataDir, 'universe.csv'))) {
@@ -81,82 +94,35 @@ async function run(): Promise<void> {
     const work = mkdtempSync(join(tmpdir(), 'kobe-bench-wf-'));
     try {
       const args = ['wf', '--strategy', 'ibs-rsi,turtle-soup', '--data-dir', dataDir, '--start', GOAL_START, '--end', GOAL_END, '--train-days', '252', '--test-days', '63', '--cache', cacheDir, '--outdir', join(work, 'wf_outputs'), '--db', join(work, 'kobe.db')];
-      const runs: { ms: number; rss: number; cpuMs: number }[] = [];
-      for (let r = 0; r < 3; r++) {
-        t0 = performance.now();
-        const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'measured-run.js'), ...args], { cwd: work, encoding: 'utf8' });
-        const wall = ms(t0);
-        const line = child.stderr.split('\n').find((l) => l.startsWith('KOBE_MEASURED '));
-        const measured = line ? (JSON.parse(line.slice('KOBE_MEASURED '.length)) as { code: number; maxRssMb: number; cpuMs: number }) : null;
-        if (child.status !== 0 || measured === null) throw new Error(`kobe wf failed (${child.status}): ${child.stderr}`);
-        runs.push({ ms: wall, rss: measured.maxRssMb, cpuMs: measured.cpuMs });
-      }
-      const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const wfRuns = measuredRuns(args, work, 'wf');
       report(
         `kobe wf ibs-rsi+turtle-soup tuned, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}, train 252/test 63, own process, warm cache`,
-        `${(best.ms / 1000).toFixed(3)} s wall, ${(Math.min(...runs.map((x) => x.cpuMs)) / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`,
+        `${(wfRuns.wallMs / 1000).toFixed(3)} s wall, ${(wfRuns.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`,
         'target <= 2 s',
       );
-      report('kobe wf peak RSS', `${Math.max(...runs.map((r) => r.rss)).toFixed(0)} MB`, 'target <= 1024 MB');
+      report('kobe wf peak RSS', `${wfRuns.maxRssMb.toFixed(0)} MB`, 'target <= 1024 MB');
 
       // The morning scan as cron runs it: every symbol of the folder, warm cache, the data's last
       // session (2017-11-10), gates, ranking, logs, SQLite and the audit entry; whole process.
       const scanArgs = ['scan', '--data-dir', dataDir, '--date', '2017-11-10', '--cache', cacheDir, '--db', join(work, 'kobe.db'), '--state-dir', join(work, 'state'), '--audit', join(work, 'audit', 'audit.jsonl')];
-      const scanMs: number[] = [];
-      const scanCpu: number[] = [];
-      for (let r = 0; r < 3; r++) {
-        t0 = performance.now();
-        const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'measured-run.js'), ...scanArgs], { cwd: work, encoding: 'utf8' });
-        scanMs.push(ms(t0));
-        const line = child.stderr.split('\n').find((l) => l.startsWith('KOBE_MEASURED '));
-        const measured = line ? (JSON.parse(line.slice('KOBE_MEASURED '.length)) as { code: number; cpuMs?: number }) : null;
-        if (child.status !== 0 || measured === null) throw new Error(`kobe scan failed (${child.status}): ${child.stderr}`);
-        if (measured.cpuMs !== undefined) scanCpu.push(measured.cpuMs);
-      }
-      const cpuText = scanCpu.length > 0 ? `, ${(Math.min(...scanCpu) / 1000).toFixed(3)} s CPU` : '';
-      report(`kobe scan ${symbols.length - 1} symbols, 2017-11-10, own process, warm cache`, `${(Math.min(...scanMs) / 1000).toFixed(3)} s wall${cpuText} (best of 3, incl. start-up)`, 'target <= 1.5 s');
+      const scan = measuredRuns(scanArgs, work, 'scan');
+      report(`kobe scan ${symbols.length - 1} symbols, 2017-11-10, own process, warm cache`, `${(scan.wallMs / 1000).toFixed(3)} s wall, ${(scan.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`, 'target <= 1.5 s');
+
+      // One full-period simulation as a user runs it, whole process, warm cache.
+      const simArgs = ['simulate', '--strategy', 'ibs-rsi', '--data-dir', dataDir, '--start', GOAL_START, '--end', GOAL_END, '--cache', cacheDir, '--db', join(work, 'kobe.db'), '--show-trades', '0'];
+      const sim = measuredRuns(simArgs, work, 'simulate');
+      report(
+        `kobe simulate ibs-rsi, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}, own process, warm cache`,
+        `${(sim.wallMs / 1000).toFixed(3)} s wall, ${(sim.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`,
+        'target <= 1 s',
+      );
       await benchReportRender(root, work, `ibs-rsi+turtle-soup, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}`, report);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
 
-    // Indicators against a plain typed-array rolling mean over the same arrays, same run.
-    const closes = warm.series.map((s) => s.close);
-    const values = closes.reduce((a, c) => a + c.length, 0);
-    const time = (f: () => void, reps = 5) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let r = 0; r < reps; r++) {
-        const t = performance.now();
-        f();
-        best = Math.min(best, ms(t));
-      }
-      return best;
-    };
-    let sink = 0;
-    const rate = (t: number) => `${((values / t) * 1000 / 1e6).toFixed(1)} M values/s`;
-    const plainMs = time(() => {
-      for (const c of closes) sink += plainRollingMean(c, 200)[c.length - 1] || 0;
-    });
-    report('plain typed-array rolling mean (reference)', rate(plainMs));
-    const S = warm.series;
-    const kernels: [string, (i: number) => Float64Array, (i: number) => Float64Array][] = [
-      ['sma(200)', (i) => sma(closes[i], 200), (i) => plainSma(closes[i], 200)],
-      ['ema(20)', (i) => ema(closes[i], 20), (i) => plainEma(closes[i], 20)],
-      ['rsi(2) Wilder', (i) => rsi(closes[i], 2), (i) => plainRsi(closes[i], 2)],
-      ['atr(14) Wilder', (i) => atr(S[i].high, S[i].low, closes[i], 14), (i) => plainAtr(S[i].high, S[i].low, closes[i], 14)],
-      ['ibs', (i) => ibs(S[i].high, S[i].low, closes[i]), (i) => plainIbs(S[i].high, S[i].low, closes[i])],
-      ['donchian low(20)', (i) => donchianLow(S[i].low, 20), (i) => plainDonchianLow(S[i].low, 20)],
-      ['rolling std(20)', (i) => rollingStd(closes[i], 20), (i) => plainRollingStd(closes[i], 20)],
-    ];
-    for (const [name, lib, plain] of kernels) {
-      const run = (f: (i: number) => Float64Array) =>
-        time(() => {
-          for (let i = 0; i < closes.length; i++) sink += f(i)[closes[i].length - 1] || 0;
-        });
-      const plainK = run(plain);
-      const libK = run(lib);
-      report(`indicator ${name}`, `${rate(libK)}, ${(libK / plainK).toFixed(2)}x its plain loop`, 'target <= 1.5x');
-    }
+    const values = warm.series.reduce((a, c) => a + c.close.length, 0);
+    benchIndicators(warm.series, `${warm.series.length} symbols' full series, ${values} values`, report);
 
     const spy = warm.series.find((s) => s.symbol === 'SPY') ?? null;
     const traded = warm.series;
@@ -184,8 +150,6 @@ async function run(): Promise<void> {
 
     await benchEvolve(panel, range);
     benchRisk();
-
-    if (sink === 42) console.log('');
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
