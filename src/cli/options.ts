@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../backtest/config.js';
 import { checkNumber, type NumberRule } from '../app/check.js';
-import { decodeEngineConfig } from '../app/run-spec.js';
+import { decodeEngineConfig, decodeWalkForwardSpec } from '../app/run-spec.js';
 import { flagName } from './param-flags.js';
 
 /**
@@ -39,6 +39,26 @@ export function addTradingOptions(cmd: Command): Command {
     .option('--end <date>', 'last session traded, YYYY-MM-DD (default: last bar in the data)')
     .option('--history-bars <n>', 'bars of history before --start that indicators are computed from (default: all; kobe evolve: 756)')
     .option('--seed <n>', 'seed for every random choice (the synthetic demo market is generated from it)', '42');
+}
+
+/** The walk-forward windows of `kobe wf` and of `kobe serve`'s jobs, one declaration and one decoder. */
+export interface WalkForwardFlags {
+  trainDays: string;
+  testDays: string;
+  minTrainTrades: string;
+  tune: boolean;
+}
+
+export function addWalkForwardOptions(cmd: Command): Command {
+  return cmd
+    .option('--train-days <n>', 'sessions in each train window', '252')
+    .option('--test-days <n>', 'sessions in each test window (the roll step)', '63')
+    .option('--no-tune', 'trade the (default or --params) parameters in every split instead of tuning on the train window')
+    .option('--min-train-trades <n>', 'a tuning candidate needs at least this many train trades', '10');
+}
+
+export function walkForwardFromFlags(flags: WalkForwardFlags) {
+  return decodeWalkForwardSpec({ trainDays: flags.trainDays, testDays: flags.testDays, minTrainTrades: flags.minTrainTrades }, flagName);
 }
 
 export function addEngineOptions(cmd: Command): Command {

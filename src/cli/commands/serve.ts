@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
 import { checkNumber } from '../../app/check.js';
-import { decodeWalkForwardSpec } from '../../app/run-spec.js';
 import { usageError } from '../../core/errors.js';
 import { buildServer } from '../../server/build-server.js';
 import type { CliIo } from '../io.js';
 import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, type EngineFlags } from '../options.js';
-import { flagName } from '../param-flags.js';
+import { addEngineOptions, addMarketOptions, addWalkForwardOptions, engineConfigFromFlags, walkForwardFromFlags, type EngineFlags, type WalkForwardFlags } from '../options.js';
 
-interface ServeFlags extends MarketFlags, EngineFlags {
+interface ServeFlags extends MarketFlags, EngineFlags, WalkForwardFlags {
   host: string;
   port: string;
   db: string;
@@ -16,10 +14,6 @@ interface ServeFlags extends MarketFlags, EngineFlags {
   jobsDir: string;
   stateDir: string;
   audit: string;
-  trainDays: string;
-  testDays: string;
-  minTrainTrades: string;
-  tune: boolean;
 }
 
 export function registerServe(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -32,10 +26,8 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
     .option('--jobs-dir <dir>', 'folder of latest.json, its partial and error files and the weekly archives', 'state/backtests')
     .option('--state-dir <dir>', 'the daily pipeline\'s state folder, for the dashboard', 'state')
     .option('--audit <file>', 'hash-chained audit log whose chain the dashboard verifies', 'audit/audit.jsonl')
-    .option('--train-days <n>', 'sessions in each train window of a job (a request may set trainDays)', '252')
-    .option('--test-days <n>', 'sessions in each test window of a job (a request may set testDays)', '63')
-    .option('--min-train-trades <n>', 'a tuning candidate needs at least this many train trades', '10')
-    .option('--no-tune', 'jobs trade the strategies\' parameters in every split instead of tuning on the train window');
+    .addHelpText('after', '\nThe walk-forward flags are the defaults of a job; a request may set trainDays, testDays, minTrainTrades and tune.');
+  addWalkForwardOptions(cmd);
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: ServeFlags, command: Command) => {
@@ -56,7 +48,7 @@ async function runServe(flags: ServeFlags, io: CliIo, dotenvExplicit: boolean): 
       job: {
         defaults: {
           market: marketSpecFromFlags(flags),
-          windows: decodeWalkForwardSpec({ trainDays: flags.trainDays, testDays: flags.testDays, minTrainTrades: flags.minTrainTrades }, flagName),
+          windows: walkForwardFromFlags(flags),
           tune: flags.tune,
         },
         engine: engineConfigFromFlags(flags),

@@ -12,18 +12,12 @@ import { runWfJob } from '../../app/wf-run.js';
 import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
 import { cliContext, marketSpecFromFlags, type MarketFlags } from '../market-flags.js';
-import { addEngineOptions, addMarketOptions, engineConfigFromFlags, type EngineFlags } from '../options.js';
-import { decodeWalkForwardSpec } from '../../app/run-spec.js';
-import { flagName } from '../param-flags.js';
+import { addEngineOptions, addMarketOptions, addWalkForwardOptions, engineConfigFromFlags, walkForwardFromFlags, type EngineFlags, type WalkForwardFlags } from '../options.js';
 import { logger, makeChalk, num, pct, Progress, table } from '../render.js';
 
-interface WfFlags extends MarketFlags, EngineFlags {
+interface WfFlags extends MarketFlags, EngineFlags, WalkForwardFlags {
   strategy: string;
   params?: string;
-  trainDays: string;
-  testDays: string;
-  tune: boolean;
-  minTrainTrades: string;
   outdir: string;
   db: string;
   report?: boolean;
@@ -35,12 +29,9 @@ export function registerWf(program: Command, io: CliIo, setExit: (code: number) 
     .description('walk-forward backtest: tune on each train window, trade the next test window, stitch the out-of-sample results')
     .option('--strategy <names>', `${STRATEGY_NAMES.join(' | ')} | all, or a comma list`, 'ibs-rsi,turtle-soup')
     .option('--params <k=v,...>', 'fixed parameter overrides (one strategy only), e.g. rsiEntry=5')
-    .option('--train-days <n>', 'sessions in each train window', '252')
-    .option('--test-days <n>', 'sessions in each test window (the roll step)', '63')
-    .option('--no-tune', 'trade the (default or --params) parameters in every split instead of tuning on the train window')
-    .option('--min-train-trades <n>', 'a tuning candidate needs at least this many train trades', '10')
     .option('--outdir <dir>', 'artifact folder', 'wf_outputs')
     .option('--report', 'also write report.html into the run folder (stitched out-of-sample equity against the benchmark, drawdown, splits, monthly returns, trade distributions; opens offline)');
+  addWalkForwardOptions(cmd);
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: WfFlags, command: Command) => {
@@ -65,7 +56,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
   const overrides = flags.params === undefined ? {} : parseParamsFlag(flags.params);
   const baseParams = new Map(strategies.map((s) => [s.name, resolveStrategyParams(s, overrides)]));
   const config = engineConfigFromFlags(flags);
-  const windows = decodeWalkForwardSpec({ trainDays: flags.trainDays, testDays: flags.testDays, minTrainTrades: flags.minTrainTrades }, flagName);
+  const windows = walkForwardFromFlags(flags);
   const market = marketSpecFromFlags(flags);
   let progress: Progress | null = null;
 
