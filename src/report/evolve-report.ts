@@ -4,7 +4,7 @@ import type { GaSettings } from '../evolution/genetic-search.js';
 import type { SearchSpace } from '../evolution/operators.js';
 import { metricTiles } from './performance.js';
 import type { Section, Tile } from './report-data.js';
-import { finiteOrNull } from './series.js';
+import { finiteOrNull, percentileSorted } from './series.js';
 
 /** One genome as an evolve run's artifacts describe it (src/app/evolve-run.ts describeScored). */
 export interface ScoredGenomeInput {
@@ -65,8 +65,7 @@ export function fitnessSpread(genomes: readonly { readonly fitness: number | nul
   const fit = genomes.map((g) => g.fitness).filter((f): f is number => f !== null && Number.isFinite(f)).sort((a, b) => a - b);
   const n = fit.length;
   if (n === 0) return { best: null, median: null, worst: null, pruned: genomes.length };
-  const median = n % 2 === 1 ? fit[(n - 1) / 2] : (fit[n / 2 - 1] + fit[n / 2]) / 2;
-  return { best: fit[n - 1], median, worst: fit[0], pruned: genomes.length - n };
+  return { best: fit[n - 1], median: percentileSorted(fit, 50), worst: fit[0], pruned: genomes.length - n };
 }
 
 const short = (fp: string): string => fp.slice(0, 12);

@@ -1,3 +1,4 @@
+import { finiteOrNull } from '../../report/series.js';
 import { dayToIso } from '../../core/calendar.js';
 import { metricsToJson } from '../../backtest/metrics.js';
 import type { WalkForwardResult } from '../../backtest/walk-forward.js';
@@ -70,7 +71,8 @@ export interface ErrorDoc {
   readonly strategies: Readonly<Record<string, StrategyRow>>;
 }
 
-const finite = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v === 0 ? 0 : v);
+// JSON has no NaN or Infinity: an absent metric is null (the reports' one rule).
+const finite = finiteOrNull;
 
 /** A strategy's out-of-sample record as a row of the documents, judged for qualification. */
 export function strategyRow(wf: WalkForwardResult, params: Readonly<Record<string, number>>): StrategyRow {
