@@ -7,8 +7,6 @@ import { fileURLToPath } from 'node:url';
  * TypeScript strings; TypeScript only fills data in. The folder sits two levels above this module
  * both in src/app (tests) and dist/app (the installed binary), so one path serves both.
  */
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
-
 export function webPath(rel: string): string {
   return fileURLToPath(new URL(rel, new URL('../../web/', import.meta.url)));
 }
@@ -21,10 +19,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * The chart library (uPlot, a small canvas chart built for time series) as its own built files
- * from node_modules: a report inlines them, the dashboard serves them; nothing is fetched from a CDN.
+ * from node_modules, inlined into every report; nothing is fetched from a CDN.
  */
-export function chartLibrary(): { readonly js: string; readonly css: string; readonly jsPath: string; readonly cssPath: string } {
-  const jsPath = require.resolve('uplot/dist/uPlot.iife.min.js');
-  const cssPath = require.resolve('uplot/dist/uPlot.min.css');
-  return { js: readFileSync(jsPath, 'utf8'), css: readFileSync(cssPath, 'utf8'), jsPath, cssPath };
+export function chartLibrary(): { readonly js: string; readonly css: string } {
+  return { js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'), css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') };
 }
