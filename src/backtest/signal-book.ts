@@ -1,4 +1,5 @@
 import type { SymbolSignals } from '../strategies/scan.js';
+import { SignalColumns } from '../strategies/signal-columns.js';
 import { SIGNAL_LONG, SIGNAL_SHORT } from '../strategies/types.js';
 import type { MarketPanel } from './panel.js';
 
@@ -17,36 +18,41 @@ export interface SignalBook {
   readonly targetDist: Float64Array;
 }
 
+/** The book of per-symbol signal arrays (perSymbol[s] is panel symbol s). */
 export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSignals[]): SignalBook {
+  const columns = new SignalColumns();
+  perSymbol.forEach((sigs, s) => {
+    const at = columns.reserve(sigs.bar.length);
+    columns.sym.fill(s, at, at + sigs.bar.length);
+    columns.bar.set(sigs.bar, at);
+    columns.code.set(sigs.code, at);
+    columns.score.set(sigs.score, at);
+    columns.stopDist.set(sigs.stopDist, at);
+    columns.targetDist.set(sigs.targetDist, at);
+    columns.length += sigs.bar.length;
+  });
+  return signalBookOf(panel, columns);
+}
+
+/** The book of signals appended symbol by symbol (symbol, then bar order) into flat columns. */
+export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
   const days = panel.calendar.length;
-  let total = 0;
-  for (const sigs of perSymbol) total += sigs.bar.length;
-  // Flatten, then order once by (day, score descending, symbol): days with hundreds of signals
-  // (a market-wide selloff) cost n log n, not n^2.
+  const total = c.length;
+  // Order once by (day, score descending, symbol): days with hundreds of signals (a market-wide
+  // selloff) cost n log n, not n^2. A counting sort by day keeps symbol order within a day (the
+  // columns come in symbol order), then each day is ranked by score.
   const cal = new Int32Array(total);
-  const sym = new Int32Array(total);
-  const at = new Int32Array(total);
-  let k = 0;
-  for (let s = 0; s < perSymbol.length; s++) {
-    const sigs = perSymbol[s];
-    const calOf = panel.calendarIndexOf[s];
-    for (let j = 0; j < sigs.bar.length; j++, k++) {
-      cal[k] = calOf[sigs.bar[j]];
-      sym[k] = s;
-      at[k] = j;
-    }
-  }
-  // Counting sort by day (stable, so symbol order holds within a day), then rank each day by
-  // score; a day rarely holds more than a few dozen signals.
+  for (let i = 0; i < total; i++) cal[i] = panel.calendarIndexOf[c.sym[i]][c.bar[i]];
   const dayStart = new Int32Array(days + 1);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
   const order = new Int32Array(total);
   const next = dayStart.slice(0, days);
   for (let i = 0; i < total; i++) order[next[cal[i]]++] = i;
+  const sym = c.sym;
   const rank = new Float64Array(total);
   for (let i = 0; i < total; i++) {
-    const v = perSymbol[sym[i]].score[at[i]];
+    const v = c.score[i];
     rank[i] = v === v ? v : Number.NEGATIVE_INFINITY;
   }
   const before = (x: number, y: number) => rank[x] > rank[y] || (rank[x] === rank[y] && sym[x] < sym[y]);
@@ -78,14 +84,12 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   };
   for (let r = 0; r < total; r++) {
     const i = order[r];
-    const sigs = perSymbol[sym[i]];
-    const j = at[i];
     book.sym[r] = sym[i];
-    book.bar[r] = sigs.bar[j];
-    book.code[r] = sigs.code[j];
-    book.score[r] = sigs.score[j];
-    book.stopDist[r] = sigs.stopDist[j];
-    book.targetDist[r] = sigs.targetDist[j];
+    book.bar[r] = c.bar[i];
+    book.code[r] = c.code[i];
+    book.score[r] = c.score[i];
+    book.stopDist[r] = c.stopDist[i];
+    book.targetDist[r] = c.targetDist[i];
   }
   return book;
 }

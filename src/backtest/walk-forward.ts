@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { expandGrid, type Params } from '../strategies/params.js';
+import { expandGrid, paramsKey, type Params } from '../strategies/params.js';
 import type { Strategy } from '../strategies/types.js';
 import { backtest, type BacktestResult } from './backtest.js';
 import type { EngineConfig } from './config.js';
@@ -98,6 +98,8 @@ export function runWalkForward(ctx: MarketContext, o: WalkForwardOptions): WalkF
     });
   }
   const grid = o.tune ? expandGrid(o.baseParams, o.strategy.tuneGrid).filter((p) => (o.strategy.validate?.(p) ?? null) === null) : [o.baseParams];
+  // Every book the folds can ask for, in one pass (the test windows trade a grid point or the base).
+  ctx.legs(o.strategy, grid.some((p) => paramsKey(p) === paramsKey(o.baseParams)) ? grid : [...grid, o.baseParams]);
   let capital = o.config.initialCapital;
   let evaluations = 0;
   const results: FoldResult[] = [];

@@ -58,18 +58,20 @@ export class DonchianLowKernel extends ChannelKernel implements StreamingKernel<
 
 /**
  * Batch face: the extreme of the `period` bars before t is the inclusive window extreme (see
- * window-extreme.ts, van Herk / Gil-Werman) of the window ending at t - 1, shifted by one bar.
- * The streaming kernel above is the definition; a property test proves both faces equal.
+ * window-extreme.ts, van Herk / Gil-Werman) of the window ending at t - 1, shifted by one bar:
+ * written straight into the output one slot on, over the input less its last bar, so no
+ * full-length temporary is made. The streaming kernel above is the definition; a property test
+ * proves both faces equal.
  */
 function channel(values: ArrayLike<number>, period: number, sign: 1 | -1, from: number): Float64Array {
   checkPeriod(period);
   const n = values.length;
-  const inclusive = new Float64Array(n);
-  windowExtremeInto(values, period, sign, Math.max(0, from - 1), inclusive);
   const out = new Float64Array(n);
-  const first = Math.min(n, Math.max(from, period));
-  out.fill(Number.NaN, 0, first);
-  for (let t = first; t < n; t++) out[t] = inclusive[t - 1];
+  if (n === 0) return out;
+  out[0] = Number.NaN;
+  const before = ArrayBuffer.isView(values) ? (values as Float64Array).subarray(0, n - 1) : Array.prototype.slice.call(values, 0, n - 1);
+  // Window ends at t - 1 >= from - 1; warm-up (t - 1 < period - 1) comes out NaN as well.
+  windowExtremeInto(before, period, sign, Math.max(0, from - 1), out.subarray(1));
   return out;
 }
 

@@ -22,6 +22,14 @@ export interface Strategy<Prep = unknown> {
   readonly params: ParamSchema;
   /** The small grid `kobe wf` tunes over on each train window. */
   readonly tuneGrid: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Parameters that only move the rule's thresholds, each with the direction that loosens it:
+   * 'up' means raising the value never removes a bar from the bars that signal anything (any
+   * code but none). Grid points that differ only in these are scanned once, at their loosest
+   * point, and each point is decided on those candidate bars alone (scanSignalsGrid). A property
+   * test holds every strategy to its claim; omit a parameter when in doubt.
+   */
+  readonly thresholds?: Readonly<Record<string, 'up' | 'down'>>;
   /** Bars of history needed before the first signal can be trusted. */
   warmupBars(p: Params): number;
   /** Cross-parameter checks (e.g. fast < slow); returns a problem or null. */

@@ -44,6 +44,8 @@ export const ibsRsi: Strategy<IbsRsiPrep> = {
   // The exit rules are not in the grid: it would triple the 9 points wf fits on every split. Compare
   // them with --params (e.g. exitPrevHigh=1,stopAtrMult=0) or let evolve search them.
   tuneGrid: { rsiEntry: [5, 10, 15], ibsEntry: [0.1, 0.2, 0.3] },
+  // Both are upper bounds of the entry rule; exit signals do not read them.
+  thresholds: { rsiEntry: 'up', ibsEntry: 'up' },
   warmupBars: (p) => Math.max(p.smaPeriod, p.rsiPeriod + 1, p.atrPeriod, p.exitSmaPeriod),
   validate: (p) => (p.exitSmaPeriod === 1 ? 'exitSmaPeriod must be 0 (off) or at least 2, was 1: a close is never above its own SMA(1)' : null),
   prepare(series: BarSeries, p: Params, memo: IndicatorMemo): IbsRsiPrep {

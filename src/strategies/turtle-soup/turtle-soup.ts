@@ -41,6 +41,9 @@ export const turtleSoup: Strategy<TurtleSoupPrep> = {
     ...exitParams({ stopAtrMult: 2, timeExitBars: 5 }),
   },
   tuneGrid: { lookback: [20, 40], minBarsSinceLow: [3, 5] },
+  // A younger extreme allowed means a longer older part of the window, whose low equals the
+  // channel's whenever a shorter one's does: a smaller minBarsSinceLow only adds signals.
+  thresholds: { minBarsSinceLow: 'down' },
   warmupBars: (p) => Math.max(p.lookback + 1, p.trendFilter ? p.smaPeriod : 0, p.atrPeriod),
   validate: (p) =>
     p.minBarsSinceLow > p.lookback ? `minBarsSinceLow (${p.minBarsSinceLow}) must not exceed lookback (${p.lookback})` : null,
