@@ -3,8 +3,18 @@ import type { EngineResult, Trade } from '../backtest/engine.js';
 import { tradesAcrossGaps, type GapFlag } from '../data/gap-flags.js';
 import type { DataIssue } from '../data/data-issue.js';
 
-/** Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. */
-export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : String(Number(v.toFixed(6))));
+/**
+ * Up to 6 decimals without float noise (0.1+0.2 prints as 0.3), deterministic across runs. A
+ * number whose shortest form already has at most 6 decimals and no exponent is that form: its
+ * 6-decimal rounding reads back as the same number (the fast path artifacts mostly take).
+ */
+export const fmt = (v: number | null): string => {
+  if (v === null || !Number.isFinite(v)) return '';
+  const s = String(v);
+  const dot = s.indexOf('.');
+  if (s.indexOf('e') < 0 && (dot < 0 || s.length - dot <= 7)) return s;
+  return String(Number(v.toFixed(6)));
+};
 
 /**
  * Every trade list says which trades were held across a price discontinuity the data check
