@@ -74,6 +74,9 @@ export async function runSimulation(spec: SimulateSpec, ctx: AppContext, hooks: 
   });
 
   const t0 = performance.now();
+  // Every leg's book up front, each symbol's indicators dropped once its signals are out: a single
+  // run reads no indicator twice, and keeping them all would touch ~22 MB per indicator.
+  for (const r of spec.challenger === null ? legs : [...legs, spec.challenger]) run.ctx.legs(r.strategy, [r.params]);
   const result = backtest(run.ctx, legs, config, run.from, run.to);
   const ms = performance.now() - t0;
   const e = result.engine;
