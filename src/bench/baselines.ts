@@ -14,6 +14,39 @@ export function plainSma(x: Float64Array, n: number): Float64Array {
   return out;
 }
 
+/**
+ * The same exact rolling sum the library's SMA keeps (a TwoSum error term per value entering and
+ * leaving, folded every `n` bars; see indicators/rolling-sum.ts), in its plainest loop: no NaN
+ * rule, no negative clamp, the mean as one division. The naive running sum above drifts, and was
+ * what issue 7 found wrong, so it is not the same work.
+ */
+export function plainExactSma(x: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(x.length);
+  let sum = 0;
+  let comp = 0;
+  for (let i = 0; i < x.length; i++) {
+    let s = sum + x[i];
+    let bv = s - sum;
+    comp += sum - (s - bv) + (x[i] - bv);
+    sum = s;
+    if (i >= n) {
+      const leaving = -x[i - n];
+      s = sum + leaving;
+      bv = s - sum;
+      comp += sum - (s - bv) + (leaving - bv);
+      sum = s;
+    }
+    if ((i + 1) % n === 0) {
+      s = sum + comp;
+      bv = s - sum;
+      comp = sum - (s - bv) + (comp - bv);
+      sum = s;
+    }
+    out[i] = i >= n - 1 ? (sum + comp) / n : Number.NaN;
+  }
+  return out;
+}
+
 export function plainEma(x: Float64Array, n: number): Float64Array {
   const out = new Float64Array(x.length);
   const k = 2 / (n + 1);

@@ -1,7 +1,7 @@
 import { ATR, EMA, RSI, SD, SMA } from 'technicalindicators';
 import type { BarSeries } from '../core/bar-series.js';
 import { atr, donchianLow, ema, ibs, rollingStd, rsi, sma } from '../indicators/index.js';
-import { plainAtr, plainDonchianLow, plainEma, plainIbs, plainRollingStd, plainRsi, plainSma } from './baselines.js';
+import { plainAtr, plainDonchianLow, plainEma, plainExactSma, plainIbs, plainRollingStd, plainRsi, plainSma } from './baselines.js';
 
 type Report = (what: string, figure: string, target?: string) => void;
 
@@ -50,7 +50,8 @@ export function benchIndicators(series: readonly BarSeries[], workload: string, 
   };
   const S = series;
   const kernels: { name: string; lib: (i: number) => ArrayLike<number>; plain: (i: number) => ArrayLike<number>; ti: ((i: number) => ArrayLike<number>) | null }[] = [
-    { name: 'sma(200)', lib: (i) => sma(closes[i], 200), plain: (i) => plainSma(closes[i], 200), ti: (i) => SMA.calculate({ period: 200, values: arrays[i].close }) },
+    { name: 'sma(200) vs exact-sum loop', lib: (i) => sma(closes[i], 200), plain: (i) => plainExactSma(closes[i], 200), ti: (i) => SMA.calculate({ period: 200, values: arrays[i].close }) },
+    { name: 'sma(200) vs naive running sum (not the same work)', lib: (i) => sma(closes[i], 200), plain: (i) => plainSma(closes[i], 200), ti: null },
     { name: 'ema(20)', lib: (i) => ema(closes[i], 20), plain: (i) => plainEma(closes[i], 20), ti: (i) => EMA.calculate({ period: 20, values: arrays[i].close }) },
     { name: 'rsi(2) Wilder', lib: (i) => rsi(closes[i], 2), plain: (i) => plainRsi(closes[i], 2), ti: (i) => RSI.calculate({ period: 2, values: arrays[i].close }) },
     { name: 'atr(14) Wilder', lib: (i) => atr(S[i].high, S[i].low, closes[i], 14), plain: (i) => plainAtr(S[i].high, S[i].low, closes[i], 14), ti: (i) => ATR.calculate({ period: 14, high: arrays[i].high, low: arrays[i].low, close: arrays[i].close }) },
