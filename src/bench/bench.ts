@@ -3,7 +3,7 @@
  * test: it prints figures beside their targets and never fails a build on a slow machine.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.js';
 import { createRng } from '../core/rng.js';
+import { benchFloor } from './floor-bench.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
 import { benchReportRender } from './report-render-bench.js';
 import { benchIndicators } from './indicator-bench.js';
@@ -44,6 +45,15 @@ const report = (what: string, figure: string, target = '') => {
   console.log(`${what.padEnd(52)} ${figure.padEnd(28)} ${target}`);
 };
 const ms = (t0: number) => performance.now() - t0;
+
+/** Bytes of the files under `dir` (the cache a warm load reads). */
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
 
 /** A kobe command run `n` times in its own process (dist/bench/measured-run.js): best wall and CPU, highest peak RSS. */
 function measuredRuns(args: readonly string[], cwd: string, label: string, n = 3): { wallMs: number; cpuMs: number; maxRssMb: number } {
@@ -84,6 +94,7 @@ async function run(): Promise<void> {
     const warmBest = Math.min(...warmTimes);
     report('warm cache load + check (best of 3)', `${(warmBest / 1000).toFixed(3)} s`, 'target <= 0.3 s');
     if (warm.dataHash !== cold.dataHash) throw new Error('data hash differs between cold and warm load');
+    benchFloor(folderBytes(cacheDir), report);
 
     // End to end, as a user runs it, in its own process: start-up, warm cache load and check, wf of
     // both strategies, artifacts and SQLite. Run first, while this process is still quiet; its
