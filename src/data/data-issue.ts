@@ -3,6 +3,13 @@
  * thresholds that define them. The codes are documented in verify.ts, where they are found.
  */
 
+/**
+ * Version of the check's output: bump it whenever a change to verify.ts, verify-scan.ts,
+ * time-order.ts or the thresholds below can change the issues of some data, because warm loads
+ * reuse cached issues (verdict-cache.ts) keyed by it.
+ */
+export const CHECK_VERSION = 1;
+
 export type IssueCode =
   | 'DUPLICATE_DATE'
   | 'UNSORTED_DATES'
