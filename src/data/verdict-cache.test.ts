@@ -1,9 +1,15 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DataIssue } from './data-issue.js';
 import { VerdictCache, verdictCachePath, writeVerdictCache } from './verdict-cache.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** sha256 of verify.ts, verify-scan.ts, time-order.ts and data-issue.ts (see the CHECK_VERSION test). */
+const CHECK_SOURCES_SHA256 = '6a9549e8ca85d319395ade378c829e45455855e3173558e60a966acd48425f80';
 
 const root = mkdtempSync(join(tmpdir(), 'kobe-verdict-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -43,5 +49,19 @@ describe('verdict cache', () => {
     expect(verdictCachePath('/c/market-x.kbm', Int32Array.of(1, 2, 4), '')).not.toBe(p);
     expect(verdictCachePath('/c/market-x.kbm', cal, 'SPL 2:1')).not.toBe(p);
     expect(verdictCachePath('/c/market-y.kbm', cal, '')).not.toBe(p);
+  });
+});
+
+describe('CHECK_VERSION', () => {
+  /**
+   * Warm loads reuse cached issues keyed by CHECK_VERSION, so a change to the check that is not
+   * followed by a bump would serve stale verdicts. This pins the check's sources: when it fails,
+   * decide whether the change can alter any issue (codes, rows, days, lines, details, counts);
+   * if so bump CHECK_VERSION in data-issue.ts; either way update the hash here.
+   */
+  it('is bumped with every change to the check (the sources are pinned)', () => {
+    const h = createHash('sha256');
+    for (const f of ['verify.ts', 'verify-scan.ts', 'time-order.ts', 'data-issue.ts']) h.update(readFileSync(join(HERE, f)));
+    expect(h.digest('hex')).toBe(CHECK_SOURCES_SHA256);
   });
 });
