@@ -16,6 +16,7 @@ import { benchFloor } from './floor-bench.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
 import { benchReportRender } from './report-render-bench.js';
 import { benchIndicators } from './indicator-bench.js';
+import { benchWarmLoad } from './load-bench.js';
 import { probabilityOfBacktestOverfitting } from '../validation/stats/pbo.js';
 import { sliceBars } from '../core/bar-series.js';
 import { lowerBound } from '../core/calendar.js';
@@ -95,6 +96,7 @@ async function run(): Promise<void> {
     report('warm cache load + check (best of 3)', `${(warmBest / 1000).toFixed(3)} s`, 'target <= 0.3 s');
     if (warm.dataHash !== cold.dataHash) throw new Error('data hash differs between cold and warm load');
     benchFloor(folderBytes(cacheDir), report);
+    benchWarmLoad(root, dataDir, cacheDir, report);
 
     // End to end, as a user runs it, in its own process: start-up, warm cache load and check, wf of
     // both strategies, artifacts and SQLite. Run first, while this process is still quiet; its

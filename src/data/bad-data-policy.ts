@@ -104,7 +104,9 @@ export function applyBadDataPolicy(raw: RawBars, issues: readonly DataIssue[], p
 
   let keep: Int32Array = t.order;
   let masked = 0;
-  if (policy === 'mask' && mine.length > 0) {
+  // Only duplicates and issues that remove bars need the masking pass: warnings alone (a
+  // missing session, a large gap) keep every bar, so the pass would copy the time order.
+  if (policy === 'mask' && (t.duplicates.length > 0 || mine.some((x) => MASKED_CODES.has(x.code) || x.code === 'SUSPECT_SPLIT'))) {
     const n = raw.day.length;
     const drop = new Uint8Array(n);
     let cut = 0;

@@ -3,6 +3,14 @@
  * thresholds that define them. The codes are documented in verify.ts, where they are found.
  */
 
+/**
+ * Version of the check's output: bump it whenever a change to verify.ts, verify-scan.ts,
+ * time-order.ts or the thresholds below can change the issues of some data, because warm loads
+ * reuse cached issues (verdict-cache.ts) keyed by it. A test pins those files' contents
+ * (verdict-cache.test.ts), so an edit cannot slip by without that decision.
+ */
+export const CHECK_VERSION = 1;
+
 export type IssueCode =
   | 'DUPLICATE_DATE'
   | 'UNSORTED_DATES'

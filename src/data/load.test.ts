@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayToIso, isWeekend, parseIsoDay } from '../core/calendar.js';
 import { KobeError } from '../core/errors.js';
-import { loadMarket } from './load.js';
+import { type LoadedMarket, loadMarket } from './load.js';
 import { readUniverseFile, universeFromDataDir } from './universe.js';
 import { SHARED_STOOQ_DIR, sharedDataAvailable } from '../test-support/shared-data.js';
 
@@ -59,6 +59,13 @@ function makeDataDir(name: string): string {
 
 function makeBroken(dir: string): void {
   writeFileSync(join(dir, 'broken.us.txt'), 'Date,Open,High,Low,Close,Volume,OpenInt\n2021-01-04,1,1,1,1,1,0\n2021-01-05,1,1,oops,1,1,0\n');
+}
+
+/** The one market cache file in `cacheDir`. */
+function marketFile(cacheDir: string): string {
+  const files = readdirSync(cacheDir).filter((f) => f.endsWith('.kbm'));
+  expect(files).toHaveLength(1);
+  return join(cacheDir, files[0]);
 }
 
 async function loadError(p: Promise<unknown>): Promise<KobeError> {
@@ -124,11 +131,12 @@ describe('loadMarket', () => {
     const cacheDir = join(root, 'cache-damaged');
     const symbols = ['AAPL', 'SPY'];
     const cold = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
-    const entry = join(cacheDir, 'AAPL.kbc');
+    const entry = marketFile(cacheDir);
     const bytes = readFileSync(entry);
     const st = statSync(entry);
-    // 400 bytes inside the columns: prices become other (finite or not) numbers.
-    for (let i = bytes.length - 800; i < bytes.length - 400; i++) bytes[i] ^= 0x21;
+    // 400 bytes inside AAPL's columns (the first entry): prices become other (finite or not) numbers.
+    const dataFrom = 32 + bytes.readUInt32LE(16);
+    for (let i = dataFrom + 100; i < dataFrom + 500; i++) bytes[i] ^= 0x21;
     writeFileSync(entry, bytes);
     utimesSync(entry, st.atime, st.mtime);
     const warm = await loadMarket({ dataDir: d, symbols, cacheDir, policy: 'mask' });
@@ -212,12 +220,107 @@ describe('loadMarket', () => {
     writeFileSync(notADir, 'x');
     const m = await loadMarket({ dataDir: dir, symbols: ['AAPL'], cacheDir: notADir, policy: 'mask' });
     expect(m.series).toHaveLength(1);
-    expect(m.timings.cacheWriteFailures).toBe(1);
+    // The bars and the verdict.
+    expect(m.timings.cacheWriteFailures).toBe(2);
   });
 
   it('reports an unreadable data folder and an unknown calendar symbol', async () => {
     expect((await loadError(loadMarket({ dataDir: join(root, 'nope'), symbols: ['A'], policy: 'mask' }))).code).toBe('DATA_DIR_NOT_READABLE');
     expect((await loadError(loadMarket({ dataDir: dir, symbols: ['AAPL'], policy: 'mask', calendarSymbol: 'ZZZ' }))).code).toBe('UNKNOWN_CALENDAR_SYMBOL');
+  });
+});
+
+/** Everything a load returns but its timings. */
+function result(m: LoadedMarket) {
+  const { timings: _timings, ...rest } = m;
+  return rest;
+}
+
+const later = (file: string, ms = 2_000) => {
+  const t = new Date(statSync(file).mtimeMs + ms);
+  utimesSync(file, t, t);
+};
+
+describe('loadMarket verdict cache', () => {
+  const symbols = ['AAPL', 'MSFT', 'IBM', 'BAD', 'SPY'];
+
+  it('a warm load takes the check from the cache and returns exactly what a fresh check does', async () => {
+    const d = makeDataDir('data-verdict');
+    const opts = { dataDir: d, symbols, cacheDir: join(root, 'cache-verdict'), policy: 'mask', calendarSymbol: 'SPY' } as const;
+    const cold = await loadMarket(opts);
+    expect(cold.timings).toMatchObject({ cacheMisses: 5, verdictHits: 0, verdictMisses: 5 });
+    expect(cold.issues.length).toBeGreaterThan(0);
+    const warm = await loadMarket(opts);
+    expect(warm.timings).toMatchObject({ cacheHits: 5, verdictHits: 5, verdictMisses: 0 });
+    expect(result(warm)).toEqual(result(cold));
+    expect(result(warm)).toEqual(result(await loadMarket({ ...opts, cacheDir: undefined })));
+  });
+
+  it('a changed policy reuses the verdict and applies the new policy as a fresh load does', async () => {
+    const d = makeDataDir('data-verdict-policy');
+    const opts = { dataDir: d, symbols, cacheDir: join(root, 'cache-verdict-policy'), calendarSymbol: 'SPY' } as const;
+    await loadMarket({ ...opts, policy: 'mask' });
+    for (const policy of ['warn', 'skip-symbol'] as const) {
+      const warm = await loadMarket({ ...opts, policy });
+      expect(warm.timings).toMatchObject({ verdictHits: 5, verdictMisses: 0 });
+      expect(result(warm)).toEqual(result(await loadMarket({ ...opts, policy, cacheDir: undefined })));
+    }
+    const failWarm = await loadError(loadMarket({ ...opts, policy: 'fail' }));
+    const failFresh = await loadError(loadMarket({ ...opts, policy: 'fail', cacheDir: undefined }));
+    expect(failWarm.describe()).toBe(failFresh.describe());
+  });
+
+  it('a touched file is re-parsed and keeps its verdict; an edited one is checked again', async () => {
+    const d = makeDataDir('data-verdict-touch');
+    const opts = { dataDir: d, symbols, cacheDir: join(root, 'cache-verdict-touch'), policy: 'mask', calendarSymbol: 'SPY' } as const;
+    await loadMarket(opts);
+    later(join(d, 'bad.us.txt'));
+    const touched = await loadMarket(opts);
+    expect(touched.timings).toMatchObject({ cacheHits: 4, cacheMisses: 1, verdictHits: 5, verdictMisses: 0 });
+    expect(result(touched)).toEqual(result(await loadMarket({ ...opts, cacheDir: undefined })));
+
+    const rows = bars(40, 100);
+    rows[7] = { ...rows[7], c: rows[7].c * 3, h: rows[7].c * 3 };
+    writeFileSync(join(d, 'aapl.us.txt'), stooq(rows));
+    later(join(d, 'aapl.us.txt'));
+    const edited = await loadMarket(opts);
+    expect(edited.timings).toMatchObject({ cacheHits: 4, cacheMisses: 1, verdictHits: 4, verdictMisses: 1 });
+    expect(edited.issues.some((i) => i.symbol === 'AAPL')).toBe(true);
+    expect(result(edited)).toEqual(result(await loadMarket({ ...opts, cacheDir: undefined })));
+  });
+
+  it('a changed calendar (its symbol file, or no calendar symbol) checks every symbol again', async () => {
+    const d = makeDataDir('data-verdict-calendar');
+    const opts = { dataDir: d, symbols: ['AAPL', 'BAD'], cacheDir: join(root, 'cache-verdict-calendar'), policy: 'mask', calendarSymbol: 'SPY' } as const;
+    await loadMarket(opts);
+    expect((await loadMarket(opts)).timings).toMatchObject({ verdictHits: 2, verdictMisses: 0 });
+    // SPY loses a session in the middle: the calendar changes, and with it every verdict.
+    writeFileSync(join(d, 'spy.us.txt'), stooq(bars(40, 300).filter((_, k) => k !== 25)));
+    later(join(d, 'spy.us.txt'));
+    const changed = await loadMarket(opts);
+    expect(changed.timings).toMatchObject({ cacheHits: 2, cacheMisses: 1, verdictHits: 0, verdictMisses: 2 });
+    expect(result(changed)).toEqual(result(await loadMarket({ ...opts, cacheDir: undefined })));
+    const majority = await loadMarket({ ...opts, calendarSymbol: undefined });
+    expect(majority.timings).toMatchObject({ verdictHits: 0, verdictMisses: 2 });
+    expect(result(majority)).toEqual(result(await loadMarket({ ...opts, calendarSymbol: undefined, cacheDir: undefined })));
+  });
+
+  it('reads line numbers only for a check; damaged ones send the load back to the files, and the cache is rewritten', async () => {
+    const d = makeDataDir('data-verdict-lines');
+    const cacheDir = join(root, 'cache-verdict-lines');
+    const opts = { dataDir: d, symbols, cacheDir, policy: 'mask', calendarSymbol: 'SPY' } as const;
+    const cold = await loadMarket(opts);
+    for (const f of readdirSync(cacheDir)) if (f.endsWith('.kbv')) rmSync(join(cacheDir, f));
+    const entry = marketFile(cacheDir);
+    const bytes = readFileSync(entry);
+    const st = statSync(entry);
+    bytes[bytes.length - 2] ^= 0x40; // the last entry's line numbers
+    writeFileSync(entry, bytes);
+    utimesSync(entry, st.atime, st.mtime);
+    const damaged = await loadMarket(opts);
+    expect(damaged.timings).toMatchObject({ cacheHits: 0, cacheMisses: 5, verdictMisses: 5 });
+    expect(result(damaged)).toEqual(result(cold));
+    expect((await loadMarket(opts)).timings).toMatchObject({ cacheHits: 5, verdictHits: 5 });
   });
 });
 
@@ -243,6 +346,29 @@ describe.runIf(sharedDataAvailable())('loadMarket on the real Stooq data set', (
     expect(warm.dataHash).toBe(cold.dataHash);
     expect(warm.issues).toEqual(cold.issues);
   });
+
+  it('a warm load of the whole data set (bars and verdicts from the cache) equals the cold one, field by field', async () => {
+    const all = readUniverseFile(join(REAL_DIR, 'universe.csv')).map((u) => u.symbol);
+    const cacheDir = mkdtempSync(join(root, 'real-cache-all-'));
+    const opts = { dataDir: REAL_DIR, symbols: all, cacheDir, policy: 'mask', calendarSymbol: 'SPY' } as const;
+    const cold = await loadMarket(opts);
+    const warm = await loadMarket(opts);
+    expect(cold.timings).toMatchObject({ cacheHits: 0, verdictHits: 0 });
+    expect(warm.timings).toMatchObject({ cacheHits: all.length, cacheMisses: 0, verdictHits: all.length, verdictMisses: 0 });
+    expect(warm.dataHash).toBe(cold.dataHash);
+    expect(warm.calendar).toEqual(cold.calendar);
+    expect(warm.issues).toEqual(cold.issues);
+    expect(warm.perSymbol).toEqual(cold.perSymbol);
+    expect(warm.missingSymbols).toEqual(cold.missingSymbols);
+    expect(warm.unreadable).toEqual(cold.unreadable);
+    expect(warm.series.map((x) => x.symbol)).toEqual(cold.series.map((x) => x.symbol));
+    const bytes = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (let k = 0; k < cold.series.length; k++) {
+      for (const col of ['day', 'open', 'high', 'low', 'close', 'volume'] as const) {
+        if (!bytes(warm.series[k][col]).equals(bytes(cold.series[k][col]))) expect.fail(`${cold.series[k].symbol} ${col} differs`);
+      }
+    }
+  }, 60_000);
 
   it('lists the data folder without taking universe.csv for a symbol, and reads universe.csv', () => {
     const listed = readUniverseFile(join(REAL_DIR, 'universe.csv'));
