@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,5 +17,19 @@ describe('the kobe binary', () => {
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" simulate --cap 30 --json | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.stderr).not.toMatch(/EPIPE|internal error|\n\s+at /);
     expect(r.stderr).toMatch(/rc=0/);
+  });
+
+  it('starts through its own #! line as the kernel runs it (env -S with the malloc tunable)', () => {
+    requireFreshDist();
+    const shebang = readFileSync(BIN, 'utf8').split('\n')[0];
+    expect(shebang).toMatch(/^#!\/usr\/bin\/env -S GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1 node$/);
+    // What the kernel does with `#!interpreter arg`: one argument after the interpreter, then the script.
+    const r = spawnSync('/usr/bin/env', [shebang.slice('#!/usr/bin/env '.length), BIN, '--version'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
