@@ -7,6 +7,7 @@ import { checkAlreadyInPosition, checkInsufficientCash, checkMaxPositions, check
 import { DENIAL_CODES, denial, type CheckResult, type Denial, type DenialCode } from '../risk/denials.js';
 import { compact, isClosed, isDone, type Order, type Position } from './engine-state.js';
 import type { Decision, EngineInput, EngineResult, Trade } from './engine-types.js';
+import { upperBound } from '../core/calendar.js';
 
 // What the engine takes and returns lives in engine-types.ts; its users import it from here.
 export type { Decision, EngineInput, EngineLeg, EngineResult, Trade } from './engine-types.js';
@@ -193,6 +194,15 @@ export function runEngine(input: EngineInput): EngineResult {
   };
 
   for (let t = from; t <= to; t++) {
+    // Most sessions of a long series need only the marking: jump over them in one tight loop.
+    // The last session goes through the loop below, which closes the window.
+    if (orders.length === 0 && t < to && onlyPriceMoves(positions, legs)) {
+      const end = Math.min(nextSignalDay(legs, t), to);
+      if (end > t) {
+        markStretch(panel, positions, cash, t, end, t - from, equityCurve, cashCurve, grossCurve, exposure, openCount);
+        t = end;
+      }
+    }
     const k = t - from;
     if (!midpoint) fillDue(t);
     checkStops(t);
@@ -325,5 +335,77 @@ export function runEngine(input: EngineInput): EngineResult {
   function queueExit(p: Position, t: number, bar: number, reason: string) {
     p.exitPending = true;
     orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p, done: false });
+  }
+}
+
+/**
+ * True when no open position can change by itself at a close: none has a stop, a target or a
+ * time exit. With no working order and no signal, such a session changes nothing but the marks.
+ */
+function onlyPriceMoves(positions: readonly Position[], legs: EngineInput['legs']): boolean {
+  for (const p of positions) {
+    if (!Number.isNaN(p.stop) || !Number.isNaN(p.target)) return false;
+    if (!p.exitPending && legs[p.leg].params.timeExitBars > 0) return false;
+  }
+  return true;
+}
+
+/** The first calendar index >= t with a signal in any leg (Infinity when none is left). */
+function nextSignalDay(legs: EngineInput['legs'], t: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const { book } of legs) {
+    const first = book.dayStart[t];
+    if (first === book.dayStart[t + 1]) {
+      // dayStart counts the signals before each day: the day of signal `first` is the last index whose count is `first`.
+      if (first < book.sym.length) next = Math.min(next, upperBound(book.dayStart, first) - 1);
+    } else {
+      return t;
+    }
+  }
+  return next;
+}
+
+/**
+ * Marks the account at the closes of sessions [t0, t1), on which nothing happens but prices
+ * (see onlyPriceMoves): the day loop's mark-to-market, same operations in the same order, so
+ * the curves are bit-identical; an empty account is a fill.
+ */
+function markStretch(
+  panel: EngineInput['panel'],
+  positions: readonly Position[],
+  cash: number,
+  t0: number,
+  t1: number,
+  k0: number,
+  equity: Float64Array,
+  cashCurve: Float64Array,
+  grossCurve: Float64Array,
+  exposure: Float64Array,
+  openCount: Int32Array,
+): void {
+  const k1 = k0 + (t1 - t0);
+  cashCurve.fill(cash, k0, k1);
+  if (positions.length === 0) {
+    // marked = cash and gross = 0: exposure and the open count stay the zeros they were made with.
+    equity.fill(cash, k0, k1);
+    return;
+  }
+  openCount.fill(positions.length, k0, k1);
+  for (let t = t0, k = k0; t < t1; t++, k++) {
+    let gross = 0;
+    let marked = cash;
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i];
+      const bar = panel.barAt[p.sym][t];
+      if (bar >= 0) {
+        p.lastClose = panel.series[p.sym].close[bar];
+        p.lastBar = bar;
+      }
+      marked += p.side * p.shares * p.lastClose;
+      gross += p.shares * p.lastClose;
+    }
+    equity[k] = marked;
+    grossCurve[k] = gross;
+    exposure[k] = marked > 0 ? gross / marked : 0;
   }
 }
