@@ -208,18 +208,9 @@ export function runEngine(input: EngineInput): EngineResult {
     checkStops(t);
     if (midpoint) fillDue(t);
 
-    // Mark to market at the close.
-    let gross = 0;
-    let marked = cash;
-    for (const p of positions) {
-      const bar = panel.barAt[p.sym][t];
-      if (bar >= 0) {
-        p.lastClose = panel.series[p.sym].close[bar];
-        p.lastBar = bar;
-      }
-      marked += p.side * p.shares * p.lastClose;
-      gross += p.shares * p.lastClose;
-    }
+    // Mark to market at the close. Nothing later in the day moves cash or opens or closes a
+    // position, so the curves can be written now.
+    const marked = markStretch(panel, positions, cash, t, t + 1, k, equityCurve, cashCurve, grossCurve, exposure, openCount);
 
     if (t === to) break;
 
@@ -287,11 +278,6 @@ export function runEngine(input: EngineInput): EngineResult {
       }
     }
 
-    equityCurve[k] = marked;
-    cashCurve[k] = cash;
-    grossCurve[k] = gross;
-    exposure[k] = marked > 0 ? gross / marked : 0;
-    openCount[k] = positions.length;
   }
 
   // The window ends flat: open positions are sold at the last close, with costs, and unfilled
@@ -366,9 +352,10 @@ function nextSignalDay(legs: EngineInput['legs'], t: number): number {
 }
 
 /**
- * Marks the account at the closes of sessions [t0, t1), on which nothing happens but prices
- * (see onlyPriceMoves): the day loop's mark-to-market, same operations in the same order, so
- * the curves are bit-identical; an empty account is a fill.
+ * Marks the account at the closes of sessions [t0, t1) and writes the curves there; returns the
+ * equity marked at the last of them. The day loop marks one session with it; a stretch of
+ * sessions on which nothing happens but prices (see onlyPriceMoves) is marked in one call.
+ * An empty account is a fill.
  */
 function markStretch(
   panel: EngineInput['panel'],
@@ -382,18 +369,19 @@ function markStretch(
   grossCurve: Float64Array,
   exposure: Float64Array,
   openCount: Int32Array,
-): void {
+): number {
   const k1 = k0 + (t1 - t0);
   cashCurve.fill(cash, k0, k1);
   if (positions.length === 0) {
     // marked = cash and gross = 0: exposure and the open count stay the zeros they were made with.
     equity.fill(cash, k0, k1);
-    return;
+    return cash;
   }
   openCount.fill(positions.length, k0, k1);
+  let marked = cash;
   for (let t = t0, k = k0; t < t1; t++, k++) {
     let gross = 0;
-    let marked = cash;
+    marked = cash;
     for (let i = 0; i < positions.length; i++) {
       const p = positions[i];
       const bar = panel.barAt[p.sym][t];
@@ -408,4 +396,5 @@ function markStretch(
     grossCurve[k] = gross;
     exposure[k] = marked > 0 ? gross / marked : 0;
   }
+  return marked;
 }
