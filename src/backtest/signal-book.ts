@@ -29,9 +29,12 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   let k = 0;
   for (let s = 0; s < perSymbol.length; s++) {
     const sigs = perSymbol[s];
-    const calOf = panel.calendarIndexOf[s];
+    const day = panel.series[s].day;
+    // A symbol's signals come in bar order: each one's session is found from the previous one's.
+    let t = 0;
     for (let j = 0; j < sigs.bar.length; j++, k++) {
-      cal[k] = calOf[sigs.bar[j]];
+      t = lowerBoundFrom(panel.calendar, day[sigs.bar[j]], t);
+      cal[k] = t;
       sym[k] = s;
       at[k] = j;
     }
@@ -131,4 +134,27 @@ export function restrictEntries(book: SignalBook, keepEntry: (sym: number, t: nu
     stopDist: pick(book.stopDist, (n) => new Float64Array(n)),
     targetDist: pick(book.targetDist, (n) => new Float64Array(n)),
   };
+}
+
+/**
+ * The first index whose value is >= target, searched from `from` on by galloping (probes from+1,
+ * +2, +4, ...) and then bisecting, so a walk in order costs O(log gap) a step; a target before
+ * sorted[from] searches from 0.
+ */
+function lowerBoundFrom(sorted: Int32Array, target: number, from: number): number {
+  let lo = from > 0 && sorted[from - 1] >= target ? 0 : from;
+  let hi = lo;
+  let step = 1;
+  while (hi < sorted.length && sorted[hi] < target) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  if (hi > sorted.length) hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
