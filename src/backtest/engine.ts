@@ -34,7 +34,8 @@ export function runEngine(input: EngineInput): EngineResult {
   const midpoint = fill.kind === 'delay-midpoint';
   const fillDelay = fillDelayBars(fill);
   const n = to - from + 1;
-  const days = panel.calendar.slice(from, to + 1);
+  // A view of the panel's calendar, which outlives the result anyway: no copy (read-only, like the panel).
+  const days = panel.calendar.subarray(from, to + 1);
   const equityCurve = new Float64Array(n);
   const cashCurve = new Float64Array(n);
   const grossCurve = new Float64Array(n);
