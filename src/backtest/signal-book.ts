@@ -44,9 +44,12 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   const dayStart = new Int32Array(days + 1);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
+  // Placed from the back, each day's end moving down to its start: stable without a second
+  // calendar-length array of cursors. Each dayStart[t + 1] ends at day t's start, shifted back after.
   const order = new Int32Array(total);
-  const next = dayStart.slice(0, days);
-  for (let i = 0; i < total; i++) order[next[cal[i]]++] = i;
+  for (let i = total - 1; i >= 0; i--) order[--dayStart[cal[i] + 1]] = i;
+  dayStart.copyWithin(0, 1);
+  dayStart[days] = total;
   const rank = new Float64Array(total);
   for (let i = 0; i < total; i++) {
     const v = perSymbol[sym[i]].score[at[i]];
