@@ -184,6 +184,23 @@ function signalsBefore(s: SymbolSignals, k: number): SymbolSignals {
 }
 
 describe('engine accounting', () => {
+  it('sessions where only prices move (marked in one stretch) give the same result as the full day loop, bit for bit', () => {
+    // A time exit that never fires keeps every session in the full loop; without it, sessions with
+    // no order, no signal and no stop or target are marked in one stretch.
+    fc.assert(
+      fc.property(panelArb, (p) => {
+        const { panel, sigs, config, regime } = scenario({ ...p, stopMult: Number.NaN, targetMult: Number.NaN });
+        const stretched = run(panel, sigs, config, exitParams(0), regime);
+        const fullLoop = run(panel, sigs, config, exitParams(1_000_000_000), regime);
+        expect(stretched).toEqual(fullLoop);
+        for (const k of ['equity', 'cash', 'grossExposureUsd', 'exposureFrac'] as const) {
+          expect(Buffer.from(stretched[k].buffer).equals(Buffer.from(fullLoop[k].buffer))).toBe(true);
+        }
+      }),
+      fcOptions(),
+    );
+  });
+
   it('cash + marked positions = equity on every bar, rebuilt independently from the trade list', () => {
     fc.assert(
       fc.property(panelArb, (p) => {

@@ -7,6 +7,7 @@ import { checkAlreadyInPosition, checkInsufficientCash, checkMaxPositions, check
 import { DENIAL_CODES, denial, type CheckResult, type Denial, type DenialCode } from '../risk/denials.js';
 import { compact, isClosed, isDone, type Order, type Position } from './engine-state.js';
 import type { Decision, EngineInput, EngineResult, Trade } from './engine-types.js';
+import { upperBound } from '../core/calendar.js';
 
 // What the engine takes and returns lives in engine-types.ts; its users import it from here.
 export type { Decision, EngineInput, EngineLeg, EngineResult, Trade } from './engine-types.js';
@@ -33,7 +34,8 @@ export function runEngine(input: EngineInput): EngineResult {
   const midpoint = fill.kind === 'delay-midpoint';
   const fillDelay = fillDelayBars(fill);
   const n = to - from + 1;
-  const days = panel.calendar.slice(from, to + 1);
+  // A view of the panel's calendar, which outlives the result anyway: no copy (read-only, like the panel).
+  const days = panel.calendar.subarray(from, to + 1);
   const equityCurve = new Float64Array(n);
   const cashCurve = new Float64Array(n);
   const grossCurve = new Float64Array(n);
@@ -193,23 +195,23 @@ export function runEngine(input: EngineInput): EngineResult {
   };
 
   for (let t = from; t <= to; t++) {
+    // Most sessions of a long series need only the marking: jump over them in one tight loop.
+    // The last session goes through the loop below, which closes the window.
+    if (orders.length === 0 && t < to && onlyPriceMoves(positions, legs)) {
+      const end = Math.min(nextSignalDay(legs, t), to);
+      if (end > t) {
+        markStretch(panel, positions, cash, t, end, t - from, equityCurve, cashCurve, grossCurve, exposure, openCount);
+        t = end;
+      }
+    }
     const k = t - from;
     if (!midpoint) fillDue(t);
     checkStops(t);
     if (midpoint) fillDue(t);
 
-    // Mark to market at the close.
-    let gross = 0;
-    let marked = cash;
-    for (const p of positions) {
-      const bar = panel.barAt[p.sym][t];
-      if (bar >= 0) {
-        p.lastClose = panel.series[p.sym].close[bar];
-        p.lastBar = bar;
-      }
-      marked += p.side * p.shares * p.lastClose;
-      gross += p.shares * p.lastClose;
-    }
+    // Mark to market at the close. Nothing later in the day moves cash or opens or closes a
+    // position, so the curves can be written now.
+    const marked = markStretch(panel, positions, cash, t, t + 1, k, equityCurve, cashCurve, grossCurve, exposure, openCount);
 
     if (t === to) break;
 
@@ -277,11 +279,6 @@ export function runEngine(input: EngineInput): EngineResult {
       }
     }
 
-    equityCurve[k] = marked;
-    cashCurve[k] = cash;
-    grossCurve[k] = gross;
-    exposure[k] = marked > 0 ? gross / marked : 0;
-    openCount[k] = positions.length;
   }
 
   // The window ends flat: open positions are sold at the last close, with costs, and unfilled
@@ -326,4 +323,79 @@ export function runEngine(input: EngineInput): EngineResult {
     p.exitPending = true;
     orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p, done: false });
   }
+}
+
+/**
+ * True when no open position can change by itself at a close: none has a stop, a target or a
+ * time exit. With no working order and no signal, such a session changes nothing but the marks.
+ */
+function onlyPriceMoves(positions: readonly Position[], legs: EngineInput['legs']): boolean {
+  for (const p of positions) {
+    if (!Number.isNaN(p.stop) || !Number.isNaN(p.target)) return false;
+    if (!p.exitPending && legs[p.leg].params.timeExitBars > 0) return false;
+  }
+  return true;
+}
+
+/** The first calendar index >= t with a signal in any leg (Infinity when none is left). */
+function nextSignalDay(legs: EngineInput['legs'], t: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const { book } of legs) {
+    const first = book.dayStart[t];
+    if (first === book.dayStart[t + 1]) {
+      // dayStart counts the signals before each day: the day of signal `first` is the last index whose count is `first`.
+      if (first < book.sym.length) next = Math.min(next, upperBound(book.dayStart, first) - 1);
+    } else {
+      return t;
+    }
+  }
+  return next;
+}
+
+/**
+ * Marks the account at the closes of sessions [t0, t1) and writes the curves there; returns the
+ * equity marked at the last of them. The day loop marks one session with it; a stretch of
+ * sessions on which nothing happens but prices (see onlyPriceMoves) is marked in one call.
+ * An empty account is a fill.
+ */
+function markStretch(
+  panel: EngineInput['panel'],
+  positions: readonly Position[],
+  cash: number,
+  t0: number,
+  t1: number,
+  k0: number,
+  equity: Float64Array,
+  cashCurve: Float64Array,
+  grossCurve: Float64Array,
+  exposure: Float64Array,
+  openCount: Int32Array,
+): number {
+  const k1 = k0 + (t1 - t0);
+  cashCurve.fill(cash, k0, k1);
+  if (positions.length === 0) {
+    // marked = cash and gross = 0: exposure and the open count stay the zeros they were made with.
+    equity.fill(cash, k0, k1);
+    return cash;
+  }
+  openCount.fill(positions.length, k0, k1);
+  let marked = cash;
+  for (let t = t0, k = k0; t < t1; t++, k++) {
+    let gross = 0;
+    marked = cash;
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i];
+      const bar = panel.barAt[p.sym][t];
+      if (bar >= 0) {
+        p.lastClose = panel.series[p.sym].close[bar];
+        p.lastBar = bar;
+      }
+      marked += p.side * p.shares * p.lastClose;
+      gross += p.shares * p.lastClose;
+    }
+    equity[k] = marked;
+    grossCurve[k] = gross;
+    exposure[k] = marked > 0 ? gross / marked : 0;
+  }
+  return marked;
 }

@@ -9,6 +9,7 @@ import {
   dailyReturns,
   drawdownSeries,
   longestUnderwaterSessions,
+  maxDrawdown,
   metricsToJson,
   type MetricName,
   type Metrics,
@@ -134,6 +135,18 @@ describe('computeMetrics: hand-computed examples', () => {
     // an unrecovered stretch at the end counts too
     expect(longestUnderwaterSessions([100, 80, 90, 95, 99])).toBe(4);
     expect(longestUnderwaterSessions([100, 100, 100])).toBe(0); // equal to the peak is not underwater
+  });
+
+  it('maxDrawdown is the largest value of the drawdown series, exactly (0 when there is none)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -50, max: 500, noNaN: true }), { maxLength: 60 }), (xs) => {
+        const eq = Float64Array.from(xs);
+        let worst = 0;
+        for (const d of drawdownSeries(eq)) if (d > worst) worst = d;
+        expect(Object.is(maxDrawdown(eq), worst)).toBe(true);
+      }),
+      fcOptions(),
+    );
   });
 
   it('trade statistics: profit factor, win rate, expectancy, SQN, R', () => {

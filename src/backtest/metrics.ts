@@ -1,11 +1,11 @@
 import { inputError } from '../core/errors.js';
 import { linearFit } from '../core/stats.js';
 import { isNegligibleSpread, metric, MetricReason, type MetricValue, noMetric, TRADING_DAYS_PER_YEAR } from './metric-value.js';
-import { cagr, dailyReturns, drawdownSeries, longestUnderwaterSessions, sharpeRatio, sortinoRatio } from './return-metrics.js';
+import { cagr, dailyReturns, longestUnderwaterSessions, maxDrawdown, sharpeRatio, sortinoRatio } from './return-metrics.js';
 import { tradeMetrics } from './trade-metrics.js';
 
 export { CALENDAR_DAYS_PER_YEAR, metric, MetricReason, type MetricValue, NEGLIGIBLE_SPREAD_REL, noMetric, TRADING_DAYS_PER_YEAR } from './metric-value.js';
-export { cagr, dailyReturns, drawdownSeries, longestUnderwaterSessions, sharpeRatio, sortinoRatio } from './return-metrics.js';
+export { cagr, dailyReturns, drawdownSeries, longestUnderwaterSessions, maxDrawdown, sharpeRatio, sortinoRatio } from './return-metrics.js';
 
 /**
  * Performance metrics of one backtest: pure, no I/O, typed-array loops.
@@ -207,10 +207,7 @@ export function computeMetrics(input: PerformanceInput): Metrics {
   if (n > 0) {
     if (!(equity[0] > 0)) maxDrawdownFrac = noMetric(MetricReason.START_NOT_POSITIVE);
     else {
-      const dd = drawdownSeries(equity);
-      let worst = 0;
-      for (let i = 0; i < n; i++) if (dd[i] > worst) worst = dd[i];
-      maxDrawdownFrac = metric(worst);
+      maxDrawdownFrac = metric(maxDrawdown(equity));
     }
   }
 

@@ -5,15 +5,14 @@ import { inputError } from '../core/errors.js';
 /**
  * Many symbols aligned on one session calendar (the union of their days). Each symbol keeps its
  * own bars; `barAt` maps a calendar index to that symbol's bar index (-1 = no bar that day), so
- * a missing session is a hole, never an invented price.
+ * a missing session is a hole, never an invented price. The maps are shared and read-only: a
+ * symbol trading every session shares one identity map with the others that do.
  */
 export interface MarketPanel {
   readonly calendar: Int32Array;
   readonly series: readonly BarSeries[];
   readonly symbols: readonly string[];
   readonly barAt: readonly Int32Array[];
-  /** Per symbol: bar index -> calendar index (the inverse of barAt). */
-  readonly calendarIndexOf: readonly Int32Array[];
   /** The regime/benchmark index, aligned the same way; null when the market has none. */
   readonly index: BarSeries | null;
   readonly indexBarAt: Int32Array | null;
@@ -51,19 +50,23 @@ function alignTo(calendar: Int32Array, s: BarSeries): Int32Array {
 export function buildPanel(series: readonly BarSeries[], index: BarSeries | null): MarketPanel {
   if (series.length === 0) throw inputError('EMPTY_UNIVERSE', 'no symbols with data to trade');
   const calendar = sessionCalendar(index === null ? series : [...series, index]);
-  const barAt = series.map((s) => alignTo(calendar, s));
+  // A symbol with a bar on every session maps them one to one: all such symbols share one
+  // identity map instead of an array each (fresh memory is what a panel costs).
+  let identity: Int32Array | null = null;
+  const identityMap = (): Int32Array => {
+    if (identity === null) {
+      identity = new Int32Array(calendar.length);
+      for (let t = 0; t < identity.length; t++) identity[t] = t;
+    }
+    return identity;
+  };
   return {
     calendar,
     series,
     symbols: series.map((s) => s.symbol),
-    barAt,
-    calendarIndexOf: barAt.map((map, k) => {
-      const inverse = new Int32Array(series[k].day.length);
-      for (let t = 0; t < map.length; t++) if (map[t] >= 0) inverse[map[t]] = t;
-      return inverse;
-    }),
+    barAt: series.map((s) => (s.day.length === calendar.length ? identityMap() : alignTo(calendar, s))),
     index,
-    indexBarAt: index === null ? null : alignTo(calendar, index),
+    indexBarAt: index === null ? null : index.day.length === calendar.length ? identityMap() : alignTo(calendar, index),
   };
 }
 

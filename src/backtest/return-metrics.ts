@@ -37,6 +37,19 @@ export function drawdownSeries(equity: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/** The largest value of drawdownSeries(equity) (0 when none is positive), without the series. */
+export function maxDrawdown(equity: ArrayLike<number>): number {
+  let peak = Number.NEGATIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < equity.length; i++) {
+    const e = equity[i];
+    if (e > peak) peak = e;
+    const d = peak > 0 ? (peak - e) / peak : Number.NaN;
+    if (d > worst) worst = d;
+  }
+  return worst;
+}
+
 /** Sessions in the longest run of consecutive closes strictly below the running peak. */
 export function longestUnderwaterSessions(equity: ArrayLike<number>): number {
   let peak = Number.NEGATIVE_INFINITY;

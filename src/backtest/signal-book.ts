@@ -42,13 +42,25 @@ export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
   // selloff) cost n log n, not n^2. A counting sort by day keeps symbol order within a day (the
   // columns come in symbol order), then each day is ranked by score.
   const cal = new Int32Array(total);
-  for (let i = 0; i < total; i++) cal[i] = panel.calendarIndexOf[c.sym[i]][c.bar[i]];
+  // Each symbol's signals come in bar order: each one's session is found from the previous one's.
+  for (let i = 0, t = 0, prev = -1; i < total; i++) {
+    const s = c.sym[i];
+    if (s !== prev) {
+      t = 0;
+      prev = s;
+    }
+    t = lowerBoundFrom(panel.calendar, panel.series[s].day[c.bar[i]], t);
+    cal[i] = t;
+  }
   const dayStart = new Int32Array(days + 1);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
+  // Placed from the back, each day's end moving down to its start: stable without a second
+  // calendar-length array of cursors. Each dayStart[t + 1] ends at day t's start, shifted back after.
   const order = new Int32Array(total);
-  const next = dayStart.slice(0, days);
-  for (let i = 0; i < total; i++) order[next[cal[i]]++] = i;
+  for (let i = total - 1; i >= 0; i--) order[--dayStart[cal[i] + 1]] = i;
+  dayStart.copyWithin(0, 1);
+  dayStart[days] = total;
   const sym = c.sym;
   const rank = new Float64Array(total);
   for (let i = 0; i < total; i++) {
@@ -135,4 +147,27 @@ export function restrictEntries(book: SignalBook, keepEntry: (sym: number, t: nu
     stopDist: pick(book.stopDist, (n) => new Float64Array(n)),
     targetDist: pick(book.targetDist, (n) => new Float64Array(n)),
   };
+}
+
+/**
+ * The first index whose value is >= target, searched from `from` on by galloping (probes from+1,
+ * +2, +4, ...) and then bisecting, so a walk in order costs O(log gap) a step; a target before
+ * sorted[from] searches from 0.
+ */
+function lowerBoundFrom(sorted: Int32Array, target: number, from: number): number {
+  let lo = from > 0 && sorted[from - 1] >= target ? 0 : from;
+  let hi = lo;
+  let step = 1;
+  while (hi < sorted.length && sorted[hi] < target) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  if (hi > sorted.length) hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

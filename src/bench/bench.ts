@@ -14,6 +14,8 @@ import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.j
 import { createRng } from '../core/rng.js';
 import { benchFloor } from './floor-bench.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
+import { measuredRuns } from './measured-runs.js';
+import { benchLongSeries } from './long-series-bench.js';
 import { benchReportRender } from './report-render-bench.js';
 import { benchIndicators } from './indicator-bench.js';
 import { benchWarmLoad } from './load-bench.js';
@@ -56,21 +58,6 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-/** A kobe command run `n` times in its own process (dist/bench/measured-run.js): best wall and CPU, highest peak RSS. */
-function measuredRuns(args: readonly string[], cwd: string, label: string, n = 3): { wallMs: number; cpuMs: number; maxRssMb: number } {
-  const runs: { wallMs: number; cpuMs: number; maxRssMb: number }[] = [];
-  for (let r = 0; r < n; r++) {
-    const t0 = performance.now();
-    const child = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'measured-run.js'), ...args], { cwd, encoding: 'utf8' });
-    const wallMs = ms(t0);
-    const line = child.stderr.split('\n').find((l) => l.startsWith('KOBE_MEASURED '));
-    const measured = line ? (JSON.parse(line.slice('KOBE_MEASURED '.length)) as { code: number; maxRssMb: number; cpuMs: number }) : null;
-    if (child.status !== 0 || measured === null) throw new Error(`kobe ${label} failed (${child.status}): ${child.stderr}`);
-    runs.push({ wallMs, cpuMs: measured.cpuMs, maxRssMb: measured.maxRssMb });
-  }
-  return { wallMs: Math.min(...runs.map((r) => r.wallMs)), cpuMs: Math.min(...runs.map((r) => r.cpuMs)), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
-}
-
 async function run(): Promise<void> {
   if (!existsSync(join(dataDir, 'universe.csv'))) {
     console.log(`bench skipped: no data set at ${dataDir} (set KOBE_BENCH_DATA to the us-equities-stooq folder)`);
@@ -107,7 +94,7 @@ async function run(): Promise<void> {
     const work = mkdtempSync(join(tmpdir(), 'kobe-bench-wf-'));
     try {
       const args = ['wf', '--strategy', 'ibs-rsi,turtle-soup', '--data-dir', dataDir, '--start', GOAL_START, '--end', GOAL_END, '--train-days', '252', '--test-days', '63', '--cache', cacheDir, '--outdir', join(work, 'wf_outputs'), '--db', join(work, 'kobe.db')];
-      const wfRuns = measuredRuns(args, work, 'wf');
+      const wfRuns = measuredRuns(root, args, work, 'wf');
       report(
         `kobe wf ibs-rsi+turtle-soup tuned, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}, train 252/test 63, own process, warm cache`,
         `${(wfRuns.wallMs / 1000).toFixed(3)} s wall, ${(wfRuns.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`,
@@ -118,17 +105,18 @@ async function run(): Promise<void> {
       // The morning scan as cron runs it: every symbol of the folder, warm cache, the data's last
       // session (2017-11-10), gates, ranking, logs, SQLite and the audit entry; whole process.
       const scanArgs = ['scan', '--data-dir', dataDir, '--date', '2017-11-10', '--cache', cacheDir, '--db', join(work, 'kobe.db'), '--state-dir', join(work, 'state'), '--audit', join(work, 'audit', 'audit.jsonl')];
-      const scan = measuredRuns(scanArgs, work, 'scan');
+      const scan = measuredRuns(root, scanArgs, work, 'scan');
       report(`kobe scan ${symbols.length - 1} symbols, 2017-11-10, own process, warm cache`, `${(scan.wallMs / 1000).toFixed(3)} s wall, ${(scan.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`, 'target <= 1.5 s');
 
       // One full-period simulation as a user runs it, whole process, warm cache.
       const simArgs = ['simulate', '--strategy', 'ibs-rsi', '--data-dir', dataDir, '--start', GOAL_START, '--end', GOAL_END, '--cache', cacheDir, '--db', join(work, 'kobe.db'), '--show-trades', '0'];
-      const sim = measuredRuns(simArgs, work, 'simulate');
+      const sim = measuredRuns(root, simArgs, work, 'simulate');
       report(
         `kobe simulate ibs-rsi, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}, own process, warm cache`,
         `${(sim.wallMs / 1000).toFixed(3)} s wall, ${(sim.cpuMs / 1000).toFixed(3)} s CPU (best of 3, incl. start-up)`,
         'target <= 1 s',
       );
+      benchLongSeries(root, report);
       await benchReportRender(root, work, `ibs-rsi+turtle-soup, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}`, report);
     } finally {
       rmSync(work, { recursive: true, force: true });
