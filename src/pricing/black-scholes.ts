@@ -1,5 +1,5 @@
 import { usageError } from '../core/errors.js';
-import { normCdf, normPdf } from './normal.js';
+import { normalCdf, normalPdf } from '../validation/stats/normal.js';
 
 /**
  * European option prices and Greeks under Black-Scholes-Merton with a continuous dividend yield q
@@ -125,6 +125,19 @@ export function bsGreeks(spec: OptionSpec): Greeks {
     vegaPerPoint: vega / 100,
     rhoPerPoint: (sign * k * t * dr * nd2) / 100,
   };
+}
+
+/**
+ * The normal CDF and density with their tails pinned: beyond |d| = 40 both are 0 (or 1) in doubles
+ * anyway, and normalCdf / normalPdf return NaN for |d| above about 1e307 (their exact split of d^2
+ * overflows), which a volatility of 1e-300 reaches.
+ */
+function normCdf(d: number): number {
+  return d < -40 ? 0 : d > 40 ? 1 : normalCdf(d);
+}
+
+function normPdf(d: number): number {
+  return d < -40 || d > 40 ? 0 : normalPdf(d);
 }
 
 /** d1, given sd = volFrac sqrt(years) > 0. */

@@ -38,7 +38,8 @@ describe('impliedVol', () => {
               // divided by vega, is how well it pins sigma down.
               const isCall = kind === 'call';
               const terms = spot * Math.abs(bsDeltaRaw(isCall, spot, o.strike, o.yearsToExpiry, volFrac, rateFrac, dividendYieldFrac)) + price;
-              const priceNoise = 64 * Number.EPSILON * terms;
+              // Subnormal prices (below 2.2e-308) have lost their relative precision.
+              const priceNoise = 64 * Number.EPSILON * terms + 2.2250738585072014e-308;
               const vega = bsVegaRaw(spot, o.strike, o.yearsToExpiry, volFrac, rateFrac, dividendYieldFrac);
               if (!r.ok) {
                 // Only a price with no time value left in doubles may fail, and only that way.
@@ -56,8 +57,8 @@ describe('impliedVol', () => {
               expect(r.iterations, what).toBeLessThanOrEqual(100);
             }
     // The grid's corners (a day to expiry at 3 % vol, three times the strike) carry no volatility
-    // information: 514 of its 3234 prices are their bound in doubles, and 141 more pin sigma down
-    // less well than 1e-10. The rest, most of it, is checked.
+    // information: 517 of its 3234 prices are their bound in doubles, and 143 more pin sigma down
+    // less well than 1e-10. The rest, most of it, is checked (worst error seen 9e-13).
     expect(noTimeValue).toBeLessThan(0.2 * total);
     expect(checked / (total - noTimeValue)).toBeGreaterThan(0.9);
   });
