@@ -78,14 +78,14 @@ export function impliedVol(input: ImpliedVolInput, options: ImpliedVolOptions = 
   const t = input.yearsToExpiry;
   const r = input.rateFrac;
   const q = input.dividendYieldFrac ?? 0;
-  const forwardSpot = s * Math.exp(-q * t);
-  const forwardStrike = k * Math.exp(-r * t);
-  const lowerBound = Math.max(0, isCall ? forwardSpot - forwardStrike : forwardStrike - forwardSpot);
-  const upperBound = isCall ? forwardSpot : forwardStrike;
+  const discountedSpot = s * Math.exp(-q * t);
+  const discountedStrike = k * Math.exp(-r * t);
+  const lowerBound = Math.max(0, isCall ? discountedSpot - discountedStrike : discountedStrike - discountedSpot);
+  const upperBound = isCall ? discountedSpot : discountedStrike;
   const fail = (code: ImpliedVolFailureCode, detail: string): ImpliedVolResult => ({ ok: false, code, detail, lowerBound, upperBound });
 
   // The bound is a difference of two rounded products: a price within a few ulps of it is on it.
-  const slack = 4 * EPS * Math.max(forwardSpot, forwardStrike) * (lowerBound > 0 ? 1 : 0);
+  const slack = 4 * EPS * Math.max(discountedSpot, discountedStrike) * (lowerBound > 0 ? 1 : 0);
   if (price < lowerBound - slack) {
     return fail('BELOW_INTRINSIC', `price ${price} is below the discounted intrinsic value ${lowerBound}, the price at zero volatility`);
   }
@@ -104,8 +104,8 @@ export function impliedVol(input: ImpliedVolInput, options: ImpliedVolOptions = 
 
   let lo = 0;
   let hi = maxVol;
-  const moneyness = Math.abs(Math.log(forwardSpot / forwardStrike));
-  let vol = moneyness > 0 ? Math.sqrt((2 * moneyness) / t) : (Math.sqrt((2 * Math.PI) / t) * price) / forwardSpot;
+  const moneyness = Math.abs(Math.log(discountedSpot / discountedStrike));
+  let vol = moneyness > 0 ? Math.sqrt((2 * moneyness) / t) : (Math.sqrt((2 * Math.PI) / t) * price) / discountedSpot;
   if (!(vol > lo && vol < hi)) vol = 0.5 * (lo + hi);
   const timeValue = price - lowerBound;
   let step = hi - lo;
@@ -117,7 +117,8 @@ export function impliedVol(input: ImpliedVolInput, options: ImpliedVolOptions = 
     else hi = vol;
     const vega = bsVegaRaw(s, k, t, vol, r, q);
     // Newton on ln(time value): the same root and, near it, the same step as on the price, but far
-    // from it the log is nearly linear in 1/vol where the price is exponentially flat.
+    // from it ln(time value) is close to -ln(F/K)^2 / (2 vol^2 T), tame, where the price itself is
+    // exponentially flat and Newton crawls.
     const modelTimeValue = diff + timeValue;
     const dx = modelTimeValue > 0 ? (Math.log(modelTimeValue / timeValue) * modelTimeValue) / vega : diff / vega;
     const newton = vol - dx;
