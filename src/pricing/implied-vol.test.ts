@@ -84,6 +84,35 @@ describe('impliedVol', () => {
     );
   });
 
+  it('converges for any price strictly between the bounds, or says it needs more than maxVolFrac', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<OptionKind>('call', 'put'),
+        fc.double({ min: 0.2, max: 5, noNaN: true }),
+        fc.double({ min: 1 / 365, max: 5, noNaN: true }),
+        fc.double({ min: -0.02, max: 0.1, noNaN: true }),
+        fc.double({ min: 0, max: 0.08, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true }),
+        (kind, moneyness, yearsToExpiry, rateFrac, dividendYieldFrac, u) => {
+          const o = { kind, spot: 100, strike: 100 * moneyness, yearsToExpiry, rateFrac, dividendYieldFrac };
+          const probe = impliedVol({ ...o, price: 0 });
+          const [lower, upper] = probe.ok ? [0, 0] : [probe.lowerBound, probe.upperBound];
+          const price = lower + u * (upper - lower);
+          fc.pre(price > lower && price < upper);
+          const r = impliedVol({ ...o, price });
+          if (!r.ok) {
+            expect(['ABOVE_MAX_VOL', 'NO_TIME_VALUE'], JSON.stringify({ o, price, r })).toContain(r.code);
+            return;
+          }
+          const back = bsPrice({ ...o, volFrac: r.volFrac });
+          expect(Math.abs(back - price), JSON.stringify({ o, price, r })).toBeLessThanOrEqual(1e-12 * upper);
+          expect(r.iterations).toBeLessThanOrEqual(100);
+        },
+      ),
+      fcRuns,
+    );
+  });
+
   it('reports, as values with a reason, prices no volatility fits', () => {
     const base: Omit<ImpliedVolInput, 'price'> = { kind: 'call', spot: 110, strike: 100, rateFrac: 0.05, yearsToExpiry: 1, dividendYieldFrac: 0 };
     const lower = 110 - 100 * Math.exp(-0.05);
