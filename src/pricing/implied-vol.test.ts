@@ -9,6 +9,18 @@ import type { ImpliedVolInput } from './implied-vol.js';
 
 const fcRuns = fcOptions(300);
 
+/** An option on a spot of 100 with strike/spot in [minMoneyness, maxMoneyness], up to 5 years. */
+const optionArb = (minMoneyness: number, maxMoneyness: number, minYears: number) =>
+  fc
+    .record({
+      kind: fc.constantFrom<OptionKind>('call', 'put'),
+      moneyness: fc.double({ min: minMoneyness, max: maxMoneyness, noNaN: true }),
+      yearsToExpiry: fc.double({ min: minYears, max: 5, noNaN: true }),
+      rateFrac: fc.double({ min: -0.02, max: 0.1, noNaN: true }),
+      dividendYieldFrac: fc.double({ min: 0, max: 0.08, noNaN: true }),
+    })
+    .map(({ moneyness, ...rest }) => ({ ...rest, spot: 100, strike: 100 * moneyness }));
+
 describe('impliedVol', () => {
   it("recovers Hull's 20 % from the example's prices", () => {
     const base = { spot: 42, strike: 40, rateFrac: 0.1, yearsToExpiry: 0.5 };
@@ -66,14 +78,10 @@ describe('impliedVol', () => {
   it('recovers sigma for random options whose vega is material', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<OptionKind>('call', 'put'),
-        fc.double({ min: 0.5, max: 2, noNaN: true }),
-        fc.double({ min: 7 / 365, max: 5, noNaN: true }),
+        optionArb(0.5, 2, 7 / 365),
         fc.double({ min: 0.05, max: 2, noNaN: true }),
-        fc.double({ min: -0.01, max: 0.1, noNaN: true }),
-        fc.double({ min: 0, max: 0.08, noNaN: true }),
-        (kind, moneyness, yearsToExpiry, volFrac, rateFrac, dividendYieldFrac) => {
-          const o = { kind, spot: 50, strike: 50 * moneyness, yearsToExpiry, rateFrac, dividendYieldFrac };
+        (o, volFrac) => {
+          const { yearsToExpiry, rateFrac, dividendYieldFrac } = o;
           const vega = bsVegaRaw(o.spot, o.strike, yearsToExpiry, volFrac, rateFrac, dividendYieldFrac);
           fc.pre(vega > 1e-3);
           const r = impliedVol({ ...o, price: bsPrice({ ...o, volFrac }) });
@@ -87,14 +95,9 @@ describe('impliedVol', () => {
   it('converges for any price strictly between the bounds, or says it needs more than maxVolFrac', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<OptionKind>('call', 'put'),
-        fc.double({ min: 0.2, max: 5, noNaN: true }),
-        fc.double({ min: 1 / 365, max: 5, noNaN: true }),
-        fc.double({ min: -0.02, max: 0.1, noNaN: true }),
-        fc.double({ min: 0, max: 0.08, noNaN: true }),
-        fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true }),
-        (kind, moneyness, yearsToExpiry, rateFrac, dividendYieldFrac, u) => {
-          const o = { kind, spot: 100, strike: 100 * moneyness, yearsToExpiry, rateFrac, dividendYieldFrac };
+        optionArb(0.2, 5, 1 / 365),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (o, u) => {
           const probe = impliedVol({ ...o, price: 0 });
           const [lower, upper] = probe.ok ? [0, 0] : [probe.lowerBound, probe.upperBound];
           const price = lower + u * (upper - lower);
