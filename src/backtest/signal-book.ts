@@ -34,36 +34,64 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   return signalBookOf(panel, columns);
 }
 
-/** The book of signals appended symbol by symbol (symbol, then bar order) into flat columns. */
-export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
+/**
+ * Working and output arrays reused from one book to the next by a caller that never holds two of
+ * its books at once (a genome search judges one genome at a time): a full-universe book whose
+ * exit rule fires on most bars holds ~1.7M signals, and on a machine where fresh memory costs
+ * ~3 ms/MB, allocating its ~100 MB anew per genome cost more than building it.
+ */
+export class SignalBookBuffers {
+  cal = new Int32Array(0);
+  order = new Int32Array(0);
+  rank = new Float64Array(0);
+  dayStart = new Int32Array(0);
+  next = new Int32Array(0);
+  readonly out = new SignalColumns();
+}
+
+const fit = <T extends Int32Array | Float64Array>(have: T, n: number, make: (k: number) => T): T => (have.length >= n ? have : make(n));
+const view = <T extends Int32Array | Int8Array | Float64Array>(a: T, n: number): T => (a.length === n ? a : (a.subarray(0, n) as T));
+
+/**
+ * The book of signals appended symbol by symbol (symbol, then bar order) into flat columns. With
+ * `reuse`, the book's arrays are views into those buffers, valid until the next book built with
+ * them.
+ */
+export function signalBookOf(panel: MarketPanel, c: SignalColumns, reuse?: SignalBookBuffers): SignalBook {
   const days = panel.calendar.length;
   const total = c.length;
+  const b = reuse ?? new SignalBookBuffers();
   // Order once by (day, score descending, symbol): days with hundreds of signals (a market-wide
   // selloff) cost n log n, not n^2. A counting sort by day keeps symbol order within a day (the
   // columns come in symbol order), then each day is ranked by score.
-  const cal = new Int32Array(total);
+  const cal = (b.cal = fit(b.cal, total, (k) => new Int32Array(k)));
   for (let i = 0; i < total; i++) cal[i] = panel.calendarIndexOf[c.sym[i]][c.bar[i]];
-  const dayStart = new Int32Array(days + 1);
+  const dayStart = view((b.dayStart = fit(b.dayStart, days + 1, (k) => new Int32Array(k))), days + 1);
+  if (reuse !== undefined) dayStart.fill(0);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
-  const order = new Int32Array(total);
-  const next = dayStart.slice(0, days);
+  const order = (b.order = fit(b.order, total, (k) => new Int32Array(k)));
+  const next = (b.next = fit(b.next, days, (k) => new Int32Array(k)));
+  next.set(dayStart.subarray(0, days));
   for (let i = 0; i < total; i++) order[next[cal[i]]++] = i;
   const sym = c.sym;
-  const rank = new Float64Array(total);
+  const rank = (b.rank = fit(b.rank, total, (k) => new Float64Array(k)));
   for (let i = 0; i < total; i++) {
     const v = c.score[i];
     rank[i] = v === v ? v : Number.NEGATIVE_INFINITY;
   }
   sortDaysByRank(dayStart, order, rank);
+  const out = b.out;
+  out.length = 0;
+  out.reserve(total);
   const book: SignalBook = {
     dayStart,
-    sym: new Int32Array(total),
-    bar: new Int32Array(total),
-    code: new Int8Array(total),
-    score: new Float64Array(total),
-    stopDist: new Float64Array(total),
-    targetDist: new Float64Array(total),
+    sym: view(out.sym, total),
+    bar: view(out.bar, total),
+    code: view(out.code, total),
+    score: view(out.score, total),
+    stopDist: view(out.stopDist, total),
+    targetDist: view(out.targetDist, total),
   };
   for (let r = 0; r < total; r++) {
     const i = order[r];
