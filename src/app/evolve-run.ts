@@ -7,7 +7,7 @@ import type { EngineConfig } from '../backtest/config.js';
 import { makeFolds } from '../backtest/walk-forward.js';
 import { threadPoolEvaluator } from '../distributed/thread-pool.js';
 import { contextHash, type EvalContextSpec } from '../evolution/eval-context.js';
-import { EVOLVE_MEMO_BUDGET_BYTES, EvolveContext } from '../evolution/evolve-context.js';
+import { EvolveContext } from '../evolution/evolve-context.js';
 import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
 import { runEvolution, type Evaluator, type EvolutionResult, type GenerationSummary } from '../evolution/evolve.js';
 import type { FitnessSettings } from '../evolution/fitness.js';
@@ -126,8 +126,8 @@ export async function runEvolveJob(spec: EvolveJobSpec, ctx: AppContext, hooks: 
             onError: (e) => ctx.log(`queue: ${e.message}`),
           })
         : workers > 1
-          ? threadPoolEvaluator(run.ctx, settings, workers, EVOLVE_MEMO_BUDGET_BYTES)
-          : inProcessEvaluator(EvolveContext.over(run.ctx, EVOLVE_MEMO_BUDGET_BYTES), settings);
+          ? threadPoolEvaluator(run.ctx, settings, workers)
+          : inProcessEvaluator(EvolveContext.over(run.ctx), settings);
 
     let resumed = false;
     store.claimRun(manifest.runId, ctxHash, stableStringify(manifest), ctx.now().toISOString(), owner, (existing) => {

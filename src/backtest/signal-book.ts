@@ -34,6 +34,8 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   return signalBookOf(panel, columns);
 }
 
+const fit = <T extends Int32Array | Float64Array>(have: T, n: number, make: (k: number) => T): T => (have.length >= n ? have : make(n));
+
 /**
  * Working and output arrays reused from one book to the next by a caller that never holds two of
  * its books at once (a genome search judges one genome at a time): a full-universe book whose
@@ -47,9 +49,18 @@ export class SignalBookBuffers {
   dayStart = new Int32Array(0);
   next = new Int32Array(0);
   readonly out = new SignalColumns();
+
+  /** Sizes the buffers for books of up to `signals` signals over `days` sessions. */
+  reserve(signals: number, days: number): void {
+    this.cal = fit(this.cal, signals, (k) => new Int32Array(k));
+    this.order = fit(this.order, signals, (k) => new Int32Array(k));
+    this.rank = fit(this.rank, signals, (k) => new Float64Array(k));
+    this.dayStart = fit(this.dayStart, days + 1, (k) => new Int32Array(k));
+    this.next = fit(this.next, days, (k) => new Int32Array(k));
+    this.out.reserve(signals);
+  }
 }
 
-const fit = <T extends Int32Array | Float64Array>(have: T, n: number, make: (k: number) => T): T => (have.length >= n ? have : make(n));
 const view = <T extends Int32Array | Int8Array | Float64Array>(a: T, n: number): T => (a.length === n ? a : (a.subarray(0, n) as T));
 
 /**
@@ -81,6 +92,9 @@ export function signalBookOf(panel: MarketPanel, c: SignalColumns, reuse?: Signa
     rank[i] = v === v ? v : Number.NEGATIVE_INFINITY;
   }
   sortDaysByRank(dayStart, order, rank);
+  // Gathered into separate columns, not permuted in place: the gather reads each symbol's
+  // signals in order as the days advance, a cycle-following permutation jumps across the whole
+  // book and cost 3x as much.
   const out = b.out;
   out.length = 0;
   out.reserve(total);

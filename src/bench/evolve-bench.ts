@@ -14,7 +14,7 @@ import { createRng } from '../core/rng.js';
 import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
 import { threadPoolEvaluator } from '../distributed/thread-pool.js';
 import { runEvolution, type EvolveHooks } from '../evolution/evolve.js';
-import { EVOLVE_MEMO_BUDGET_BYTES, EvolveContext } from '../evolution/evolve-context.js';
+import { EvolveContext } from '../evolution/evolve-context.js';
 import type { FitnessSettings } from '../evolution/fitness.js';
 import { fingerprint } from '../evolution/fingerprint.js';
 import type { Genome } from '../evolution/genome.js';
@@ -73,9 +73,8 @@ export function benchEvolveProcess(
 /**
  * Evaluations per second of full-universe walk-forward genomes of ibs-rsi, as `kobe evolve`
  * runs them (indicators from 756 bars before the span), on 1 thread and on a pool of 2:
- * a real seeded search (4 generations of 20: new periods miss the indicator memo, children hit
- * it), and genomes that differ only in thresholds and exits (every indicator memoised, so a
- * genome costs only its own logic). In the benchmark's own process.
+ * a real seeded search (4 generations of 20), and genomes that differ only in thresholds and
+ * exits. In the benchmark's own process.
  */
 export async function benchEvolve(panel: MarketPanel, range: { from: number; to: number }, report: Report): Promise<void> {
   const trimmedSeries = panel.series.map((s) => sliceBars(s, Math.max(0, lowerBound(s.day, panel.calendar[range.from]) - 756), s.day.length));
@@ -92,7 +91,7 @@ export async function benchEvolve(panel: MarketPanel, range: { from: number; to:
   for (const threads of [1, 2]) {
     const make = () => {
       const ctx = new MarketContext(trimmed, span);
-      return threads === 1 ? inProcessEvaluator(EvolveContext.over(ctx, EVOLVE_MEMO_BUDGET_BYTES), settings) : threadPoolEvaluator(ctx, settings, threads, EVOLVE_MEMO_BUDGET_BYTES);
+      return threads === 1 ? inProcessEvaluator(EvolveContext.over(ctx), settings) : threadPoolEvaluator(ctx, settings, threads);
     };
     let evaluator = make();
     try {
@@ -107,11 +106,11 @@ export async function benchEvolve(panel: MarketPanel, range: { from: number; to:
     evaluator = make();
     try {
       let n = 0;
-      // Warm the memo with one genome, then time the rest.
+      // Warm each thread (JIT, buffers) with one genome, then time the rest.
       await evaluator.evaluate(thresholdGenomes.slice(0, threads), () => undefined);
       const t0 = performance.now();
       await evaluator.evaluate(thresholdGenomes.slice(threads), () => n++);
-      report(`evolve ibs-rsi, threshold/exit genomes, memo warm, ${threads} worker${threads > 1 ? 's' : ''}`, `${(n / ((performance.now() - t0) / 1000)).toFixed(1)} evaluations/s`, threads === 2 ? 'target >= 20/s on 2 cores' : '');
+      report(`evolve ibs-rsi, threshold/exit genomes, warm threads, ${threads} worker${threads > 1 ? 's' : ''}`, `${(n / ((performance.now() - t0) / 1000)).toFixed(1)} evaluations/s`, threads === 2 ? 'target >= 20/s on 2 cores' : '');
     } finally {
       await evaluator.close();
     }

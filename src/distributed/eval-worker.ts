@@ -12,8 +12,6 @@ export interface PoolWorkerData {
   readonly indexAt: number;
   readonly span: { readonly from: number; readonly to: number };
   readonly settings: FitnessSettings;
-  /** This thread's share of the process's indicator memo budget. */
-  readonly memoBudgetBytes: number;
 }
 
 // The panel rebuilt here equals the main thread's (same series, same construction), and every
@@ -21,7 +19,7 @@ export interface PoolWorkerData {
 const data = workerData as PoolWorkerData;
 const all = viewSharedBars(data.bars);
 const index = data.indexAt >= 0 ? all[data.indexAt] : null;
-const ctx = new EvolveContext(buildPanel(all.filter((_, i) => i !== data.indexAt), index), data.span, { memoBudgetBytes: data.memoBudgetBytes });
+const ctx = new EvolveContext(buildPanel(all.filter((_, i) => i !== data.indexAt), index), data.span);
 
 parentPort!.on('message', (msg: { fingerprint: string; genome: Genome }) => {
   try {

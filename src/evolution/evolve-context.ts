@@ -1,17 +1,13 @@
 import type { EngineLeg } from '../backtest/engine.js';
 import { MarketContext } from '../backtest/market-context.js';
+import type { MarketPanel } from '../backtest/panel.js';
 import { SignalBookBuffers, signalBookOf } from '../backtest/signal-book.js';
 import { lowerBound, upperBound } from '../core/calendar.js';
+import { IndicatorMemo } from '../strategies/indicator-memo.js';
 import { paramsKey, type Params } from '../strategies/params.js';
 import { scanSignalsInto } from '../strategies/scan.js';
 import { SignalColumns } from '../strategies/signal-columns.js';
 import type { Strategy } from '../strategies/types.js';
-
-/**
- * Indicator memory for evaluating genomes, per process (a pool's threads share it out): with the
- * loaded market and each thread's book buffers, a run stays under 1 GB.
- */
-export const EVOLVE_MEMO_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /**
  * The market context a genome search judges genomes in. A genome's book is used by that genome
@@ -21,6 +17,12 @@ export const EVOLVE_MEMO_BUDGET_BYTES = 256 * 1024 * 1024;
  * bars is ~1.7M signals: allocating its ~150 MB of working and output arrays per genome cost more
  * than computing them, and a cache of such books was most of a run's peak memory.
  *
+ * Indicators live in a memo cleared symbol by symbol, not in the context's memo: genomes of a
+ * search rarely share all their periods, and a memo that spans genomes needs ~23 MB per indicator
+ * and period to help, far more than a run can hold (on the full universe, 64 MB and 512 MB of memo
+ * ran equally fast). A symbol's arrays, ~25 KB each, are reused by the allocator from symbol to
+ * symbol instead of each genome touching ~100 MB of fresh memory.
+ *
  * A leg is valid until the next leg of a different strategy or parameters is asked for, so a
  * backtest through this context trades one strategy at a time (evaluateGenome's use).
  */
@@ -28,10 +30,25 @@ export class EvolveContext extends MarketContext {
   private readonly columns = new SignalColumns();
   private readonly buffers = new SignalBookBuffers();
   private current: { readonly key: string; readonly leg: EngineLeg } | null = null;
+  /** Indicators of the symbol being scanned (see above). */
+  private readonly symbolMemo: IndicatorMemo;
 
-  /** The context over `base`'s market and span, with an indicator memo of `memoBudgetBytes`. */
-  static over(base: MarketContext, memoBudgetBytes: number): EvolveContext {
-    return new EvolveContext(base.panel, base.span, { memoBudgetBytes, legCacheSize: 1 });
+  constructor(panel: MarketPanel, span?: { from: number; to: number }) {
+    super(panel, span, { legCacheSize: 1 });
+    // Room for a signal on every bar of the span, reserved once: growing by doubling would hold
+    // the old and new arrays at once, and pages a book never reaches are never touched (no memory).
+    const firstDay = panel.calendar[this.span.from];
+    const lastDay = panel.calendar[this.span.to];
+    let bars = 0;
+    for (const s of panel.series) bars += upperBound(s.day, lastDay) - lowerBound(s.day, firstDay);
+    this.columns.reserve(bars);
+    this.buffers.reserve(bars, panel.calendar.length);
+    this.symbolMemo = new IndicatorMemo((s) => lowerBound(s.day, firstDay));
+  }
+
+  /** The context over `base`'s market and span. */
+  static over(base: MarketContext): EvolveContext {
+    return new EvolveContext(base.panel, base.span);
   }
 
   override leg(strategy: Strategy, params: Params): EngineLeg {
@@ -43,7 +60,13 @@ export class EvolveContext extends MarketContext {
     const lastDay = this.panel.calendar[this.span.to];
     const columns = this.columns;
     columns.length = 0;
-    this.panel.series.forEach((s, sym) => scanSignalsInto(strategy, s, params, this.memo, lowerBound(s.day, firstDay), upperBound(s.day, lastDay), columns, sym));
+    // Each symbol's indicators live only while it is scanned (see symbolMemo above).
+    const memo = this.symbolMemo;
+    this.panel.series.forEach((s, sym) => {
+      memo.clear();
+      scanSignalsInto(strategy, s, params, memo, lowerBound(s.day, firstDay), upperBound(s.day, lastDay), columns, sym);
+    });
+    memo.clear();
     const leg: EngineLeg = { strategy, params, book: signalBookOf(this.panel, columns, this.buffers) };
     this.current = { key, leg };
     return leg;
