@@ -125,8 +125,8 @@ let scratch = new Int32Array(0);
  * Orders each day's signals by rank descending, ties by symbol. The counting sort left every day
  * in symbol order and a symbol signals at most once a day, so a stable sort by rank alone gives
  * exactly that order. A hand-written merge sort on typed arrays: a genome whose exit rule fires on
- * most bars puts hundreds of signals on every day, and the comparator callbacks of
- * `TypedArray.prototype.sort` made that sort most of an evolve evaluation's time.
+ * most bars puts hundreds of signals on every day, and `TypedArray.prototype.sort` with a
+ * comparator calls back into JavaScript for every comparison.
  */
 function sortDaysByRank(dayStart: Int32Array, order: Int32Array, rank: Float64Array): void {
   const days = dayStart.length - 1;
