@@ -1,5 +1,6 @@
 import { KobeError } from '../core/errors.js';
 import { contextHash } from '../evolution/eval-context.js';
+import { EvolveContext } from '../evolution/evolve-context.js';
 import type { FitnessSettings } from '../evolution/fitness.js';
 import type { EvalJobPayload } from './evolve-queue.js';
 import { loadRunMarket, type LoadedRun } from './market.js';
@@ -32,6 +33,8 @@ export async function loadEvalContext(payload: EvalJobPayload, where: { readonly
         hint: `point ${ctx.param('dataDir')} at an identical copy of the data`,
       });
     }
+    // Judged in an evolve context (one reused book, indicators per symbol), as `kobe evolve` judges it.
+    const judged: LoadedRun = { ...run, ctx: EvolveContext.over(run.ctx) };
     const settings: FitnessSettings = { from: run.from, to: run.to, trainDays: spec.trainDays, testDays: spec.testDays, config: spec.engine, minTrainTrades: spec.minTrainTrades, blowUpFrac: spec.blowUpFrac };
-    return { run, settings };
+    return { run: judged, settings };
 }

@@ -7,6 +7,7 @@ import type { EngineConfig } from '../backtest/config.js';
 import { makeFolds } from '../backtest/walk-forward.js';
 import { threadPoolEvaluator } from '../distributed/thread-pool.js';
 import { contextHash, type EvalContextSpec } from '../evolution/eval-context.js';
+import { EvolveContext } from '../evolution/evolve-context.js';
 import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
 import { runEvolution, type Evaluator, type EvolutionResult, type GenerationSummary } from '../evolution/evolve.js';
 import type { FitnessSettings } from '../evolution/fitness.js';
@@ -22,9 +23,6 @@ import type { MarketSpec } from './market-spec.js';
 import { requireIndexForRegime } from './run-checks.js';
 import { encodeEngineConfig, encodeEvolveSpec, type EvolveSpec } from './run-spec.js';
 import { KOBE_VERSION } from './version.js';
-
-/** Indicator memory per evaluating thread: two threads and the loaded market stay under 1 GB. */
-const MEMO_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /** A `kobe evolve` run: the market, the engine, the search, where evaluations run and what it writes. */
 export interface EvolveJobSpec {
@@ -128,8 +126,8 @@ export async function runEvolveJob(spec: EvolveJobSpec, ctx: AppContext, hooks: 
             onError: (e) => ctx.log(`queue: ${e.message}`),
           })
         : workers > 1
-          ? threadPoolEvaluator(run.ctx, settings, workers, MEMO_BUDGET_BYTES)
-          : inProcessEvaluator(run.ctx, settings);
+          ? threadPoolEvaluator(run.ctx, settings, workers)
+          : inProcessEvaluator(EvolveContext.over(run.ctx), settings);
 
     let resumed = false;
     store.claimRun(manifest.runId, ctxHash, stableStringify(manifest), ctx.now().toISOString(), owner, (existing) => {

@@ -34,14 +34,46 @@ export function buildSignalBook(panel: MarketPanel, perSymbol: readonly SymbolSi
   return signalBookOf(panel, columns);
 }
 
-/** The book of signals appended symbol by symbol (symbol, then bar order) into flat columns. */
-export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
+const fit = <T extends Int32Array | Float64Array>(have: T, n: number, make: (k: number) => T): T => (have.length >= n ? have : make(n));
+
+/**
+ * Working and output arrays reused from one book to the next by a caller that never holds two of
+ * its books at once (a genome search judges one genome at a time): a full-universe book whose
+ * exit rule fires on most bars holds ~1.7M signals, and on a machine where fresh memory costs
+ * ~3 ms/MB, allocating its ~100 MB anew per genome cost more than building it.
+ */
+export class SignalBookBuffers {
+  cal = new Int32Array(0);
+  order = new Int32Array(0);
+  rank = new Float64Array(0);
+  dayStart = new Int32Array(0);
+  readonly out = new SignalColumns();
+
+  /** Sizes the buffers for books of up to `signals` signals over `days` sessions. */
+  reserve(signals: number, days: number): void {
+    this.cal = fit(this.cal, signals, (k) => new Int32Array(k));
+    this.order = fit(this.order, signals, (k) => new Int32Array(k));
+    this.rank = fit(this.rank, signals, (k) => new Float64Array(k));
+    this.dayStart = fit(this.dayStart, days + 1, (k) => new Int32Array(k));
+    this.out.reserve(signals);
+  }
+}
+
+const view = <T extends Int32Array | Int8Array | Float64Array>(a: T, n: number): T => (a.length === n ? a : (a.subarray(0, n) as T));
+
+/**
+ * The book of signals appended symbol by symbol (symbol, then bar order) into flat columns. With
+ * `reuse`, the book's arrays are views into those buffers, valid until the next book built with
+ * them.
+ */
+export function signalBookOf(panel: MarketPanel, c: SignalColumns, reuse?: SignalBookBuffers): SignalBook {
   const days = panel.calendar.length;
   const total = c.length;
+  const b = reuse ?? new SignalBookBuffers();
   // Order once by (day, score descending, symbol): days with hundreds of signals (a market-wide
   // selloff) cost n log n, not n^2. A counting sort by day keeps symbol order within a day (the
   // columns come in symbol order), then each day is ranked by score.
-  const cal = new Int32Array(total);
+  const cal = (b.cal = fit(b.cal, total, (k) => new Int32Array(k)));
   // Each symbol's signals come in bar order: each one's session is found from the previous one's.
   for (let i = 0, t = 0, prev = -1; i < total; i++) {
     const s = c.sym[i];
@@ -52,47 +84,37 @@ export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
     t = lowerBoundFrom(panel.calendar, panel.series[s].day[c.bar[i]], t);
     cal[i] = t;
   }
-  const dayStart = new Int32Array(days + 1);
+  const dayStart = view((b.dayStart = fit(b.dayStart, days + 1, (k) => new Int32Array(k))), days + 1);
+  if (reuse !== undefined) dayStart.fill(0);
   for (let i = 0; i < total; i++) dayStart[cal[i] + 1]++;
   for (let t = 0; t < days; t++) dayStart[t + 1] += dayStart[t];
   // Placed from the back, each day's end moving down to its start: stable without a second
   // calendar-length array of cursors. Each dayStart[t + 1] ends at day t's start, shifted back after.
-  const order = new Int32Array(total);
+  const order = (b.order = fit(b.order, total, (k) => new Int32Array(k)));
   for (let i = total - 1; i >= 0; i--) order[--dayStart[cal[i] + 1]] = i;
   dayStart.copyWithin(0, 1);
   dayStart[days] = total;
   const sym = c.sym;
-  const rank = new Float64Array(total);
+  const rank = (b.rank = fit(b.rank, total, (k) => new Float64Array(k)));
   for (let i = 0; i < total; i++) {
     const v = c.score[i];
     rank[i] = v === v ? v : Number.NEGATIVE_INFINITY;
   }
-  const before = (x: number, y: number) => rank[x] > rank[y] || (rank[x] === rank[y] && sym[x] < sym[y]);
-  for (let t = 0; t < days; t++) {
-    const from = dayStart[t];
-    const to = dayStart[t + 1];
-    if (to - from > 32) {
-      order.subarray(from, to).sort((x, y) => (before(x, y) ? -1 : before(y, x) ? 1 : 0));
-      continue;
-    }
-    for (let i = from + 1; i < to; i++) {
-      const v = order[i];
-      let j = i;
-      while (j > from && before(v, order[j - 1])) {
-        order[j] = order[j - 1];
-        j--;
-      }
-      order[j] = v;
-    }
-  }
+  sortDaysByRank(dayStart, order, rank);
+  // Gathered into separate columns, not permuted in place: the gather reads each symbol's
+  // signals in order as the days advance, a cycle-following permutation jumps across the whole
+  // book and cost 3x as much.
+  const out = b.out;
+  out.length = 0;
+  out.reserve(total);
   const book: SignalBook = {
     dayStart,
-    sym: new Int32Array(total),
-    bar: new Int32Array(total),
-    code: new Int8Array(total),
-    score: new Float64Array(total),
-    stopDist: new Float64Array(total),
-    targetDist: new Float64Array(total),
+    sym: view(out.sym, total),
+    bar: view(out.bar, total),
+    code: view(out.code, total),
+    score: view(out.score, total),
+    stopDist: view(out.stopDist, total),
+    targetDist: view(out.targetDist, total),
   };
   for (let r = 0; r < total; r++) {
     const i = order[r];
@@ -104,6 +126,57 @@ export function signalBookOf(panel: MarketPanel, c: SignalColumns): SignalBook {
     book.targetDist[r] = c.targetDist[i];
   }
   return book;
+}
+
+let scratch = new Int32Array(0);
+
+/**
+ * Orders each day's signals by rank descending, ties by symbol. The counting sort left every day
+ * in symbol order and a symbol signals at most once a day, so a stable sort by rank alone gives
+ * exactly that order. A hand-written merge sort on typed arrays: a genome whose exit rule fires on
+ * most bars puts hundreds of signals on every day, and `TypedArray.prototype.sort` with a
+ * comparator calls back into JavaScript for every comparison.
+ */
+function sortDaysByRank(dayStart: Int32Array, order: Int32Array, rank: Float64Array): void {
+  const days = dayStart.length - 1;
+  for (let t = 0; t < days; t++) {
+    const from = dayStart[t];
+    const to = dayStart[t + 1];
+    if (to - from < 2) continue;
+    // Insertion-sorted runs of 16, then merged pairwise through scratch space.
+    const run = 16;
+    for (let a = from; a < to; a += run) {
+      const b = Math.min(a + run, to);
+      for (let i = a + 1; i < b; i++) {
+        const v = order[i];
+        const rv = rank[v];
+        let j = i;
+        while (j > a && rv > rank[order[j - 1]]) {
+          order[j] = order[j - 1];
+          j--;
+        }
+        order[j] = v;
+      }
+    }
+    if (to - from <= run) continue;
+    if (scratch.length < to - from) scratch = new Int32Array(Math.max(to - from, 2 * scratch.length));
+    for (let width = run; width < to - from; width *= 2) {
+      for (let a = from; a + width < to; a += 2 * width) {
+        const mid = a + width;
+        const end = Math.min(a + 2 * width, to);
+        // Already in order across the seam: nothing to merge.
+        if (rank[order[mid - 1]] >= rank[order[mid]]) continue;
+        const n = mid - a;
+        for (let k = 0; k < n; k++) scratch[k] = order[a + k];
+        let l = 0;
+        let r = mid;
+        let w = a;
+        // Left first on ties: it holds the lower symbols.
+        while (l < n && r < end) order[w++] = rank[scratch[l]] >= rank[order[r]] ? scratch[l++] : order[r++];
+        while (l < n) order[w++] = scratch[l++];
+      }
+    }
+  }
 }
 
 /** Entry signals (long or short) on calendar days from..to: exit signals open no trade. */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { backtest } from '../backtest/backtest.js';
 import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { MarketContext } from '../backtest/market-context.js';
-import { buildPanel, calendarRange, type MarketPanel } from '../backtest/panel.js';
+import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { createRng } from '../core/rng.js';
 import { benchFloor } from './floor-bench.js';
 import { benchMonteCarlo } from './monte-carlo-bench.js';
@@ -19,15 +19,8 @@ import { benchLongSeries } from './long-series-bench.js';
 import { benchReportRender } from './report-render-bench.js';
 import { benchIndicators } from './indicator-bench.js';
 import { benchWarmLoad } from './load-bench.js';
+import { benchEvolve, benchEvolveProcess } from './evolve-bench.js';
 import { probabilityOfBacktestOverfitting } from '../validation/stats/pbo.js';
-import { sliceBars } from '../core/bar-series.js';
-import { lowerBound } from '../core/calendar.js';
-import { runEvolution, type EvolveHooks } from '../evolution/evolve.js';
-import type { Genome } from '../evolution/genome.js';
-import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
-import { threadPoolEvaluator } from '../distributed/thread-pool.js';
-import type { FitnessSettings } from '../evolution/fitness.js';
-import { fingerprint } from '../evolution/fingerprint.js';
 import { runWalkForward } from '../backtest/walk-forward.js';
 import { parseIsoDay } from '../core/calendar.js';
 import { loadMarket } from '../data/load.js';
@@ -117,6 +110,7 @@ async function run(): Promise<void> {
         'target <= 1 s',
       );
       benchLongSeries(root, report);
+      benchEvolveProcess({ dataDir, cacheDir, work, symbols: symbols.length - 1, start: GOAL_START, end: GOAL_END }, (args, cwd, label, n) => measuredRuns(root, args, cwd, label, n), report);
       await benchReportRender(root, work, `ibs-rsi+turtle-soup, ${symbols.length - 1} symbols, ${GOAL_START}..${GOAL_END}`, report);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -149,61 +143,13 @@ async function run(): Promise<void> {
     }
     report(`wf both strategies tuned, compute only, ${GOAL_START}..${GOAL_END} (${evaluations} backtests)`, `${(ms(t0) / 1000).toFixed(3)} s`);
 
-    await benchEvolve(panel, range);
+    await benchEvolve(panel, range, report);
     benchRisk();
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
   const peakMb = process.resourceUsage().maxRSS / 1024;
   report('bench process peak RSS (two loaded copies + memos)', `${peakMb.toFixed(0)} MB`);
-}
-
-/**
- * Evaluations per second of full-universe walk-forward genomes of ibs-rsi, as `kobe evolve`
- * runs them (indicators from 756 bars before the span), on 1 thread and on a pool of 2:
- * a real seeded search (4 generations of 20: new periods miss the indicator memo, children hit
- * it), and genomes that differ only in thresholds and exits (every indicator memoised, so a
- * genome costs only its own logic).
- */
-async function benchEvolve(panel: MarketPanel, range: { from: number; to: number }): Promise<void> {
-  const trimmedSeries = panel.series.map((s) => sliceBars(s, Math.max(0, lowerBound(s.day, panel.calendar[range.from]) - 756), s.day.length));
-  const trimmedIndex = panel.index === null ? null : sliceBars(panel.index, Math.max(0, lowerBound(panel.index.day, panel.calendar[range.from]) - 756), panel.index.day.length);
-  const trimmed = buildPanel(trimmedSeries, trimmedIndex);
-  const span = calendarRange(trimmed, panel.calendar[range.from], panel.calendar[range.to])!;
-  const settings: FitnessSettings = { ...span, trainDays: 252, testDays: 63, config: { ...DEFAULT_ENGINE_CONFIG, recordDecisions: false }, minTrainTrades: 10, blowUpFrac: 0.3 };
-  const base = defaultParams(STRATEGIES['ibs-rsi'].params);
-  const rng = createRng(7);
-  const thresholdGenomes = Array.from({ length: 40 }, () => {
-    const genome: Genome = { kind: 'params', strategy: 'ibs-rsi', params: { ...base, rsiEntry: 2 + rng.int(20), ibsEntry: Number((0.05 + 0.4 * rng.next()).toFixed(2)), timeExitBars: 2 + rng.int(8), stopAtrMult: 1 + rng.int(4) } };
-    return { genome, fingerprint: fingerprint(genome) };
-  });
-  for (const threads of [1, 2]) {
-    const make = () => {
-      const ctx = new MarketContext(trimmed, span, { memoBudgetBytes: 256 << 20, legCacheSize: 8 });
-      return threads === 1 ? inProcessEvaluator(ctx, settings) : threadPoolEvaluator(ctx, settings, threads, 256 << 20);
-    };
-    let evaluator = make();
-    try {
-      let n = 0;
-      const t0 = performance.now();
-      const hooks: EvolveHooks = { cached: () => null, saved: () => n++, trials: () => undefined, generationDone: () => undefined };
-      await runEvolution({ space: { kind: 'params', strategy: 'ibs-rsi' }, ga: { population: 20, elite: 2, tournament: 3, crossoverRate: 0.8, mutationRate: 0.2, seed: 42 }, generations: 4, evaluator, hooks });
-      report(`evolve ibs-rsi, seeded 4x20 search, ${threads} worker${threads > 1 ? 's' : ''} (${n} evals)`, `${(n / ((performance.now() - t0) / 1000)).toFixed(1)} evaluations/s`, threads === 2 ? 'target >= 20/s on 2 cores' : '');
-    } finally {
-      await evaluator.close();
-    }
-    evaluator = make();
-    try {
-      let n = 0;
-      // Warm the memo with one genome, then time the rest.
-      await evaluator.evaluate(thresholdGenomes.slice(0, threads), () => undefined);
-      const t0 = performance.now();
-      await evaluator.evaluate(thresholdGenomes.slice(threads), () => n++);
-      report(`evolve ibs-rsi, threshold/exit genomes, memo warm, ${threads} worker${threads > 1 ? 's' : ''}`, `${(n / ((performance.now() - t0) / 1000)).toFixed(1)} evaluations/s`, threads === 2 ? 'target >= 20/s on 2 cores' : '');
-    } finally {
-      await evaluator.close();
-    }
-  }
 }
 
 /** The promotion statistics and Monte Carlo at the sizes the issue names. */

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { MarketContext } from '../backtest/market-context.js';
 import { buildPanel } from '../backtest/panel.js';
 import { viewSharedBars, type SharedBars } from '../core/shared-bars.js';
+import { EvolveContext } from '../evolution/evolve-context.js';
 import { evaluateGenome, type FitnessSettings } from '../evolution/fitness.js';
 import type { Genome } from '../evolution/genome.js';
 
@@ -12,7 +12,6 @@ export interface PoolWorkerData {
   readonly indexAt: number;
   readonly span: { readonly from: number; readonly to: number };
   readonly settings: FitnessSettings;
-  readonly memoBudgetBytes: number;
 }
 
 // The panel rebuilt here equals the main thread's (same series, same construction), and every
@@ -20,7 +19,7 @@ export interface PoolWorkerData {
 const data = workerData as PoolWorkerData;
 const all = viewSharedBars(data.bars);
 const index = data.indexAt >= 0 ? all[data.indexAt] : null;
-const ctx = new MarketContext(buildPanel(all.filter((_, i) => i !== data.indexAt), index), data.span, { memoBudgetBytes: data.memoBudgetBytes, legCacheSize: 8 });
+const ctx = new EvolveContext(buildPanel(all.filter((_, i) => i !== data.indexAt), index), data.span);
 
 parentPort!.on('message', (msg: { fingerprint: string; genome: Genome }) => {
   try {

@@ -31,14 +31,13 @@ function affinity(genome: Genome, threads: number): number {
 }
 
 /**
- * A pool of worker threads over one market in shared memory. Each thread keeps its own indicator
- * memo, so a genome costs only its own logic once its indicators are warm. Work is handed out one
- * genome at a time to whichever thread is free.
+ * A pool of worker threads over one market in shared memory, each judging genomes in its own
+ * EvolveContext. Work is handed out one genome at a time to whichever thread is free.
  */
-export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSettings, threads: number, memoBudgetBytes: number): Evaluator {
+export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSettings, threads: number): Evaluator {
   const { panel } = ctx;
   const series = panel.index === null ? [...panel.series] : [...panel.series, panel.index];
-  const data: PoolWorkerData = { bars: shareBars(series), indexAt: panel.index === null ? -1 : series.length - 1, span: ctx.span, settings, memoBudgetBytes };
+  const data: PoolWorkerData = { bars: shareBars(series), indexAt: panel.index === null ? -1 : series.length - 1, span: ctx.span, settings };
   let failCurrent: ((e: Error) => void) | null = null;
   const workers = Array.from({ length: threads }, () => {
     const w = new Worker(workerUrl(), { workerData: data });

@@ -1,21 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
 import { MarketContext } from '../backtest/market-context.js';
-import { buildPanel, calendarRange } from '../backtest/panel.js';
 import { createRng } from '../core/rng.js';
-import { parseIsoDay } from '../core/calendar.js';
-import { generateDemoMarket } from '../demo/demo-market.js';
 import { defaultParams } from '../strategies/params.js';
 import { getStrategy } from '../strategies/registry.js';
 import { runWalkForward } from '../backtest/walk-forward.js';
 import { requireFreshDist } from '../test-support/build-dist.js';
+import { demoFitness } from '../test-support/demo-fitness.js';
 import { fcOptions } from '../test-support/synthetic-bars.js';
 import { inProcessEvaluator } from '../distributed/in-process-evaluator.js';
 import { threadPoolEvaluator } from '../distributed/thread-pool.js';
 import { runEvolution, type Evaluator, type EvolveHooks } from './evolve.js';
 import type { Candidate } from './genetic-search.js';
-import { evaluateGenome, fitnessScore, paretoFront, type EvalResult, type FitnessSettings } from './fitness.js';
+import { evaluateGenome, fitnessScore, paretoFront, type EvalResult } from './fitness.js';
 import type { Genome } from './genome.js';
 import { mutate, crossover, randomGenome, type SearchSpace } from './operators.js';
 
@@ -204,11 +201,7 @@ describe('genetic search', () => {
 });
 
 describe('fitness on the demo market', () => {
-  const demo = generateDemoMarket({ seed: 42 });
-  const index = demo.series.find((s) => s.symbol === demo.indexSymbol)!;
-  const panel = buildPanel(demo.series.filter((s) => s !== index).slice(0, 20), index);
-  const range = calendarRange(panel, parseIsoDay('2017-01-01'), parseIsoDay('2020-12-31'))!;
-  const settings: FitnessSettings = { ...range, trainDays: 252, testDays: 126, config: { ...DEFAULT_ENGINE_CONFIG, recordDecisions: false }, minTrainTrades: 5, blowUpFrac: 0.3 };
+  const { panel, range, settings } = demoFitness({ seed: 42, symbols: 20, start: '2017-01-01', end: '2020-12-31', testDays: 126, minTrainTrades: 5, blowUpFrac: 0.3 });
 
   it('matches a walk-forward without tuning, split by split', async () => {
     const ctx = new MarketContext(panel, range);
@@ -252,7 +245,7 @@ describe('fitness on the demo market', () => {
     requireFreshDist();
     const space: SearchSpace = { kind: 'rules' };
     const results = [];
-    for (const make of [() => inProcessEvaluator(new MarketContext(panel, range), settings), () => threadPoolEvaluator(new MarketContext(panel, range), settings, 2, 64 << 20)]) {
+    for (const make of [() => inProcessEvaluator(new MarketContext(panel, range), settings), () => threadPoolEvaluator(new MarketContext(panel, range), settings, 2)]) {
       const evaluator = make();
       const hooks = memoryHooks();
       try {

@@ -65,6 +65,12 @@ export class IndicatorMemo {
     }
   }
 
+  /** Drops every array (the counters stay): a memo reused for one symbol after another. */
+  clear(): void {
+    this.arrays.clear();
+    this.bytes = 0;
+  }
+
   get heldBytes(): number {
     return this.bytes;
   }
