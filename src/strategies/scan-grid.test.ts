@@ -47,8 +47,12 @@ describe.each(STRATEGY_NAMES)('grid scan of %s', (name) => {
       fcOptions(25),
     );
   });
+});
 
-  it.runIf(strategy.thresholds !== undefined)('loosening a declared threshold never removes a signal bar', () => {
+describe.each(STRATEGY_NAMES.filter((n) => getStrategy(n).thresholds !== undefined))('declared thresholds of %s', (name) => {
+  const strategy = getStrategy(name);
+
+  it('loosening a declared threshold never removes a signal bar', () => {
     const thresholds = Object.entries(strategy.thresholds ?? {});
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: thresholds.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, which, a, b) => {
