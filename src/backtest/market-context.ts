@@ -22,7 +22,8 @@ import { signalBookOf } from './signal-book.js';
  */
 export class MarketContext {
   readonly memo: IndicatorMemo;
-  private readonly firstBarOf: (series: BarSeries) => number;
+  /** A series' first bar inside the span (where its scans start). */
+  protected readonly firstBarOf: (series: BarSeries) => number;
   readonly span: { readonly from: number; readonly to: number };
   private readonly books = new Map<string, EngineLeg>();
   private readonly regimes = new Map<number, Uint8Array | null>();
@@ -67,10 +68,14 @@ export class MarketContext {
     const keys = points.map((p) => legKey(strategy, p));
     const built = new Map<string, EngineLeg>();
     const missing: Params[] = [];
+    const missingKeys = new Set<string>();
     keys.forEach((key, k) => {
       const found = this.books.get(key);
       if (found !== undefined) built.set(key, found);
-      else if (!missing.some((p) => legKey(strategy, p) === key)) missing.push(points[k]);
+      else if (!missingKeys.has(key)) {
+        missingKeys.add(key);
+        missing.push(points[k]);
+      }
     });
     if (missing.length > 0) {
       const firstDay = this.panel.calendar[this.span.from];
@@ -101,4 +106,5 @@ export class MarketContext {
   }
 }
 
-const legKey = (strategy: Strategy, params: Params) => `${strategy.name}@${strategy.version}|${paramsKey(params)}`;
+/** The identity of a leg: the strategy, its version and its parameters. */
+export const legKey = (strategy: Strategy, params: Params) => `${strategy.name}@${strategy.version}|${paramsKey(params)}`;

@@ -1,9 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { MarketContext } from '../backtest/market-context.js';
 import { KobeError } from '../core/errors.js';
-import { hash32 } from '../core/rng.js';
 import { shareBars } from '../core/shared-bars.js';
-import type { Genome } from '../evolution/genome.js';
 import type { Evaluator } from '../evolution/evolve.js';
 import type { EvalResult, FitnessSettings } from '../evolution/fitness.js';
 import type { PoolWorkerData } from './eval-worker.js';
@@ -17,17 +15,6 @@ type Reply = { ok: true; result: EvalResult } | { ok: false; fingerprint: string
 function workerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../../dist/distributed/eval-worker.js', here) : new URL('./eval-worker.js', here);
-}
-
-/**
- * The thread a genome should go to: genomes whose whole-number genes (indicator periods, for
- * every strategy kobe has) agree share their indicator arrays, so sending them to the same
- * thread lets its memo answer instead of computing the same arrays twice. Only a preference:
- * an idle thread takes any work.
- */
-function affinity(genome: Genome, threads: number): number {
-  const key = genome.kind === 'params' ? Object.entries(genome.params).filter(([, v]) => Number.isInteger(v)).map(([k, v]) => `${k}=${v}`).join(',') : JSON.stringify(genome.rule.entry);
-  return hash32(key) % threads;
 }
 
 /**
@@ -51,19 +38,18 @@ export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSetting
           failed = true;
           reject(e);
         };
-        const pending = items.map((item) => ({ item, home: affinity(item.genome, workers.length) }));
+        const pending = [...items];
         let running = 0;
         let failed = false;
-        const feed = (w: Worker, index: number) => {
+        const feed = (w: Worker) => {
           if (failed) return;
           if (pending.length === 0) {
             if (running === 0) resolve();
             return;
           }
-          // Prefer a genome whose indicators this thread has most likely computed already.
-          let k = pending.findIndex((x) => x.home === index);
-          if (k < 0) k = 0;
-          const { item } = pending.splice(k, 1)[0];
+          // Threads keep no indicators from one genome to the next (EvolveContext), so any thread
+          // takes the next genome.
+          const item = pending.shift()!;
           running++;
           w.once('message', (reply: Reply) => {
             running--;
@@ -73,11 +59,11 @@ export function threadPoolEvaluator(ctx: MarketContext, settings: FitnessSetting
               return;
             }
             onResult(reply.result);
-            feed(w, index);
+            feed(w);
           });
           w.postMessage(item);
         };
-        workers.forEach((w, index) => feed(w, index));
+        workers.forEach((w) => feed(w));
         if (items.length === 0) resolve();
       });
     },

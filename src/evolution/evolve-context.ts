@@ -1,5 +1,5 @@
 import type { EngineLeg } from '../backtest/engine.js';
-import { MarketContext } from '../backtest/market-context.js';
+import { legKey, MarketContext } from '../backtest/market-context.js';
 import type { MarketPanel } from '../backtest/panel.js';
 import { SignalBookBuffers, signalBookOf } from '../backtest/signal-book.js';
 import { lowerBound, upperBound } from '../core/calendar.js';
@@ -43,7 +43,7 @@ export class EvolveContext extends MarketContext {
     for (const s of panel.series) bars += upperBound(s.day, lastDay) - lowerBound(s.day, firstDay);
     this.columns.reserve(bars);
     this.buffers.reserve(bars, panel.calendar.length);
-    this.symbolMemo = new IndicatorMemo((s) => lowerBound(s.day, firstDay));
+    this.symbolMemo = new IndicatorMemo(this.firstBarOf);
   }
 
   /** The context over `base`'s market and span. */
@@ -52,7 +52,7 @@ export class EvolveContext extends MarketContext {
   }
 
   override leg(strategy: Strategy, params: Params): EngineLeg {
-    const key = `${strategy.name}@${strategy.version}|${paramsKey(params)}`;
+    const key = legKey(strategy, params);
     if (this.current !== null && this.current.key === key) return this.current.leg;
     // Dropped first: a failed build must not leave a leg whose buffers it half overwrote.
     this.current = null;
