@@ -4,6 +4,7 @@ export interface NumberRule {
   readonly min?: number;
   readonly integer?: boolean;
   readonly positive?: boolean;
+  readonly max?: number;
 }
 
 /**
@@ -18,10 +19,12 @@ export function checkNumber(raw: unknown, name: string, rule: NumberRule = {}): 
     !Number.isFinite(v) ||
     (rule.integer === true && !Number.isInteger(v)) ||
     (rule.positive === true && v <= 0) ||
-    (rule.min !== undefined && v < rule.min);
+    (rule.min !== undefined && v < rule.min) ||
+    (rule.max !== undefined && v > rule.max);
   if (bad) {
     const what = rule.integer ? 'a whole number' : 'a number';
-    const range = rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : '';
+    const low = rule.positive ? ' > 0' : rule.min !== undefined ? ` >= ${rule.min}` : '';
+    const range = rule.max === undefined ? low : low === '' ? ` <= ${rule.max}` : `${low} and <= ${rule.max}`;
     throw usageError('BAD_FLAG', `expected ${what}${range}, got '${text}'`, { flag: name, value: raw });
   }
   return v;

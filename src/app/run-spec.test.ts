@@ -31,10 +31,15 @@ const engineArb: fc.Arbitrary<EngineConfig> = fc.record({
     fc.integer({ min: 1, max: 10_000 }).map((shares) => ({ mode: 'fixed-shares' as const, shares })),
     fc.integer({ min: 1, max: 1_000_000 }).map((usd) => ({ mode: 'fixed-notional' as const, usd })),
     fc.integer({ min: 1, max: 100 }).map((pct) => ({ mode: 'risk-pct' as const, pct })),
+    fc.double({ min: 0.01, max: 1, noNaN: true }).map((fraction) => ({ mode: 'kelly' as const, fraction })),
   ),
   fill: fc.oneof(fc.constant({ kind: 'next-open' as const }), fc.integer({ min: 1, max: 20 }).map((delayBars) => ({ kind: 'delay-midpoint' as const, delayBars }))),
   costs: fc.record({ commissionPerOrderUsd: money, commissionPerShareUsd: money, slippageBps: money }),
   regimeFilter: fc.record({ enabled: fc.boolean(), smaPeriod: fc.integer({ min: 1, max: 400 }) }),
+  limits: fc.record({
+    maxSymbolWeight: fc.option(fc.double({ min: 0.001, max: 1, noNaN: true }), { nil: null }),
+    maxCorrelation: fc.option(fc.double({ min: 0.01, max: 1, noNaN: true }), { nil: null }),
+  }),
   recordDecisions: fc.constant(true),
 });
 
@@ -57,6 +62,18 @@ describe('engine config codec', () => {
     expect(fieldOf(() => decodeEngineConfig({ ...good, fill: 'delay-midpoint:0' }))).toBe('fill');
     expect(fieldOf(() => decodeEngineConfig({ ...good, regimeFilter: 'yes' }))).toBe('regimeFilter');
     expect(fieldOf(() => decodeEngineConfig({ ...good, regimeSmaPeriod: undefined }))).toBe('regimeSmaPeriod');
+    expect(fieldOf(() => decodeEngineConfig({ ...good, maxSymbolWeight: 1.5 }))).toBe('maxSymbolWeight');
+    expect(fieldOf(() => decodeEngineConfig({ ...good, maxSymbolWeight: 0 }))).toBe('maxSymbolWeight');
+    expect(fieldOf(() => decodeEngineConfig({ ...good, maxCorrelation: 1.2 }))).toBe('maxCorrelation');
+    expect(fieldOf(() => decodeEngineConfig({ ...good, maxCorrelation: -0.5 }))).toBe('maxCorrelation');
+    expect(fieldOf(() => decodeEngineConfig({ ...good, sizing: 'kelly:1.5' }))).toBe('sizing');
+  });
+
+  it('leaves the limits out of the encoding when they are off, so earlier run ids stand', () => {
+    const off = encodeEngineConfig(decodeEngineConfig({ initialCapitalUsd: 1000, maxPositions: 5, sizing: 'equal-weight', fill: 'next-open', commissionPerOrderUsd: 1, commissionPerShareUsd: 0, slippageBps: 5, regimeFilter: true, regimeSmaPeriod: 200 }));
+    expect(Object.keys(off)).not.toContain('maxSymbolWeight');
+    expect(Object.keys(off)).not.toContain('maxCorrelation');
+    expect(decodeEngineConfig({ ...off, maxSymbolWeight: '0.15', maxCorrelation: 0.7 }).limits).toEqual({ maxSymbolWeight: 0.15, maxCorrelation: 0.7 });
   });
 });
 

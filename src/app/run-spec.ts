@@ -3,7 +3,7 @@ import { formatFillModel, formatSizing, parseFillModel, parseSizing, type Engine
 import type { GaSettings } from '../evolution/genetic-search.js';
 import type { SearchSpace } from '../evolution/operators.js';
 import { getStrategy } from '../strategies/registry.js';
-import { checkNumber, checkProbability, checkString } from './check.js';
+import { checkNumber, checkProbability, checkString, type NumberRule } from './check.js';
 
 /**
  * Run specs with a JSON codec: the engine configuration, the walk-forward windows and the
@@ -27,6 +27,9 @@ export type EngineConfigJson = {
   readonly slippageBps: number;
   readonly regimeFilter: boolean;
   readonly regimeSmaPeriod: number;
+  /** Present only when set, so a run without the limits keeps the run id it always had. */
+  readonly maxSymbolWeight?: number;
+  readonly maxCorrelation?: number;
 };
 
 export function encodeEngineConfig(c: EngineConfig): EngineConfigJson {
@@ -40,6 +43,8 @@ export function encodeEngineConfig(c: EngineConfig): EngineConfigJson {
     slippageBps: c.costs.slippageBps,
     regimeFilter: c.regimeFilter.enabled,
     regimeSmaPeriod: c.regimeFilter.smaPeriod,
+    ...(c.limits.maxSymbolWeight === null ? {} : { maxSymbolWeight: c.limits.maxSymbolWeight }),
+    ...(c.limits.maxCorrelation === null ? {} : { maxCorrelation: c.limits.maxCorrelation }),
   };
 }
 
@@ -63,8 +68,17 @@ export function decodeEngineConfig(raw: Raw, param: Param = same): EngineConfig 
       slippageBps: checkNumber(raw.slippageBps, param('slippageBps'), { min: 0 }),
     },
     regimeFilter: { enabled: regimeFilter, smaPeriod: checkNumber(raw.regimeSmaPeriod, param('regimeSmaPeriod'), { integer: true, positive: true }) },
+    limits: {
+      maxSymbolWeight: optionalFraction(raw.maxSymbolWeight, param('maxSymbolWeight'), { positive: true, max: 1 }),
+      maxCorrelation: optionalFraction(raw.maxCorrelation, param('maxCorrelation'), { positive: true, max: 1 }),
+    },
     recordDecisions: true,
   };
+}
+
+/** An optional limit: absent (or null) is off; text or a number is checked against `rule`. */
+function optionalFraction(raw: unknown, name: string, rule: NumberRule): number | null {
+  return raw === undefined || raw === null ? null : checkNumber(raw, name, rule);
 }
 
 /** Walk-forward windows: train on `trainDays` sessions, trade the next `testDays`. */

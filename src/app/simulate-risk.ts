@@ -11,6 +11,8 @@ const DENIAL_SOURCE: Record<DenialCode, { hard: boolean; source: string }> = {
   REGIME_FILTER: { hard: true, source: 'regime-filter' },
   ALREADY_IN_POSITION: { hard: true, source: 'portfolio' },
   MAX_POSITIONS: { hard: false, source: 'portfolio' },
+  CORRELATION_LIMIT: { hard: false, source: 'portfolio' },
+  STRATEGY_BUDGET: { hard: false, source: 'allocation' },
   ZERO_SHARES: { hard: false, source: 'sizing' },
   INSUFFICIENT_CASH: { hard: false, source: 'sizing' },
   NO_FILL_BAR: { hard: true, source: 'fill-model' },

@@ -1,11 +1,14 @@
 import { usageError } from '../core/errors.js';
+import { DEFAULT_KELLY_FRACTION } from '../portfolio/allocation.js';
 
 export type Sizing =
   | { readonly mode: 'equal-weight' }
   | { readonly mode: 'all-in' }
   | { readonly mode: 'fixed-shares'; readonly shares: number }
   | { readonly mode: 'fixed-notional'; readonly usd: number }
-  | { readonly mode: 'risk-pct'; readonly pct: number };
+  | { readonly mode: 'risk-pct'; readonly pct: number }
+  /** Strategy sleeves weighted by `fraction` x Kelly on each strategy's trade record (src/portfolio/allocation.ts). */
+  | { readonly mode: 'kelly'; readonly fraction: number };
 
 export type FillModel = { readonly kind: 'next-open' } | { readonly kind: 'delay-midpoint'; readonly delayBars: number };
 
@@ -24,9 +27,28 @@ export interface EngineConfig {
   readonly costs: CostModel;
   /** Longs only while the index closes above its SMA (shorts only below). */
   readonly regimeFilter: { readonly enabled: boolean; readonly smaPeriod: number };
+  /** Position limits, each off when null (see PositionLimits). */
+  readonly limits: PositionLimits;
   /** Keep every signal decision (admitted or denied) in the result, not only the counts. */
   readonly recordDecisions: boolean;
 }
+
+/**
+ * Limits on each new position, applied in every sizing mode. Off by default so a run agrees with
+ * other engines trade for trade; `--max-symbol-weight 0.15 --max-correlation 0.7` is the policy
+ * the README recommends.
+ */
+export interface PositionLimits {
+  /** Largest position in one symbol as a fraction of equity at the signal: the order is clamped to it. */
+  readonly maxSymbolWeight: number | null;
+  /** A new position whose daily-return correlation with an open or ordered one exceeds this is denied (CORRELATION_LIMIT). */
+  readonly maxCorrelation: number | null;
+}
+
+/** Sessions of daily returns the position correlation limit reads. */
+export const CORRELATION_SESSIONS = 60;
+
+export const NO_POSITION_LIMITS: PositionLimits = { maxSymbolWeight: null, maxCorrelation: null };
 
 /**
  * Defaults are deliberately not free: a backtest without costs flatters every strategy. $1 per
@@ -40,6 +62,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   fill: { kind: 'next-open' },
   costs: { commissionPerOrderUsd: 1, commissionPerShareUsd: 0.005, slippageBps: 5 },
   regimeFilter: { enabled: true, smaPeriod: 200 },
+  limits: NO_POSITION_LIMITS,
   recordDecisions: true,
 };
 
@@ -52,7 +75,7 @@ const positiveNumber = (raw: string, param: string, what: string): number => {
 };
 
 /**
- * `equal-weight | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P`: the text form of a
+ * `equal-weight | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P | kelly[:F]`: the text form of a
  * Sizing that formatSizing writes (run records keep it, the command line takes it), so it lives
  * beside the type, not in the CLI; errors name the parameter `param`.
  */
@@ -81,11 +104,17 @@ export function parseSizing(text: string, param = 'sizing'): Sizing {
       if (pct > 100) throw usageError('BAD_SIZING', `risk-pct is a percent of equity in (0, 100], was ${pct}`, { param, value: text });
       return { mode, pct };
     }
+    case 'kelly': {
+      if (extra !== undefined) throw usageError('BAD_SIZING', `sizing 'kelly' takes at most one argument (the Kelly fraction), got '${text}'`, { param, value: text });
+      const fraction = arg === undefined ? DEFAULT_KELLY_FRACTION : positiveNumber(arg, param, 'kelly fraction');
+      if (fraction > 1) throw usageError('BAD_SIZING', `the kelly fraction is a safety factor in (0, 1] (0.5 = half Kelly), was ${fraction}`, { param, value: text });
+      return { mode, fraction };
+    }
     default:
       throw usageError('BAD_SIZING', `unknown sizing mode '${mode}'`, {
         param,
         value: text,
-        hint: 'one of equal-weight, all-in, fixed-shares:N, fixed-notional:USD, risk-pct:P',
+        hint: 'one of equal-weight, all-in, fixed-shares:N, fixed-notional:USD, risk-pct:P, kelly[:F]',
       });
   }
 }
@@ -98,6 +127,8 @@ export function formatSizing(s: Sizing): string {
       return `fixed-notional:${s.usd}`;
     case 'risk-pct':
       return `risk-pct:${s.pct}`;
+    case 'kelly':
+      return `kelly:${s.fraction}`;
     default:
       return s.mode;
   }

@@ -7,6 +7,8 @@ export interface Position {
   readonly shares: number;
   readonly entryPrice: number;
   readonly entryFees: number;
+  /** What the position cost: shares x entry price + entry fees, USD (a Kelly sleeve commits it). */
+  readonly costUsd: number;
   readonly entryDay: number;
   readonly entryBar: number;
   readonly entrySignalDay: number;

@@ -1,3 +1,4 @@
+import type { AllocationEvent, TradeRecordColumns } from '../portfolio/sleeves.js';
 import type { DenialCode } from '../risk/denials.js';
 import type { Params } from '../strategies/params.js';
 import type { Strategy } from '../strategies/types.js';
@@ -24,6 +25,12 @@ export interface EngineInput {
   readonly to: number;
   /** Per calendar index: 1 = index above its SMA (longs allowed), 0 = below; null = no filter. */
   readonly regime: Uint8Array | null;
+  /**
+   * Kelly sizing only: each leg's trade record, in leg order (`backtest` builds them: the
+   * strategy run on its own, after its earlier out-of-sample trades). A rebalance reads the trades
+   * closed by its close.
+   */
+  readonly kellyRecords?: readonly TradeRecordColumns[];
 }
 
 /** Why an entry signal did or did not become an order (and, for NO_FILL_BAR/INSUFFICIENT_CASH, a fill). */
@@ -62,4 +69,8 @@ export interface EngineResult {
   readonly slippageUsd: number;
   readonly initialCapital: number;
   readonly finalEquity: number;
+  /** Admitted orders that `limits.maxSymbolWeight` made smaller. */
+  readonly sizeClamps: number;
+  /** Every rebalance of the strategy sleeves under Kelly sizing; null in other sizing modes. */
+  readonly allocation: readonly AllocationEvent[] | null;
 }

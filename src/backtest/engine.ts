@@ -2,12 +2,24 @@ import { SIGNAL_EXIT, SIGNAL_LONG } from '../strategies/types.js';
 import { commissionUsd, estimatedCostUsd, sharesForCash } from '../execution/costs.js';
 import { NO_FILL_BAR_DATA_ENDS, NO_FILL_BAR_SESSION_SKIPPED, noCashAtOpen } from '../execution/fill-outcomes.js';
 import { fillDelayBars, intrabarExit, marketFillPrice, slippedPrice, stopLevel, stopsLiveFromBar, targetLevel, type IntrabarExit } from '../execution/fill-price.js';
-import { sizeOrder } from '../portfolio/sizing.js';
-import { checkAlreadyInPosition, checkInsufficientCash, checkMaxPositions, checkRegime, checkZeroShares } from '../risk/checks.js';
+import { kellySettings } from '../portfolio/allocation.js';
+import { ReturnPairs } from '../portfolio/correlation.js';
+import { Sleeves, type TradeRecordColumns } from '../portfolio/sleeves.js';
+import { sizeOrder, symbolWeightCapShares } from '../portfolio/sizing.js';
+import {
+  checkAlreadyInPosition,
+  checkCorrelation,
+  checkInsufficientCash,
+  checkMaxPositions,
+  checkRegime,
+  checkStrategyBudget,
+  checkZeroShares,
+} from '../risk/checks.js';
 import { DENIAL_CODES, denial, type CheckResult, type Denial, type DenialCode } from '../risk/denials.js';
 import { compact, isClosed, isDone, type Order, type Position } from './engine-state.js';
 import type { Decision, EngineInput, EngineResult, Trade } from './engine-types.js';
 import { upperBound } from '../core/calendar.js';
+import { CORRELATION_SESSIONS } from './config.js';
 
 // What the engine takes and returns lives in engine-types.ts; its users import it from here.
 export type { Decision, EngineInput, EngineLeg, EngineResult, Trade } from './engine-types.js';
@@ -58,8 +70,16 @@ export function runEngine(input: EngineInput): EngineResult {
   const scratch: IntrabarExit = { price: Number.NaN, reason: null };
   // The stages' views of one entry signal, reused for every signal (no allocation per signal).
   const order = { side: 1 as 1 | -1, refPrice: Number.NaN, shares: 0, estimatedCostUsd: 0 };
-  const account = { equityUsd: 0, freeCashUsd: 0, positionsUsed: 0, symbolPositions: 0 };
-  const market = { regime: -1 };
+  const account = { equityUsd: 0, freeCashUsd: 0, positionsUsed: 0, symbolPositions: 0, strategyBudgetUsd: Number.NaN, strategy: '' };
+  const market = { regime: -1, maxCorrelation: Number.NaN, correlatedSymbol: '' };
+  let sizeClamps = 0;
+  // Kelly sizing: one sleeve of capital per leg, weighted from its trade record (src/portfolio/sleeves.ts).
+  const sleeves =
+    config.sizing.mode === 'kelly'
+      ? new Sleeves(legs.length, n, config.maxPositions, kellySettings(config.sizing.fraction), kellyRecordsOf(input))
+      : null;
+  const unrealized = new Float64Array(legs.length);
+  const pairs = config.limits.maxCorrelation === null ? null : new ReturnPairs();
 
   // Tuning runs deny thousands of signals and need only the counts: a Decision is built only when
   // decisions are recorded.
@@ -81,6 +101,7 @@ export function runEngine(input: EngineInput): EngineResult {
     holding[p.sym]--;
     p.closed = true;
     const pnl = p.side * p.shares * (price - p.entryPrice) - p.entryFees - fees;
+    sleeves?.closed(p.leg, p.costUsd, pnl);
     trades.push({
       symbol: panel.symbols[p.sym],
       strategy: legs[p.leg].strategy.name,
@@ -108,10 +129,13 @@ export function runEngine(input: EngineInput): EngineResult {
     if (shares > affordable) shares = affordable;
     if (shares <= 0) {
       holding[o.sym]--;
+      sleeves?.commit(o.leg, -o.reservedUsd);
       deny(t, o.sym, o.leg, o.side, noCashAtOpen(rawPrice));
       return;
     }
     const fees = commissionUsd(costs, shares);
+    const costUsd = shares * price + fees;
+    sleeves?.commit(o.leg, costUsd - o.reservedUsd);
     slippageUsd += Math.abs(price - rawPrice) * shares;
     cash -= o.side * shares * price + fees;
     feesPaid += fees;
@@ -123,6 +147,7 @@ export function runEngine(input: EngineInput): EngineResult {
       shares,
       entryPrice: price,
       entryFees: fees,
+      costUsd,
       entryDay: panel.calendar[t],
       entryBar: bar,
       entrySignalDay: o.signalDay,
@@ -158,6 +183,7 @@ export function runEngine(input: EngineInput): EngineResult {
           pendingEntries--;
           reservedUsd -= o.reservedUsd;
           holding[o.sym]--;
+          sleeves?.commit(o.leg, -o.reservedUsd);
           deny(t, o.sym, o.leg, o.side, NO_FILL_BAR_SESSION_SKIPPED);
         }
         continue;
@@ -197,7 +223,8 @@ export function runEngine(input: EngineInput): EngineResult {
   for (let t = from; t <= to; t++) {
     // Most sessions of a long series need only the marking: jump over them in one tight loop.
     // The last session goes through the loop below, which closes the window.
-    if (orders.length === 0 && t < to && onlyPriceMoves(positions, legs)) {
+    // Sleeves read every session's marks (their daily returns and the schedule), so they never skip.
+    if (orders.length === 0 && t < to && sleeves === null && onlyPriceMoves(positions, legs)) {
       const end = Math.min(nextSignalDay(legs, t), to);
       if (end > t) {
         markStretch(panel, positions, cash, t, end, t - from, equityCurve, cashCurve, grossCurve, exposure, openCount);
@@ -212,6 +239,11 @@ export function runEngine(input: EngineInput): EngineResult {
     // Mark to market at the close. Nothing later in the day moves cash or opens or closes a
     // position, so the curves can be written now.
     const marked = markStretch(panel, positions, cash, t, t + 1, k, equityCurve, cashCurve, grossCurve, exposure, openCount);
+    if (sleeves !== null) {
+      unrealized.fill(0);
+      for (const p of positions) unrealized[p.leg] += p.side * p.shares * (p.lastClose - p.entryPrice) - p.entryFees;
+      sleeves.markAndRebalance(k, panel.calendar[t], marked, unrealized);
+    }
 
     if (t === to) break;
 
@@ -257,11 +289,25 @@ export function runEngine(input: EngineInput): EngineResult {
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         r = checkMaxPositions(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        if (pairs !== null) {
+          strongestCorrelation(sym, t);
+          r = checkCorrelation(order, account, market, config);
+          if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        }
         if (fillBar >= panel.series[sym].day.length) { deny(t, sym, leg, order.side, NO_FILL_BAR_DATA_ENDS); continue; }
         // A random symbol's close is a cache miss: read only for signals that got this far.
         order.refPrice = panel.series[sym].close[bar];
+        if (sleeves !== null) {
+          account.strategyBudgetUsd = sleeves.orderBudgetUsd(leg);
+          account.strategy = legs[leg].strategy.name;
+          r = checkStrategyBudget(order, account, market, config);
+          if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
+        }
         account.freeCashUsd = cash - reservedUsd;
-        order.shares = sizeOrder(config, marked, account.freeCashUsd, order.refPrice, book.stopDist[j]);
+        order.shares = sizeOrder(config, marked, account.freeCashUsd, order.refPrice, book.stopDist[j], account.strategyBudgetUsd);
+        const capShares = symbolWeightCapShares(config, marked, order.refPrice);
+        const clamped = order.shares > capShares;
+        if (clamped) order.shares = capShares;
         r = checkZeroShares(order, account, market, config);
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         order.estimatedCostUsd = estimatedCostUsd(costs, order.shares, order.refPrice);
@@ -269,12 +315,14 @@ export function runEngine(input: EngineInput): EngineResult {
         if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }
         const { side, shares, estimatedCostUsd: estimate } = order;
         reservedUsd += estimate;
+        sleeves?.commit(leg, estimate);
+        if (clamped) sizeClamps++;
         holding[sym]++;
         account.positionsUsed++;
         pendingEntries++;
         orders.push({ kind: 'entry', sym, leg, side, shares, fillBar, signalDay: panel.calendar[t], stopDist: book.stopDist[j], targetDist: book.targetDist[j], reservedUsd: estimate, exitReason: '', position: null, done: false });
         if (config.recordDecisions) {
-          decisions.push({ day: panel.calendar[t], symbol: panel.symbols[sym], strategy: legs[leg].strategy.name, side: side === 1 ? 'long' : 'short', admitted: true, code: null, detail: `${shares} shares ordered for bar ${fillDelay} ahead` });
+          decisions.push({ day: panel.calendar[t], symbol: panel.symbols[sym], strategy: legs[leg].strategy.name, side: side === 1 ? 'long' : 'short', admitted: true, code: null, detail: `${shares} shares ordered for bar ${fillDelay} ahead${clamped ? `, clamped to ${config.limits.maxSymbolWeight} of equity` : ''}` });
         }
       }
     }
@@ -317,12 +365,39 @@ export function runEngine(input: EngineInput): EngineResult {
     slippageUsd,
     initialCapital: config.initialCapital,
     finalEquity: cash,
+    sizeClamps,
+    allocation: sleeves === null ? null : sleeves.events,
   };
+
+  /** Sets market.maxCorrelation: the strongest correlation of `sym` with a held or ordered symbol at close t. */
+  function strongestCorrelation(sym: number, t: number) {
+    let best = Number.NEGATIVE_INFINITY;
+    let withSym = -1;
+    const consider = (other: number) => {
+      const rho = pairs!.returnCorrelation(panel, sym, other, t, CORRELATION_SESSIONS);
+      if (rho > best) {
+        best = rho;
+        withSym = other;
+      }
+    };
+    for (const p of positions) if (!p.closed) consider(p.sym);
+    for (const o of orders) if (o.kind === 'entry' && !o.done) consider(o.sym);
+    market.maxCorrelation = withSym < 0 ? Number.NaN : best;
+    market.correlatedSymbol = withSym < 0 ? '' : panel.symbols[withSym];
+  }
 
   function queueExit(p: Position, t: number, bar: number, reason: string) {
     p.exitPending = true;
     orders.push({ kind: 'exit', sym: p.sym, leg: p.leg, side: p.side, shares: p.shares, fillBar: bar + fillDelay, signalDay: panel.calendar[t], stopDist: Number.NaN, targetDist: Number.NaN, reservedUsd: 0, exitReason: reason, position: p, done: false });
   }
+}
+
+function kellyRecordsOf(input: EngineInput): readonly TradeRecordColumns[] {
+  const records = input.kellyRecords;
+  if (records === undefined || records.length !== input.legs.length) {
+    throw new RangeError(`Kelly sizing needs one trade record per leg (${input.legs.length}), got ${records?.length ?? 'none'}`);
+  }
+  return records;
 }
 
 /**

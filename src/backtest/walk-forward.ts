@@ -101,6 +101,7 @@ export function runWalkForward(ctx: MarketContext, o: WalkForwardOptions): WalkF
   // Every book the folds can ask for, in one pass (the test windows trade a grid point or the base).
   ctx.legs(o.strategy, grid.some((p) => paramsKey(p) === paramsKey(o.baseParams)) ? grid : [...grid, o.baseParams]);
   let capital = o.config.initialCapital;
+  const oosTrades: Trade[] = [];
   let evaluations = 0;
   const results: FoldResult[] = [];
   for (const fold of folds) {
@@ -127,9 +128,11 @@ export function runWalkForward(ctx: MarketContext, o: WalkForwardOptions): WalkF
         : best >= 0
           ? `best train Sharpe ${bestScore.toFixed(2)} of ${grid.length} candidates`
           : `no candidate had ${o.minTrainTrades}+ train trades and a Sharpe; traded the defaults`;
-    const test = backtest(ctx, [{ strategy: o.strategy, params }], { ...o.config, initialCapital: capital }, fold.testFrom, fold.testTo);
+    // Kelly sizing reads the out-of-sample record: the strategy's trades in the earlier test windows.
+    const test = backtest(ctx, [{ strategy: o.strategy, params }], { ...o.config, initialCapital: capital }, fold.testFrom, fold.testTo, oosTrades);
     evaluations++;
     capital = test.engine.finalEquity;
+    if (test.standaloneTrades !== null) oosTrades.push(...test.standaloneTrades);
     results.push({ fold, params, tuneNote, candidates, test });
     o.onFold?.(results.length, folds.length);
   }

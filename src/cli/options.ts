@@ -66,7 +66,13 @@ export function addEngineOptions(cmd: Command): Command {
   return cmd
     .option('--capital <usd>', 'starting capital in USD', String(d.initialCapital))
     .option('--max-positions <n>', 'most positions open (or ordered) at once', String(d.maxPositions))
-    .option('--sizing <mode>', 'equal-weight (equity / max positions) | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P (P% of equity risked to the stop)', 'equal-weight')
+    .option(
+      '--sizing <mode>',
+      'equal-weight (equity / max positions) | all-in | fixed-shares:N | fixed-notional:USD | risk-pct:P (P% of equity risked to the stop) | kelly[:F] (strategy sleeves of F x Kelly on each strategy\'s trade record, F default 0.5, at most 25% each)',
+      'equal-weight',
+    )
+    .option('--max-symbol-weight <frac>', 'clamp every new position to this fraction of equity, e.g. 0.15 (default: no limit)')
+    .option('--max-correlation <rho>', 'deny a new position whose 60-session daily-return correlation with a held or ordered one exceeds this, e.g. 0.7 (default: no limit)')
     .option('--fill <model>', 'next-open (signal at close t, fill at open t+1) | delay-midpoint:N (fill at (open+close)/2 of bar t+N)', 'next-open')
     .option('--commission-per-order <usd>', 'commission per order, USD', String(d.costs.commissionPerOrderUsd))
     .option('--commission-per-share <usd>', 'commission per share, USD', String(d.costs.commissionPerShareUsd))
@@ -86,6 +92,8 @@ export interface EngineFlags {
   slippageBps: string;
   regimeFilter: boolean;
   regimeSma: string;
+  maxSymbolWeight?: string;
+  maxCorrelation?: string;
 }
 
 /** A numeric flag's text as a number, checked by the one number check (errors name `flag`). */
@@ -104,6 +112,8 @@ export function engineConfigFromFlags(f: EngineFlags): EngineConfig {
       slippageBps: f.slippageBps,
       regimeFilter: f.regimeFilter,
       regimeSmaPeriod: f.regimeSma,
+      maxSymbolWeight: f.maxSymbolWeight,
+      maxCorrelation: f.maxCorrelation,
     },
     flagName,
   );

@@ -34,6 +34,8 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   slippageBps: '--slippage-bps',
   regimeFilter: '--no-regime-filter',
   regimeSmaPeriod: '--regime-sma',
+  maxSymbolWeight: '--max-symbol-weight',
+  maxCorrelation: '--max-correlation',
   // walk-forward and evolve
   trainDays: '--train-days',
   testDays: '--test-days',

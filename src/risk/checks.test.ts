@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_CONFIG } from '../backtest/config.js';
-import { checkAlreadyInPosition, checkInsufficientCash, checkMaxPositions, checkRegime, checkZeroShares, type AccountSnapshot, type OrderIntent } from './checks.js';
+import {
+  checkAlreadyInPosition,
+  checkCorrelation,
+  checkInsufficientCash,
+  checkMaxPositions,
+  checkRegime,
+  checkStrategyBudget,
+  checkZeroShares,
+  type AccountSnapshot,
+  type OrderIntent,
+} from './checks.js';
 import { CHECK_PASSED, DENIAL_CODES } from './denials.js';
 import { PRE_TRADE_CHECKS, runAllChecks } from './pre-trade.js';
 
@@ -45,8 +55,31 @@ describe('pre-trade checks', () => {
     expect(checkInsufficientCash(order, { ...account, freeCashUsd: 8_259.5 }, noFilter, config)).toBe(CHECK_PASSED);
   });
 
+  it('CORRELATION_LIMIT: only above a set limit, naming the symbol it moves with', () => {
+    const limited = { ...config, limits: { maxSymbolWeight: null, maxCorrelation: 0.7 } };
+    const denied = checkCorrelation(order, account, { regime: -1, maxCorrelation: 0.8123, correlatedSymbol: 'MSFT' }, limited);
+    expect(JSON.parse(JSON.stringify(denied))).toEqual({ ok: false, code: 'CORRELATION_LIMIT', detail: 'daily-return correlation 0.81 with MSFT (held or ordered) exceeds 0.7' });
+    // At the limit, unmeasured (NaN) or without a limit: no denial.
+    expect(checkCorrelation(order, account, { regime: -1, maxCorrelation: 0.7, correlatedSymbol: 'MSFT' }, limited)).toBe(CHECK_PASSED);
+    expect(checkCorrelation(order, account, { regime: -1, maxCorrelation: Number.NaN, correlatedSymbol: '' }, limited)).toBe(CHECK_PASSED);
+    expect(checkCorrelation(order, account, { regime: -1, maxCorrelation: 0.99, correlatedSymbol: 'MSFT' }, config)).toBe(CHECK_PASSED);
+  });
+
+  it('STRATEGY_BUDGET: a Kelly sleeve must buy a share; no sleeve, no check', () => {
+    const denied = checkStrategyBudget(order, { ...account, strategyBudgetUsd: 40, strategy: 'ibs-rsi' }, noFilter, config);
+    expect(JSON.parse(JSON.stringify(denied))).toEqual({ ok: false, code: 'STRATEGY_BUDGET', detail: "ibs-rsi's Kelly sleeve has 40 USD free, less than one share" });
+    expect(checkStrategyBudget(order, { ...account, strategyBudgetUsd: 41.237, strategy: 'ibs-rsi' }, noFilter, config)).toBe(CHECK_PASSED);
+    expect(checkStrategyBudget(order, { ...account, strategyBudgetUsd: Number.NaN }, noFilter, config)).toBe(CHECK_PASSED);
+    expect(checkStrategyBudget(order, account, noFilter, config)).toBe(CHECK_PASSED);
+  });
+
   it('every code a check issues is a known denial code', () => {
-    const bad = runAllChecks({ ...order, shares: 0, estimatedCostUsd: 1e9 }, { ...account, positionsUsed: 9, symbolPositions: 1 }, { regime: 0 }, config);
+    const bad = runAllChecks(
+      { ...order, shares: 0, estimatedCostUsd: 1e9 },
+      { ...account, positionsUsed: 9, symbolPositions: 1, strategyBudgetUsd: 0, strategy: 'x' },
+      { regime: 0, maxCorrelation: 0.95, correlatedSymbol: 'Y' },
+      { ...config, limits: { maxSymbolWeight: null, maxCorrelation: 0.7 } },
+    );
     expect(bad.every((r) => !r.ok)).toBe(true);
     for (const r of bad) if (!r.ok) expect(DENIAL_CODES).toContain(r.code);
   });

@@ -35,16 +35,27 @@ export interface AccountSnapshot {
   readonly positionsUsed: number;
   /** Open positions plus pending entry orders in the order's own symbol. */
   readonly symbolPositions: number;
+  /** USD the order's strategy may still commit under Kelly sizing (its sleeve's budget); NaN or absent without sleeves. */
+  readonly strategyBudgetUsd?: number;
+  /** The order's strategy, for the detail of a budget denial. */
+  readonly strategy?: string;
 }
 
 /** The market when the order is considered. */
 export interface MarketSnapshot {
   /** The regime filter at the signal's close: 1 index above its SMA, 0 below, -1 no filter. */
   readonly regime: number;
+  /**
+   * The strongest daily-return correlation of the order's symbol with an open or ordered one over
+   * the last CORRELATION_SESSIONS sessions, and that symbol; NaN (and '') when not measured (no
+   * limit set, nothing open, or too few common sessions); absent on a path that does not measure it.
+   */
+  readonly maxCorrelation?: number;
+  readonly correlatedSymbol?: string;
 }
 
 /** What the checks read from the account's configuration. */
-export type RiskConfig = Pick<EngineConfig, 'maxPositions' | 'sizing'>;
+export type RiskConfig = Pick<EngineConfig, 'maxPositions' | 'sizing' | 'limits'>;
 
 export type PreTradeCheck = (order: OrderIntent, account: AccountSnapshot, market: MarketSnapshot, config: RiskConfig) => CheckResult;
 
@@ -69,6 +80,20 @@ export const checkAlreadyInPosition: PreTradeCheck = (_order, account) =>
 export const checkMaxPositions: PreTradeCheck = (_order, account, _market, config) => {
   if (account.positionsUsed < config.maxPositions) return CHECK_PASSED;
   return (maxPositionsDenials[config.maxPositions] ??= denial('MAX_POSITIONS', `${config.maxPositions} positions held or ordered`));
+};
+
+/** No new position that moves with one already held or ordered (above `limits.maxCorrelation`). */
+export const checkCorrelation: PreTradeCheck = (_order, _account, market, config) => {
+  const limit = config.limits.maxCorrelation;
+  const rho = market.maxCorrelation ?? Number.NaN;
+  if (limit === null || !(rho > limit)) return CHECK_PASSED;
+  return new CorrelationDenial(rho, market.correlatedSymbol ?? '?', limit);
+};
+
+/** Under Kelly sizing a strategy trades only out of its own sleeve: its budget must buy a share. */
+export const checkStrategyBudget: PreTradeCheck = (order, account) => {
+  const budget = account.strategyBudgetUsd ?? Number.NaN;
+  return !(budget < order.refPrice) ? CHECK_PASSED : new StrategyBudgetDenial(account.strategy ?? '?', budget);
 };
 
 /** The sizing must buy at least one whole share. */
@@ -116,6 +141,46 @@ class InsufficientCashDenial implements Denial {
   }
   get detail(): string {
     return `needs ${this.neededUsd.toFixed(0)} USD, ${this.freeUsd.toFixed(0)} free`;
+  }
+  toJSON(): Denial {
+    return { ok: false, code: this.code, detail: this.detail };
+  }
+}
+
+class CorrelationDenial implements Denial {
+  declare readonly ok: false;
+  declare readonly code: 'CORRELATION_LIMIT';
+  declare readonly correlation: number;
+  declare readonly withSymbol: string;
+  declare readonly limit: number;
+  constructor(correlation: number, withSymbol: string, limit: number) {
+    this.ok = false;
+    this.code = 'CORRELATION_LIMIT';
+    this.correlation = correlation;
+    this.withSymbol = withSymbol;
+    this.limit = limit;
+  }
+  get detail(): string {
+    return `daily-return correlation ${this.correlation.toFixed(2)} with ${this.withSymbol} (held or ordered) exceeds ${this.limit}`;
+  }
+  toJSON(): Denial {
+    return { ok: false, code: this.code, detail: this.detail };
+  }
+}
+
+class StrategyBudgetDenial implements Denial {
+  declare readonly ok: false;
+  declare readonly code: 'STRATEGY_BUDGET';
+  declare readonly strategy: string;
+  declare readonly budgetUsd: number;
+  constructor(strategy: string, budgetUsd: number) {
+    this.ok = false;
+    this.code = 'STRATEGY_BUDGET';
+    this.strategy = strategy;
+    this.budgetUsd = budgetUsd;
+  }
+  get detail(): string {
+    return `${this.strategy}'s Kelly sleeve has ${this.budgetUsd.toFixed(0)} USD free, less than one share`;
   }
   toJSON(): Denial {
     return { ok: false, code: this.code, detail: this.detail };

@@ -1,6 +1,7 @@
 /**
  * Every reason an entry signal can fail to become a filled order. The pre-trade checks in
- * `checks.ts` issue the first five; the last two are outcomes of filling, not of checking, and are
+ * `checks.ts` issue the first seven (CORRELATION_LIMIT only under `limits.maxCorrelation`,
+ * STRATEGY_BUDGET only under Kelly sizing); the last two are outcomes of filling, not of checking, and are
  * issued where the fill is decided:
  *   NO_FILL_BAR  the order meets no bar to fill on (the data ends first, or the symbol skips the
  *                fill session and the day order expires): `src/execution/fill-outcomes.ts`;
@@ -13,6 +14,8 @@ export type DenialCode =
   | 'REGIME_FILTER'
   | 'ALREADY_IN_POSITION'
   | 'MAX_POSITIONS'
+  | 'CORRELATION_LIMIT'
+  | 'STRATEGY_BUDGET'
   | 'ZERO_SHARES'
   | 'INSUFFICIENT_CASH'
   | 'NO_FILL_BAR'
@@ -22,6 +25,8 @@ export const DENIAL_CODES: readonly DenialCode[] = [
   'REGIME_FILTER',
   'ALREADY_IN_POSITION',
   'MAX_POSITIONS',
+  'CORRELATION_LIMIT',
+  'STRATEGY_BUDGET',
   'ZERO_SHARES',
   'INSUFFICIENT_CASH',
   'NO_FILL_BAR',
