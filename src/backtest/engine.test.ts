@@ -12,6 +12,7 @@ import { alterFuture, fcOptions, flatBars, randomWalkBars } from '../test-suppor
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './config.js';
 import { DENIAL_CODES, runEngine, type EngineResult } from './engine.js';
 import { sizeOrder } from '../portfolio/sizing.js';
+import { recordColumns } from '../portfolio/sleeves.js';
 import { backtest } from './backtest.js';
 import { MarketContext } from './market-context.js';
 import { regimeMask } from './regime.js';
@@ -35,14 +36,12 @@ function signals(entries: readonly (readonly [number, number])[], stopDist = Num
 }
 
 function run(panel: MarketPanel, perSymbol: SymbolSignals[], config: EngineConfig, params: Params = exitParams(5), regime: Uint8Array | null = null): EngineResult {
-  return runEngine({
-    panel,
-    legs: [{ strategy: ibsRsi, params, book: buildSignalBook(panel, perSymbol) }],
-    config,
-    from: 0,
-    to: panel.calendar.length - 1,
-    regime,
-  });
+  const legs = [{ strategy: ibsRsi, params, book: buildSignalBook(panel, perSymbol) }];
+  const window = { panel, legs, from: 0, to: panel.calendar.length - 1, regime };
+  // Kelly sleeves read each strategy's record run on its own, as backtest() builds it.
+  const kellyRecords =
+    config.sizing.mode === 'kelly' ? [recordColumns(runEngine({ ...window, config: { ...config, sizing: { mode: 'equal-weight' }, recordDecisions: false } }).trades)] : undefined;
+  return runEngine({ ...window, config, kellyRecords });
 }
 
 /** Equity rebuilt from the trade list alone: capital + realised pnl + open trades marked at the close. */
@@ -94,6 +93,14 @@ const SIZINGS: EngineConfig['sizing'][] = [
   { mode: 'fixed-shares', shares: 40 },
   { mode: 'fixed-notional', usd: 15_000 },
   { mode: 'risk-pct', pct: 0.5 },
+  { mode: 'kelly', fraction: 0.5 },
+];
+
+/** Position limits the properties run under: none, a symbol weight clamp, both (0.1 bites on independent walks). */
+const LIMITS: EngineConfig['limits'][] = [
+  { maxSymbolWeight: null, maxCorrelation: null },
+  { maxSymbolWeight: 0.3, maxCorrelation: null },
+  { maxSymbolWeight: 0.15, maxCorrelation: 0.1 },
 ];
 
 const panelArb = fc.record({
@@ -120,6 +127,7 @@ const panelArb = fc.record({
   holes: fc.constantFrom(0, 0.05, 0.2),
   stagger: fc.integer({ min: 0, max: 10 }),
   sizing: fc.constantFrom(...SIZINGS.keys()),
+  limits: fc.constantFrom(...LIMITS.keys()),
 });
 
 type Scenario = typeof panelArb extends fc.Arbitrary<infer T> ? T : never;
@@ -152,6 +160,7 @@ function scenario(p: Scenario) {
     maxPositions: p.maxPositions,
     costs: p.costs,
     sizing: SIZINGS[p.sizing],
+    limits: LIMITS[p.limits],
     fill: p.midpoint ? { kind: 'delay-midpoint', delayBars: 2 } : { kind: 'next-open' },
   };
   const panel = buildPanel(series, null);
