@@ -15,6 +15,7 @@ import type { MarketSpec } from './market-spec.js';
 import { countTradesAcrossGaps, equityCurveCsv, tradeListCsv } from './report-writers.js';
 import { requireIndexForRegime, requireStopsForRiskSizing } from './run-checks.js';
 import { encodeEngineConfig, type WalkForwardSpec } from './run-spec.js';
+import { allocationActive, allocationJson, wfAllocationSummary } from './allocation-view.js';
 
 /** A `kobe wf` run: the market, the engine, the strategies with their base parameters, the windows, where it writes. */
 export interface WfJobSpec {
@@ -118,6 +119,8 @@ export async function runWfJob(spec: WfJobSpec, ctx: AppContext, hooks: WfJobHoo
             tradesAcrossGaps: countTradesAcrossGaps(wf.trades, run.issues),
           },
           evaluations: wf.evaluations,
+          // Only when set, so a run without Kelly sizing or limits writes what it always wrote.
+          ...(allocationActive(config) ? { allocation: wfAllocationSummary(config, wf.folds) } : {}),
         };
         summaries.push(summary);
         const base = strategy.name;
@@ -125,7 +128,8 @@ export async function runWfJob(spec: WfJobSpec, ctx: AppContext, hooks: WfJobHoo
           const dir = `${base}/split_${String(f.fold.index).padStart(2, '0')}`;
           stage.write(`${dir}/trade_list.csv`, tradeListCsv(f.test.engine.trades, run.issues));
           stage.write(`${dir}/equity_curve.csv`, equityCurveCsv(f.test.engine.days, f.test.engine.equity, f.test.engine.exposureFrac, f.test.benchmark, f.test.engine.cash));
-          stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates }, 2)}\n`);
+          const allocation = allocationActive(config) ? { allocation: allocationJson(config, f.test.engine, [strategy.name]) } : {};
+          stage.write(`${dir}/metrics.json`, `${stableStringify({ ...splitRows[i], denials: f.test.engine.denials, tuning: f.candidates, ...allocation }, 2)}\n`);
         });
         stage.write(`${base}/equity_curve.csv`, equityCurveCsv(wf.days, wf.equity, wf.exposureFrac, wf.benchmark));
         stage.write(`${base}/trade_list.csv`, tradeListCsv(wf.trades, run.issues));

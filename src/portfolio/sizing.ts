@@ -30,6 +30,8 @@ export function sizeOrder(config: SizingConfig, equity: number, freeCash: number
       if (!(stopDist > 0)) return 0;
       return Math.min(Math.floor((equity * s.pct) / 100 / stopDist), sharesForCash(config.costs, freeCash, pricePaid));
     case 'kelly':
+      // Only the engine keeps strategy sleeves; a caller without one has no budget to size from.
+      if (!(strategyBudgetUsd >= 0)) throw new RangeError(`kelly sizing needs the order's strategy budget (a sleeve of the backtest engine), got ${strategyBudgetUsd}`);
       return sharesForCash(config.costs, Math.min(strategyBudgetUsd, freeCash), pricePaid);
   }
 }

@@ -10,6 +10,8 @@ import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strate
 import { dataCheckJson } from '../../app/data-report.js';
 import { countTradesAcrossGaps, equityCurveJson, tradesJson } from '../../app/report-writers.js';
 import { decisionView } from '../../app/simulate-risk.js';
+import { allocationJson } from '../../app/allocation-view.js';
+import { allocationLines } from '../allocation-lines.js';
 import { runSimulation } from '../../app/simulate-run.js';
 import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
@@ -110,6 +112,8 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
   step(5, `fills: ${describeFillModel(config.fill)}; stops gap-aware (a gap through the stop fills at the open); stop beats target when both lie inside one bar; slippage ${config.costs.slippageBps} bps against every fill`);
   step(6, `costs: ${usd(config.costs.commissionPerOrderUsd)} per order + ${usdFine(config.costs.commissionPerShareUsd)} per share; paid ${usd(e.feesPaidUsd)} in commissions and ${usd(e.slippageUsd)} in slippage`);
   step(7, `trades: ${e.trades.length} closed, ${e.ordersFilled} orders filled; sizing ${flags.sizing}, at most ${config.maxPositions} positions, ${usd(config.initialCapital)} start (${ms.toFixed(0)} ms)`);
+  const allocation = allocationJson(config, e, runs.map((r) => r.strategy.name));
+  for (const line of allocationLines(allocation)) log(`    ${line}`);
   if (showTrades > 0 && e.trades.length > 0) {
     const shown = e.trades.slice(0, showTrades);
     log(
@@ -169,6 +173,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           dataCheck: dataCheckJson(run),
           signals: signalsInRange,
           denials: e.denials,
+          allocation,
           feesPaidUsd: e.feesPaidUsd,
           slippageUsd: e.slippageUsd,
           finalEquityUsd: e.finalEquity,

@@ -8,6 +8,8 @@ import { getStrategy, resolveStrategyParams, STRATEGY_NAMES } from '../../strate
 import type { Strategy } from '../../strategies/types.js';
 import { dataCheckJson } from '../../app/data-report.js';
 import { countTradesAcrossGaps } from '../../app/report-writers.js';
+import { allocationActive, wfAllocationSummary } from '../../app/allocation-view.js';
+import { wfAllocationLines } from '../allocation-lines.js';
 import { runWfJob } from '../../app/wf-run.js';
 import { dataCheckLines } from '../data-check-lines.js';
 import type { CliIo } from '../io.js';
@@ -115,6 +117,7 @@ async function runWf(flags: WfFlags, io: CliIo, dotenvExplicit: boolean): Promis
           `Sharpe ${num(m.sharpe.value)}, max DD ${pct(m.maxDrawdownFrac.value)}, PF ${num(m.profitFactor.value)}, win ${pct(m.winRate.value, 1)}, ` +
           `benchmark ${pct(m.benchmarkReturnFrac.value)}, alpha ${pct(m.alphaAnnualFrac.value)}/yr`,
       );
+      if (allocationActive(config)) for (const line of wfAllocationLines(wfAllocationSummary(config, wf.folds))) log(line);
       const acrossGaps = countTradesAcrossGaps(wf.trades, run.issues);
       if (acrossGaps > 0) log(c.yellow(`${acrossGaps} out-of-sample trade(s) held across a LARGE_GAP or suspected split the data check flagged: their P&L is the data's, not the rule's (gap_flags in trade_list.csv)`));
     }
