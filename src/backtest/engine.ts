@@ -298,7 +298,7 @@ export function runEngine(input: EngineInput): EngineResult {
         // A random symbol's close is a cache miss: read only for signals that got this far.
         order.refPrice = panel.series[sym].close[bar];
         if (sleeves !== null) {
-          account.strategyBudgetUsd = sleeves.orderBudgetUsd(leg);
+          account.strategyBudgetUsd = sleeves.orderBudgetUsd(leg, marked);
           account.strategy = legs[leg].strategy.name;
           r = checkStrategyBudget(order, account, market, config);
           if (!r.ok) { deny(t, sym, leg, order.side, r); continue; }

@@ -45,13 +45,12 @@ export class Sleeves {
   /** Daily sleeve returns per leg, by session of the run. */
   private readonly dailyReturn: Float64Array[];
   private readonly lastValue: Float64Array;
-  private readonly slots: number;
   readonly events: AllocationEvent[] = [];
 
   constructor(
     legs: number,
     sessions: number,
-    maxPositions: number,
+    private readonly maxPositions: number,
     readonly settings: KellyAllocationSettings,
     records: readonly TradeRecordColumns[],
   ) {
@@ -61,13 +60,19 @@ export class Sleeves {
     this.lastValue = new Float64Array(legs);
     this.records = records;
     this.dailyReturn = Array.from({ length: legs }, () => new Float64Array(sessions));
-    // The account's position slots, shared out: each strategy splits its sleeve into this many orders.
-    this.slots = Math.max(1, Math.floor(maxPositions / legs));
   }
 
-  /** USD a new order of `leg` may use: one slot of the sleeve, no more than the sleeve has free. */
-  orderBudgetUsd(leg: number): number {
-    return Math.max(0, Math.min(this.capitalUsd[leg] / this.slots, this.capitalUsd[leg] - this.committedUsd[leg]));
+  /**
+   * USD a new order of `leg` may use when equity is `equityUsd`: an equal-weight position
+   * (equity / max positions), no more than the sleeve has free. Kelly decides how much capital a
+   * strategy gets, not how big its positions are: a small sleeve holds fewer positions, not
+   * smaller ones that the per-order commission would eat. For the same reason a remainder under
+   * half a position is no budget at all (0).
+   */
+  orderBudgetUsd(leg: number, equityUsd: number): number {
+    const slot = equityUsd / this.maxPositions;
+    const free = this.capitalUsd[leg] - this.committedUsd[leg];
+    return free < slot / 2 ? 0 : Math.min(slot, free);
   }
 
   commit(leg: number, usd: number): void {

@@ -67,7 +67,7 @@ describe('pre-trade checks', () => {
 
   it('STRATEGY_BUDGET: a Kelly sleeve must buy a share; no sleeve, no check', () => {
     const denied = checkStrategyBudget(order, { ...account, strategyBudgetUsd: 40, strategy: 'ibs-rsi' }, noFilter, config);
-    expect(JSON.parse(JSON.stringify(denied))).toEqual({ ok: false, code: 'STRATEGY_BUDGET', detail: "ibs-rsi's Kelly sleeve has 40 USD free, less than one share" });
+    expect(JSON.parse(JSON.stringify(denied))).toEqual({ ok: false, code: 'STRATEGY_BUDGET', detail: "ibs-rsi's Kelly sleeve has no room: 40 USD usable (under half a position, or under one share)" });
     expect(checkStrategyBudget(order, { ...account, strategyBudgetUsd: 41.237, strategy: 'ibs-rsi' }, noFilter, config)).toBe(CHECK_PASSED);
     expect(checkStrategyBudget(order, { ...account, strategyBudgetUsd: Number.NaN }, noFilter, config)).toBe(CHECK_PASSED);
     expect(checkStrategyBudget(order, account, noFilter, config)).toBe(CHECK_PASSED);

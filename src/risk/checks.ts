@@ -180,7 +180,7 @@ class StrategyBudgetDenial implements Denial {
     this.budgetUsd = budgetUsd;
   }
   get detail(): string {
-    return `${this.strategy}'s Kelly sleeve has ${this.budgetUsd.toFixed(0)} USD free, less than one share`;
+    return `${this.strategy}'s Kelly sleeve has no room: ${this.budgetUsd.toFixed(0)} USD usable (under half a position, or under one share)`;
   }
   toJSON(): Denial {
     return { ok: false, code: this.code, detail: this.detail };
