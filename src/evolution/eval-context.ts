@@ -27,4 +27,10 @@ export interface EvalContextSpec {
   readonly blowUpFrac: number;
 }
 
-export const contextHash = (spec: EvalContextSpec): string => sha256Hex(stableStringify(spec));
+export function contextHash(spec: EvalContextSpec): string {
+  // Position limits that are off are left out of the hash, as the manifest leaves them out of its
+  // engine: evaluations stored and run ids given before the limits existed stay valid.
+  const { limits, ...engine } = spec.engine;
+  const off = limits.maxSymbolWeight === null && limits.maxCorrelation === null;
+  return sha256Hex(stableStringify(off ? { ...spec, engine } : spec));
+}
