@@ -6,7 +6,7 @@ import { buildSignalBook } from '../backtest/signal-book.js';
 import { barsFromColumns } from '../core/bar-series.js';
 import { sizeOrder } from '../portfolio/sizing.js';
 import type { AccountSnapshot, MarketSnapshot, OrderIntent } from '../risk/checks.js';
-import { runAllChecks } from '../risk/pre-trade.js';
+import { PRE_TRADE_CHECKS, runAllChecks } from '../risk/pre-trade.js';
 import { CHECK_PASSED } from '../risk/denials.js';
 import { ibsRsi } from '../strategies/ibs-rsi/ibs-rsi.js';
 import { defaultParams } from '../strategies/params.js';
@@ -66,7 +66,7 @@ describe('an order through the stages without the engine loop', () => {
     const shares = sizeOrder(config, account.equityUsd, account.freeCashUsd, refPrice, STOP_DIST);
     const order: OrderIntent = { side: 1, refPrice, shares, estimatedCostUsd: estimatedCostUsd(config.costs, shares, refPrice) };
     const checks = runAllChecks(order, account, market, config);
-    expect(checks).toHaveLength(5);
+    expect(checks).toHaveLength(PRE_TRADE_CHECKS.length);
     for (const c of checks) expect(c).toBe(CHECK_PASSED);
 
     // The fill: the open of the next bar, moved against the buyer by slippage.
