@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BarSeries } from '../core/bar-series.js';
+import { barsFromColumns, type BarSeries } from '../core/bar-series.js';
 import { isKobeError } from '../core/errors.js';
 import type { Trade } from '../backtest/engine-types.js';
 import { buildPanel } from '../backtest/panel.js';
@@ -81,7 +81,7 @@ describe('replayAsOptions on a hand-checked trade', () => {
     expect(t.exitPrice).toBeCloseTo(exitPremium, 12);
     // 2 % of the account at the signal close, priced at that close.
     const signalPremium = bsPrice({ ...spec, spot: s.close[sig], yearsToExpiry: (expiryDay - s.day[sig]) / 365 });
-    expect(t.contracts).toBe(Math.floor((0.02 * CAPITAL) / (100 * signalPremium)));
+    expect(t.contracts).toBe(Math.floor((0.02 * CAPITAL) / (100 * signalPremium + 0.65)));
     expect(t.contracts).toBeGreaterThan(0);
     expect(t.pnl).toBeCloseTo(t.contracts * 100 * (exitPremium - entry) - 2 * 0.65 * t.contracts, 8);
     expect(t.fees).toBeCloseTo(2 * 0.65 * t.contracts, 12);
@@ -143,10 +143,21 @@ describe('replayAsOptions on a hand-checked trade', () => {
   it('skips with a code when 2 % of equity buys no contract, and when the volatility window is short', () => {
     const r = replay(s, [stockTrade(s, 'long', sig, exit), stockTrade(s, 'long', 5, 12)], {}, 1_000);
     expect(r.trades).toEqual([]);
-    expect(r.skipCounts).toEqual({ NO_VOLATILITY: 1, NO_PREMIUM: 0, ONE_CONTRACT_OVER_BUDGET: 1, INSUFFICIENT_CASH: 0 });
+    expect(r.skipCounts).toEqual({ NO_VOLATILITY: 1, PREMIUM_BELOW_TICK: 0, ONE_CONTRACT_OVER_BUDGET: 1, INSUFFICIENT_CASH: 0 });
     expect(r.skips.map((x) => x.code)).toEqual(['NO_VOLATILITY', 'ONE_CONTRACT_OVER_BUDGET']);
     expect(r.skips[1].detail).toMatch(/over the budget of 20\.00 USD/);
     expect(Array.from(r.equity).every((e) => e === 1_000)).toBe(true);
+  });
+
+  it('does not buy a premium under one tick (a coarse grid far from the target delta)', () => {
+    // A $2.50 stock moving +-2 % a day: the $1 grid offers the 2 (delta ~1) and the 3 (delta ~0.03, worth ~$0.001).
+    const n = 40;
+    const close = Array.from({ length: n }, (_, i) => 2.5 * Math.exp(0.01 * (i % 2 === 0 ? 1 : -1)));
+    const cheap = barsFromColumns('CHP', { day: Array.from({ length: n }, (_, i) => 16_000 + i), open: close, high: close, low: close, close });
+    const r = replay(cheap, [stockTrade(cheap, 'long', 30, 35)], { volEstimator: 'close-close' });
+    expect(r.trades).toEqual([]);
+    expect(r.skips.map((x) => x.code)).toEqual(['PREMIUM_BELOW_TICK']);
+    expect(r.skips[0].detail).toMatch(/call at 3 \(delta 0\.0\d\d/);
   });
 
   it('rejects settings outside their domain, naming the parameter', () => {

@@ -19,8 +19,9 @@ import { contractsForPremium, listedStrikes, selectStrikeByDelta, SHARES_PER_CON
  * - Signal (the close of the engine's entrySignalDay): volatility is the chosen estimator over the
  *   last `volBars` bars of the symbol up to and including the signal bar, never later bars. The
  *   strike is the listed strike (listedStrikes) whose delta at the signal close, with the days
- *   from the signal to expiry, is nearest +-targetAbsDelta. Contracts: as many as keep the premium
- *   at the signal close within premiumRiskFrac of the option account's equity at that close.
+ *   from the signal to expiry, is nearest +-targetAbsDelta; a premium under MIN_PREMIUM_PER_SHARE
+ *   is not bought. Contracts: as many as keep the premium at the signal close plus the entry
+ *   commission within premiumRiskFrac of the option account's equity at that close.
  * - Entry (the engine's entry fill): premium = BSM at the stock's fill price (slippage included,
  *   the engine's entryPrice), daysToExpiry days left; contracts are cut to the cash at hand.
  * - Life: the position is marked at each close by BSM at the symbol's close with the days left
@@ -91,6 +92,15 @@ export function checkOptionReplaySettings(s: OptionReplaySettings): void {
   if (!(s.commissionPerContractUsd >= 0 && Number.isFinite(s.commissionPerContractUsd))) bad('commissionPerContractUsd', 'a finite number >= 0');
 }
 
+/** The one line every option output starts with: what the numbers are and what they assume. */
+export function describeOptionReplay(s: OptionReplaySettings): string {
+  const p = (frac: number) => `${(frac * 100).toFixed(2)}%`;
+  return (
+    `SYNTHETIC option replay: Black-Scholes-Merton, no skew, no bid/ask, no early exercise; r=${p(s.rateFrac)}, q=${p(s.dividendYieldFrac)}, ` +
+    `vol=${s.volEstimator} over ${s.volBars} bars up to the signal, held for the option's life`
+  );
+}
+
 /** Sessions per year the estimators annualise with. */
 const SESSIONS_PER_YEAR = 252;
 
@@ -127,8 +137,16 @@ export function volatilityAt(s: BarSeries, bar: number, estimator: VolEstimatorN
   return out[n - 1];
 }
 
-export type OptionSkipCode = 'NO_VOLATILITY' | 'NO_PREMIUM' | 'ONE_CONTRACT_OVER_BUDGET' | 'INSUFFICIENT_CASH';
-export const OPTION_SKIP_CODES: readonly OptionSkipCode[] = ['NO_VOLATILITY', 'NO_PREMIUM', 'ONE_CONTRACT_OVER_BUDGET', 'INSUFFICIENT_CASH'];
+/**
+ * The smallest premium per share the replay buys: $0.05, the exchanges' minimum tick for options
+ * quoted under $3 outside the penny program. A model value under one tick has no market (a real
+ * quote would be 0 bid), and buying it is how a coarse strike grid turns a 0.4-delta request into
+ * thousands of 0.005-delta contracts whose commissions are the whole loss.
+ */
+export const MIN_PREMIUM_PER_SHARE = 0.05;
+
+export type OptionSkipCode = 'NO_VOLATILITY' | 'PREMIUM_BELOW_TICK' | 'ONE_CONTRACT_OVER_BUDGET' | 'INSUFFICIENT_CASH';
+export const OPTION_SKIP_CODES: readonly OptionSkipCode[] = ['NO_VOLATILITY', 'PREMIUM_BELOW_TICK', 'ONE_CONTRACT_OVER_BUDGET', 'INSUFFICIENT_CASH'];
 
 /** A stock trade the replay did not trade as an option, and why. */
 export interface OptionSkip {
@@ -344,15 +362,15 @@ export function replayAsOptions(input: OptionReplayInput): OptionReplayResult {
       dividendYieldFrac: s.dividendYieldFrac,
       targetDelta: kind === 'call' ? s.targetAbsDelta : -s.targetAbsDelta,
     });
-    const sizing = contractsForPremium(choice.premium, Math.max(0, equityUsd), s.premiumRiskFrac);
-    if (sizing.reason !== null) {
-      skip(
-        trade,
-        sizing.reason,
-        sizing.reason === 'NO_PREMIUM'
-          ? `the ${kind} at ${choice.strike} is worth 0 at the signal`
-          : `one contract costs ${sizing.contractCostUsd.toFixed(2)} USD, over the budget of ${sizing.budgetUsd.toFixed(2)} USD (${(s.premiumRiskFrac * 100).toFixed(2)}% of ${equityUsd.toFixed(2)})`,
-      );
+    if (choice.premium < MIN_PREMIUM_PER_SHARE) {
+      skip(trade, 'PREMIUM_BELOW_TICK', `the ${kind} at ${choice.strike} (delta ${choice.delta.toFixed(3)}, the listed strike nearest the target) is worth ${choice.premium.toFixed(4)} at the signal, under the ${MIN_PREMIUM_PER_SHARE} tick`);
+      return;
+    }
+    // The entry commission is at risk with the premium: together they are all a long option can lose.
+    const sizing = contractsForPremium(choice.premium + s.commissionPerContractUsd / SHARES_PER_CONTRACT, Math.max(0, equityUsd), s.premiumRiskFrac);
+    if (sizing.contracts === 0) {
+      const cost = sizing.contractCostUsd.toFixed(2);
+      skip(trade, 'ONE_CONTRACT_OVER_BUDGET', `one contract costs ${cost} USD with its commission, over the budget of ${sizing.budgetUsd.toFixed(2)} USD (${(s.premiumRiskFrac * 100).toFixed(2)}% of ${equityUsd.toFixed(2)})`);
       return;
     }
     const exitCal = calOf(trade.exitDay);
