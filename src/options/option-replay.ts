@@ -62,8 +62,8 @@ export interface OptionReplaySettings {
 /**
  * Defaults: delta 0.4 and 30 days (the issue's example); Yang-Zhang, the one estimator unbiased
  * with both drift and overnight gaps, over 20 sessions, about the 21 sessions a 30-day option
- * lives; r = 2 % (a round constant: the 3-month T-bill averaged about 1.3 % over the shared data's
- * 2005-2017, and a 30-day option's premium moves little with r); q = 0; 2 % of equity per trade;
+ * lives; r = 2 % (a round constant between the ~5 % of 2006-07 and the ~0 of 2009-15; a 30-day
+ * option's premium moves about 2 % per rate point); q = 0; 2 % of equity per trade;
  * $0.65 per contract per side, the common US retail commission.
  */
 export const DEFAULT_OPTION_REPLAY: OptionReplaySettings = {
