@@ -107,6 +107,21 @@ describe('replayAsOptions on a hand-checked trade', () => {
     expect(m.totalReturnFrac.value).toBeCloseTo(t.pnl / CAPITAL, 10);
   });
 
+  it("sizes each trade on the option account's equity at its signal, not the capital", () => {
+    const first = stockTrade(s, 'long', sig, exit);
+    const second = stockTrade(s, 'long', exit + 5, exit + 10);
+    // Half the account per trade, so the first trade's P&L moves the second's size.
+    const r = replay(s, [first, second], { premiumRiskFrac: 0.5 });
+    expect(r.trades).toHaveLength(2);
+    const [a, b] = r.trades;
+    const equityAtSignal = r.equity[exit + 5];
+    expect(equityAtSignal).toBeCloseTo(CAPITAL + a.pnl, 8);
+    const signalPremium = bsPrice({ kind: 'call', spot: s.close[exit + 5], strike: b.strike, yearsToExpiry: (b.expiryDay - s.day[exit + 5]) / 365, volFrac: b.volFrac, rateFrac: 0.02 });
+    const onCapital = Math.floor((0.5 * CAPITAL) / (100 * signalPremium + 0.65));
+    expect(b.contracts).toBe(Math.floor((0.5 * equityAtSignal) / (100 * signalPremium + 0.65)));
+    expect(b.contracts).not.toBe(onCapital);
+  });
+
   it('buys a put for a short, nearest delta -0.4', () => {
     const r = replay(s, [stockTrade(s, 'short', sig, exit)], { volEstimator: 'close-close' });
     const t = r.trades[0];
