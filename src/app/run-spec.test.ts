@@ -8,7 +8,8 @@ import { STRATEGY_NAMES } from '../strategies/registry.js';
 import { plainContext } from './context.js';
 import { loadRunMarket } from './market.js';
 import { decodeMarketSpec, encodeMarketSpec } from './market-spec.js';
-import { decodeEngineConfig, decodeEvolveSpec, decodeWfRunSpec, encodeEngineConfig, encodeEvolveSpec, encodeWfRunSpec, type EvolveSpec } from './run-spec.js';
+import { decodeEngineConfig, decodeEvolveSpec, decodeOptionReplay, decodeWfRunSpec, encodeEngineConfig, encodeEvolveSpec, encodeOptionReplay, encodeWfRunSpec, type EvolveSpec } from './run-spec.js';
+import { DEFAULT_OPTION_REPLAY } from '../options/option-replay.js';
 
 /** The field an error names (its `flag`), or a marker when `f` does not throw. */
 function fieldOf(f: () => unknown): string | undefined {
@@ -119,6 +120,31 @@ describe('walk-forward and evolve specs', () => {
     expect(decodeWfRunSpec(JSON.parse(JSON.stringify(encodeWfRunSpec(spec))))).toEqual(spec);
     expect(fieldOf(() => decodeWfRunSpec({ ...spec, strategies: [{ ...spec.strategies[0], name: 'nope' }] }))).toBe('strategies[0].name');
     expect(fieldOf(() => decodeWfRunSpec({ ...spec, tune: 'yes' }))).toBe('tune');
+  });
+});
+
+describe('option replay codec', () => {
+  it('round-trips through JSON text, and takes the premium as a percent from the flags', () => {
+    const settings = { ...DEFAULT_OPTION_REPLAY, volEstimator: 'parkinson', rateFrac: 0.035 } as const;
+    expect(decodeOptionReplay(JSON.parse(JSON.stringify(encodeOptionReplay(settings))))).toEqual(settings);
+    const { premiumRiskFrac: _, ...rest } = encodeOptionReplay(DEFAULT_OPTION_REPLAY);
+    expect(decodeOptionReplay({ ...rest, premiumRiskPct: '2.5' }).premiumRiskFrac).toBeCloseTo(0.025, 15);
+  });
+
+  it('names a bad field: the shape by its name, the domain by the library parameter', () => {
+    const raw = encodeOptionReplay(DEFAULT_OPTION_REPLAY);
+    const where = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (isKobeError(e)) return e.flag ?? e.param;
+      }
+      return 'no error';
+    };
+    expect(where(() => decodeOptionReplay({ ...raw, daysToExpiry: 0 }))).toBe('daysToExpiry');
+    expect(where(() => decodeOptionReplay({ ...raw, volEstimator: 'ewma' }))).toBe('volEstimator');
+    expect(where(() => decodeOptionReplay({ ...raw, targetAbsDelta: 1 }))).toBe('targetAbsDelta');
+    expect(where(() => decodeOptionReplay({ ...raw, premiumRiskFrac: 2 }))).toBe('premiumRiskFrac');
   });
 });
 

@@ -2,8 +2,9 @@ import { usageError } from '../core/errors.js';
 import { formatFillModel, formatSizing, parseFillModel, parseSizing, type EngineConfig } from '../backtest/config.js';
 import type { GaSettings } from '../evolution/genetic-search.js';
 import type { SearchSpace } from '../evolution/operators.js';
+import { checkOptionReplaySettings, VOL_ESTIMATOR_NAMES, type OptionReplaySettings } from '../options/option-replay.js';
 import { getStrategy } from '../strategies/registry.js';
-import { checkNumber, checkProbability, checkString, type NumberRule } from './check.js';
+import { checkNumber, checkOneOf, checkProbability, checkString, type NumberRule } from './check.js';
 
 /**
  * Run specs with a JSON codec: the engine configuration, the walk-forward windows and the
@@ -199,4 +200,43 @@ function gridRecord(raw: unknown, name: string): Record<string, number[]> {
       return [k, v.map((x) => checkNumber(x, `${name}.${k}`))];
     }),
   );
+}
+
+/** The option replay of `kobe simulate --instrument option` as a manifest records it (`run.options`). */
+export const encodeOptionReplay = (s: OptionReplaySettings): Record<string, unknown> => ({
+  targetAbsDelta: s.targetAbsDelta,
+  daysToExpiry: s.daysToExpiry,
+  volEstimator: s.volEstimator,
+  volBars: s.volBars,
+  rateFrac: s.rateFrac,
+  dividendYieldFrac: s.dividendYieldFrac,
+  premiumRiskFrac: s.premiumRiskFrac,
+  commissionPerContractUsd: s.commissionPerContractUsd,
+});
+
+/**
+ * Option replay settings from JSON, or from the flags' text, where the premium at risk comes as
+ * `premiumRiskPct` (percent) instead of `premiumRiskFrac`. The domain checks beyond a number's
+ * shape are the library's (checkOptionReplaySettings), whose errors name the parameter.
+ */
+export function decodeOptionReplay(raw: Raw, param: Param = same): OptionReplaySettings {
+  let premiumRiskFrac: number;
+  if (raw.premiumRiskFrac !== undefined) premiumRiskFrac = checkNumber(raw.premiumRiskFrac, param('premiumRiskFrac'), { positive: true });
+  else {
+    const pct = checkNumber(raw.premiumRiskPct, param('premiumRiskPct'), { positive: true });
+    if (pct > 100) throw usageError('BAD_FLAG', `must be a percent in (0, 100], was ${pct}`, { flag: param('premiumRiskPct'), value: raw.premiumRiskPct });
+    premiumRiskFrac = pct / 100;
+  }
+  const s: OptionReplaySettings = {
+    targetAbsDelta: checkNumber(raw.targetAbsDelta, param('targetAbsDelta'), { positive: true }),
+    daysToExpiry: checkNumber(raw.daysToExpiry, param('daysToExpiry'), { integer: true, positive: true }),
+    volEstimator: checkOneOf(raw.volEstimator, param('volEstimator'), VOL_ESTIMATOR_NAMES, 'volatility estimator'),
+    volBars: checkNumber(raw.volBars, param('volBars'), { integer: true, min: 2 }),
+    rateFrac: checkNumber(raw.rateFrac, param('rateFrac')),
+    dividendYieldFrac: checkNumber(raw.dividendYieldFrac, param('dividendYieldFrac')),
+    premiumRiskFrac,
+    commissionPerContractUsd: checkNumber(raw.commissionPerContractUsd, param('commissionPerContractUsd'), { min: 0 }),
+  };
+  checkOptionReplaySettings(s);
+  return s;
 }

@@ -3,8 +3,9 @@ import { dayToIso } from '../core/calendar.js';
 import { stableStringify } from '../core/stable-json.js';
 import { backtest, type BacktestResult } from '../backtest/backtest.js';
 import type { EngineConfig } from '../backtest/config.js';
-import { metricsToJson } from '../backtest/metrics.js';
+import { metricsToJson, type Metrics } from '../backtest/metrics.js';
 import { signalCount } from '../backtest/signal-book.js';
+import { optionMetrics, replayAsOptions, type OptionReplayResult, type OptionReplaySettings } from '../options/option-replay.js';
 import type { Params } from '../strategies/params.js';
 import type { Strategy } from '../strategies/types.js';
 import { checkDatabase } from '../store/open-database.js';
@@ -17,7 +18,7 @@ import { loadRunMarket, type LoadedRun } from './market.js';
 import type { MarketSpec } from './market-spec.js';
 import { tradesJson } from './report-writers.js';
 import { requireIndexForRegime, requireStopsForRiskSizing } from './run-checks.js';
-import { encodeEngineConfig } from './run-spec.js';
+import { encodeEngineConfig, encodeOptionReplay } from './run-spec.js';
 import { runMonteCarlo, runStress } from './simulate-risk.js';
 
 type Leg = { readonly strategy: Strategy; readonly params: Params };
@@ -37,6 +38,19 @@ export interface SimulateSpec {
   readonly challenger: Leg | null;
   /** The SQLite store the run is recorded in, relative to cwd. */
   readonly db: string;
+  /**
+   * `--instrument option`: the stock trades replayed as synthetic options (src/options); null for
+   * a stock run. Recorded in the manifest's run as `instrument: 'option'` and `options`, so an
+   * option run has its own run id and a stock run keeps the id it always had.
+   */
+  readonly options?: OptionReplaySettings | null;
+}
+
+/** The option replay of a simulation and the usual metrics of its account. */
+export interface SimulateOptions {
+  readonly settings: OptionReplaySettings;
+  readonly replay: OptionReplayResult;
+  readonly metrics: Metrics;
 }
 
 export interface SimulateResult {
@@ -50,6 +64,13 @@ export interface SimulateResult {
   readonly stress: StressReport | null;
   readonly shadow: ReturnType<typeof compareShadow> | null;
   readonly shadowTrades: ReturnType<typeof tradesJson>;
+  readonly options: SimulateOptions | null;
+}
+
+/** The stock run's trades replayed as synthetic options, with the metrics of the option account. */
+export function replayOptions(run: LoadedRun, result: BacktestResult, settings: OptionReplaySettings): SimulateOptions {
+  const replay = replayAsOptions({ panel: run.ctx.panel, trades: result.engine.trades, from: run.from, to: run.to, initialCapitalUsd: result.engine.initialCapital, settings });
+  return { settings, replay, metrics: optionMetrics(replay, result.benchmark) };
 }
 
 /**
@@ -65,12 +86,16 @@ export async function runSimulation(spec: SimulateSpec, ctx: AppContext, hooks: 
   hooks.loaded?.(run);
   const { panel } = run.ctx;
   const seed = market.seed;
+  const optionSettings = spec.options ?? null;
   const manifest = makeManifest({
     command: 'simulate',
     seed,
     data: { ...run.source, start: dayToIso(panel.calendar[run.from]), end: dayToIso(panel.calendar[run.to]) },
     engine: encodeEngineConfig(config),
-    run: { strategies: legs.map((r) => ({ name: r.strategy.name, version: r.strategy.version, params: r.params })) },
+    run: {
+      strategies: legs.map((r) => ({ name: r.strategy.name, version: r.strategy.version, params: r.params })),
+      ...(optionSettings === null ? {} : { instrument: 'option', options: encodeOptionReplay(optionSettings) }),
+    },
   });
 
   const t0 = performance.now();
@@ -94,11 +119,15 @@ export async function runSimulation(spec: SimulateSpec, ctx: AppContext, hooks: 
     shadowTrades = tradesJson(ch.engine.trades, run.issues);
   }
 
+  const options = optionSettings === null ? null : replayOptions(run, result, optionSettings);
+
+  // The summary stays the stock run's metrics: `kobe report` replays the stock backtest from the
+  // manifest and checks it against them.
   const store = new RunStore(resolve(ctx.cwd, spec.db));
   try {
     store.recordRun({ runId: manifest.runId, command: 'simulate', manifestJson: stableStringify(manifest), summaryJson: stableStringify(metricsToJson(m)) }, [], ctx.now().toISOString());
   } finally {
     store.close();
   }
-  return { manifest, run, result, ms, signalsInRange, monteCarlo, stress, shadow, shadowTrades };
+  return { manifest, run, result, ms, signalsInRange, monteCarlo, stress, shadow, shadowTrades, options };
 }

@@ -51,6 +51,15 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
   strategy: '--strategy',
   params: '--params',
   rules: '--rules',
+  // simulate --instrument option
+  targetAbsDelta: '--option-delta',
+  daysToExpiry: '--option-dte',
+  volEstimator: '--option-vol',
+  volBars: '--option-vol-bars',
+  rateFrac: '--option-rate',
+  dividendYieldFrac: '--option-dividend-yield',
+  premiumRiskPct: '--option-premium-pct',
+  commissionPerContractUsd: '--option-commission',
   // outputs and stores
   outDir: '--outdir',
   db: '--db',
@@ -93,7 +102,7 @@ export const PARAM_FLAGS: Readonly<Record<string, string>> = {
  * Parameters that only a JSON spec or a positional argument carries: no flag, named as they are
  * (`candidate` and `id` are positional arguments of promote and runs show; the others come from a recorded manifest).
  */
-export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'id', 'blowUpFrac', 'strategies', 'tune'];
+export const UNFLAGGED_PARAMS: readonly string[] = ['candidate', 'id', 'blowUpFrac', 'premiumRiskFrac', 'strategies', 'tune'];
 
 /** The flag of a parameter; a name without a flag is returned as it is. */
 export const flagName = (param: string): string => flagForParam(param) ?? param;

@@ -17,5 +17,3 @@ export {
   YangZhangVolKernel,
 } from './vol-estimators.js';
 export type { OhlcColumns } from './vol-estimators.js';
-export { contractsForPremium, listedStrikes, selectStrikeByDelta, SHARES_PER_CONTRACT, strikeIncrement } from './strike-selection.js';
-export type { ContractSizing, Moneyness, StrikeByDeltaInput, StrikeChoice } from './strike-selection.js';

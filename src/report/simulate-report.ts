@@ -14,6 +14,29 @@ export interface SimulateReportInput {
   readonly stress: StressReport | null;
   /** The run's own max drawdown, marked among the simulated ones. */
   readonly observedMaxDrawdown: number | null;
+  /** `--instrument option`: the synthetic option replay of the same trades; absent for a stock run. */
+  readonly options?: OptionReportInput | null;
+}
+
+export interface OptionReportInput {
+  /** The replay's one-line statement of what it is and assumes (describeOptionReplay). */
+  readonly header: string;
+  /** Its settings and counts, one line each. */
+  readonly notes: readonly string[];
+  readonly metrics: MetricsJson;
+  readonly curve: CurveInput;
+  readonly trades: TradesInput;
+}
+
+/** The option replay: its caveats first, then the same metrics and charts as the stock account. */
+export function optionSections(o: OptionReportInput): Section[] {
+  const label = 'option replay (SYNTHETIC)';
+  return [
+    { type: 'heading', title: 'Options (SYNTHETIC)', text: o.header },
+    { type: 'notes', title: 'Option replay assumptions', items: o.notes },
+    { type: 'tiles', title: `${label}: metrics`, tiles: metricTiles(o.metrics) },
+    ...performanceSections(label, o.curve, o.trades),
+  ];
 }
 
 const mv = (v: { value: number | null }): number | null => finiteOrNull(v.value);
@@ -108,5 +131,6 @@ export function simulateSections(input: SimulateReportInput): Section[] {
   const out: Section[] = [{ type: 'tiles', title: `${input.label}: metrics`, tiles: metricTiles(input.metrics) }, ...performanceSections(input.label, input.curve, input.trades)];
   if (input.monteCarlo !== null) out.push(...monteCarloSections(input.monteCarlo, input.observedMaxDrawdown));
   if (input.stress !== null) out.push({ type: 'heading', title: 'Stress' }, ...stressSections(input.stress));
+  if (input.options !== undefined && input.options !== null) out.push(...optionSections(input.options));
   return out;
 }

@@ -43,6 +43,7 @@ export const PURE_FOLDERS: readonly string[] = [
   'validation',
   'evolution',
   'pricing',
+  'options',
   'report',
   'demo',
   'confidence',

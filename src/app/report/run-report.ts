@@ -112,8 +112,8 @@ export async function writeRunReport(spec: RunReportSpec, ctx: AppContext): Prom
   const folder = runFolder(row.command, resolve(ctx.cwd, spec.outDir), row.runId);
   if (row.command === 'simulate') {
     // A simulation keeps no artifacts: its report replays it from the manifest (checked).
-    const result = await replaySimulation(manifest, row.summaryJson, ctx, spec.dataDir ?? null);
-    const data = simulateReportData(manifest, result, spec.risk ?? DEFAULT_REPORT_RISK);
+    const { result, options } = await replaySimulation(manifest, row.summaryJson, ctx, spec.dataDir ?? null);
+    const data = simulateReportData(manifest, result, spec.risk ?? DEFAULT_REPORT_RISK, options);
     return { runId: row.runId, command: row.command, file: writeReportFile(folder, data), sections: data.sections.length };
   }
   const build = Object.hasOwn(REPORTS, row.command) ? REPORTS[row.command] : undefined;

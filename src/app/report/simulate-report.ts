@@ -11,7 +11,12 @@ import type { ResampleMethod } from '../../validation/monte-carlo/index.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
 import { engineFromManifest, marketFromManifest } from '../replay.js';
+import type { LoadedRun } from '../market.js';
 import { runMonteCarlo, runStress } from '../simulate-risk.js';
+import { describeOptionReplay } from '../../options/option-replay.js';
+import type { OptionReportInput } from '../../report/simulate-report.js';
+import { decodeOptionReplay } from '../run-spec.js';
+import { replayOptions, type SimulateOptions } from '../simulate-run.js';
 
 /** How a report resamples a simulation: `kobe simulate --report` passes its own flags. */
 export interface RiskSettings {
@@ -27,7 +32,7 @@ export const DEFAULT_REPORT_RISK: RiskSettings = { simulations: 1000, method: 'b
  * The report of one simulation. The Monte Carlo is run again here with the paths' samples kept:
  * same trades, same seed, same settings give the same numbers `kobe simulate` printed.
  */
-export function simulateReportData(manifest: Manifest, result: BacktestResult, risk: RiskSettings): ReportData {
+export function simulateReportData(manifest: Manifest, result: BacktestResult, risk: RiskSettings, options: SimulateOptions | null = null): ReportData {
   const e = result.engine;
   const m = result.metrics;
   const mc = risk.simulations > 0 ? runMonteCarlo(e, risk.simulations, risk.method, manifest.seed, risk.maxDrawdownFrac, true) : null;
@@ -47,8 +52,34 @@ export function simulateReportData(manifest: Manifest, result: BacktestResult, r
       monteCarlo: mc,
       stress,
       observedMaxDrawdown: m.maxDrawdownFrac.value,
+      options: options === null ? null : optionReportInput(options, result.benchmark),
     }),
   };
+}
+
+function optionReportInput(o: SimulateOptions, benchmark: Float64Array | null): OptionReportInput {
+  const r = o.replay;
+  const s = o.settings;
+  const skipped = Object.entries(r.skipCounts).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  return {
+    header: describeOptionReplay(s),
+    notes: [
+      `calls for long trades, puts for short trades: the listed strike nearest |delta| ${s.targetAbsDelta} at the signal close; expiry ${s.daysToExpiry} calendar days after the entry`,
+      `premium at risk ${(s.premiumRiskFrac * 100).toFixed(2)}% of the option account per trade (entry commission included); $${s.commissionPerContractUsd.toFixed(2)} per contract per side`,
+      'entry and exit priced at the engine stock fills with the entry volatility; a stock trade that outlives expiry settles the option at intrinsic value at the last close on or before expiry',
+      `${r.trades.length} option trades, ${r.trades.filter((t) => t.settledAtExpiry).length} settled at expiry; stock trades not traded as options: ${skipped.length === 0 ? 'none' : skipped.join(', ')}`,
+    ],
+    metrics: metricsToJson(o.metrics),
+    curve: { dates: Array.from(r.days, dayToIso), equity: r.equity, exposureFrac: r.exposureFrac, benchmark, initialCapital: r.initialCapital },
+    trades: { pnl: Float64Array.from(r.trades, (t) => t.pnl), barsHeld: Float64Array.from(r.trades, (t) => t.barsHeld) },
+  };
+}
+
+/** The option replay a manifest recorded (`run.options`), run again on the replayed backtest; null for a stock run. */
+function replayOptionsOf(manifest: Manifest, run: LoadedRun, result: BacktestResult): SimulateOptions | null {
+  const raw = (manifest.run as { options?: Record<string, unknown> }).options;
+  if (raw === undefined) return null;
+  return replayOptions(run, result, decodeOptionReplay(raw));
 }
 
 /**
@@ -56,12 +87,12 @@ export function simulateReportData(manifest: Manifest, result: BacktestResult, r
  * checked) and checked against the recorded metrics: a report never shows other numbers than
  * the run recorded.
  */
-export async function replaySimulation(manifest: Manifest, recordedSummaryJson: string, ctx: AppContext, dataDir: string | null): Promise<BacktestResult> {
+export async function replaySimulation(manifest: Manifest, recordedSummaryJson: string, ctx: AppContext, dataDir: string | null): Promise<{ result: BacktestResult; options: SimulateOptions | null }> {
   const run = await marketFromManifest(manifest, ctx, { checkHash: true, ...(dataDir === null ? {} : { dataDir }) });
   const legs = (manifest.run as { strategies: { name: string; params: Record<string, number> }[] }).strategies.map((s) => ({ strategy: getStrategy(s.name), params: s.params }));
   const result = backtest(run.ctx, legs, engineFromManifest(manifest), run.from, run.to);
   if (stableStringify(metricsToJson(result.metrics)) !== recordedSummaryJson) {
     throw inputError('REPLAY_MISMATCH', `replaying simulation ${manifest.runId} did not reproduce its recorded metrics`, { hint: 'the kobe version changed since the run; run the simulation again' });
   }
-  return result;
+  return { result, options: replayOptionsOf(manifest, run, result) };
 }

@@ -23,8 +23,9 @@ import { runFolder, writeReportFile } from '../../app/report/run-report.js';
 import { addMonteCarloOptions, monteCarloFromFlags, type MonteCarloFlags } from '../risk-flags.js';
 import { logger, makeChalk, num, pct, table, usd, usdFine } from '../render.js';
 import { parseStrategyList } from './wf.js';
+import { addOptionFlags, optionLines, optionSettingsFromFlags, optionsJson, type OptionFlags } from './simulate-options.js';
 
-interface SimulateFlags extends MarketFlags, EngineFlags, MonteCarloFlags {
+interface SimulateFlags extends MarketFlags, EngineFlags, MonteCarloFlags, OptionFlags {
   strategy: string;
   params?: string;
   showTrades: string;
@@ -47,14 +48,17 @@ export function registerSimulate(program: Command, io: CliIo, setExit: (code: nu
     .option('--challenger <spec>', 'run a challenger in shadow beside the strategy: NAME or NAME:k=v,... (only the champion trades)')
     .option('--report', 'also write report.html (equity, drawdown, monthly returns, trades, the Monte Carlo fan, stress) to <outdir>/simulate/<run id>/; resamples 1000 paths when --monte-carlo is 0')
     .option('--outdir <dir>', 'artifact folder for --report', 'wf_outputs');
+  addOptionFlags(cmd);
   addMarketOptions(cmd);
   addEngineOptions(cmd);
   cmd.action(async (flags: SimulateFlags, command: Command) => {
-    setExit(await runSimulate(flags, io, command.getOptionValueSource('dotenv') === 'cli'));
+    setExit(await runSimulate(flags, io, command));
   });
 }
 
-async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: boolean): Promise<number> {
+async function runSimulate(flags: SimulateFlags, io: CliIo, command: Command): Promise<number> {
+  const dotenvExplicit = command.getOptionValueSource('dotenv') === 'cli';
+  const optionSettings = optionSettingsFromFlags(flags, command);
   const json = flags.json === true;
   const log = logger(io, json);
   const c = makeChalk(io, json ? 'stderr' : 'stdout');
@@ -81,11 +85,12 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
       maxDrawdownFrac,
       challenger,
       db: flags.db,
+      options: optionSettings,
     },
     cliContext(io, (line) => step(1, line), { path: flags.dotenv, explicit: dotenvExplicit }),
     { loaded: (loaded) => { for (const line of dataCheckLines(loaded)) log(`    ${line}`); } },
   );
-  const { run, manifest, result, ms, signalsInRange, monteCarlo, stress, shadow, shadowTrades } = sim;
+  const { run, manifest, result, ms, signalsInRange, monteCarlo, stress, shadow, shadowTrades, options } = sim;
   const { panel } = run.ctx;
   const startIso = dayToIso(panel.calendar[run.from]);
   const endIso = dayToIso(panel.calendar[run.to]);
@@ -155,10 +160,16 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
     log(`    ${shadow.verdict}; ${shadow.sharedTrades} signals traded by both`);
   }
 
+  if (options !== null) {
+    const [header, ...rest] = optionLines(options, m, e.finalEquity, showTrades, io);
+    step(13, header);
+    for (const line of rest) log(line);
+  }
+
   let reportFile: string | null = null;
   if (flags.report === true) {
     const risk = { simulations: simulations > 0 ? simulations : DEFAULT_REPORT_RISK.simulations, method, maxDrawdownFrac, stress: true };
-    reportFile = writeReportFile(runFolder('simulate', resolve(io.cwd, flags.outdir), manifest.runId), simulateReportData(manifest, result, risk));
+    reportFile = writeReportFile(runFolder('simulate', resolve(io.cwd, flags.outdir), manifest.runId), simulateReportData(manifest, result, risk, options));
     log(`report: ${relative(io.cwd, reportFile)}`);
   }
 
@@ -189,6 +200,7 @@ async function runSimulate(flags: SimulateFlags, io: CliIo, dotenvExplicit: bool
           monteCarlo,
           stress: stress === null ? null : { ...stress, betaBasis: 'per unit of exposure: the portfolio beta over the average exposure (1 when either is unknown or not positive)' },
           shadow: shadow === null ? null : { ...shadow, trades: shadowTrades },
+          options: options === null ? null : optionsJson(options),
         },
         null,
         2,

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isKobeError } from '../core/errors.js';
 import { fcOptions } from '../test-support/synthetic-bars.js';
-import { bsGreeks } from './black-scholes.js';
-import type { OptionKind } from './black-scholes.js';
+import { bsGreeks } from '../pricing/black-scholes.js';
+import type { OptionKind } from '../pricing/black-scholes.js';
 import { contractsForPremium, listedStrikes, selectStrikeByDelta, SHARES_PER_CONTRACT, strikeIncrement } from './strike-selection.js';
 import type { StrikeByDeltaInput } from './strike-selection.js';
 

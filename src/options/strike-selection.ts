@@ -1,6 +1,6 @@
 import { usageError } from '../core/errors.js';
-import { bsDeltaRaw, bsPriceRaw, CALENDAR_DAYS_PER_YEAR, checkOptionSpec } from './black-scholes.js';
-import type { OptionKind } from './black-scholes.js';
+import { bsDeltaRaw, bsPriceRaw, CALENDAR_DAYS_PER_YEAR, checkOptionSpec } from '../pricing/black-scholes.js';
+import type { OptionKind } from '../pricing/black-scholes.js';
 
 /**
  * Strike increment of US equity options at a strike level: $1 below $25, $2.50 from $25 to $200,
