@@ -1,6 +1,7 @@
 import type { MetricsJson } from '../backtest/metrics.js';
 import type { MonteCarloResult, StressReport } from '../validation/monte-carlo/index.js';
 import { metricTiles, performanceSections, type CurveInput, type TradesInput } from './performance.js';
+import { allocationSections, type AllocationReportInput } from './allocation-report.js';
 import type { LineSeries, Section, Tile } from './report-data.js';
 import { finiteOrNull, histogram } from './series.js';
 
@@ -16,6 +17,8 @@ export interface SimulateReportInput {
   readonly observedMaxDrawdown: number | null;
   /** `--instrument option`: the synthetic option replay of the same trades; absent for a stock run. */
   readonly options?: OptionReportInput | null;
+  /** Position limits and Kelly sleeves, when the run had any. */
+  readonly allocation?: AllocationReportInput | null;
 }
 
 export interface OptionReportInput {
@@ -129,6 +132,7 @@ export function stressSections(st: StressReport): Section[] {
 
 export function simulateSections(input: SimulateReportInput): Section[] {
   const out: Section[] = [{ type: 'tiles', title: `${input.label}: metrics`, tiles: metricTiles(input.metrics) }, ...performanceSections(input.label, input.curve, input.trades)];
+  if (input.allocation !== undefined && input.allocation !== null) out.push(...allocationSections(input.allocation));
   if (input.monteCarlo !== null) out.push(...monteCarloSections(input.monteCarlo, input.observedMaxDrawdown));
   if (input.stress !== null) out.push({ type: 'heading', title: 'Stress' }, ...stressSections(input.stress));
   if (input.options !== undefined && input.options !== null) out.push(...optionSections(input.options));

@@ -10,6 +10,7 @@ import { getStrategy } from '../../strategies/registry.js';
 import type { ResampleMethod } from '../../validation/monte-carlo/index.js';
 import type { AppContext } from '../context.js';
 import type { Manifest } from '../manifest.js';
+import { allocationActive, allocationJson } from '../allocation-view.js';
 import { engineFromManifest, marketFromManifest } from '../replay.js';
 import type { LoadedRun } from '../market.js';
 import { runMonteCarlo, runStress } from '../simulate-risk.js';
@@ -37,7 +38,9 @@ export function simulateReportData(manifest: Manifest, result: BacktestResult, r
   const m = result.metrics;
   const mc = risk.simulations > 0 ? runMonteCarlo(e, risk.simulations, risk.method, manifest.seed, risk.maxDrawdownFrac, true) : null;
   const stress = risk.stress ? runStress(e, m.beta.value, m.avgExposureFrac.value, risk.maxDrawdownFrac) : null;
-  const legs = (manifest.run as { strategies: { name: string }[] }).strategies.map((s) => s.name).join(' + ');
+  const names = (manifest.run as { strategies: { name: string }[] }).strategies.map((s) => s.name);
+  const legs = names.join(' + ');
+  const config = engineFromManifest(manifest);
   return {
     kind: 'simulate',
     title: `Simulation: ${legs}`,
@@ -53,6 +56,7 @@ export function simulateReportData(manifest: Manifest, result: BacktestResult, r
       stress,
       observedMaxDrawdown: m.maxDrawdownFrac.value,
       options: options === null ? null : optionReportInput(options, result.benchmark),
+      allocation: allocationActive(config) ? allocationJson(config, e, names) : null,
     }),
   };
 }
