@@ -2,13 +2,14 @@ import { dayToIso } from '../core/calendar.js';
 import type { EngineConfig } from '../backtest/config.js';
 import type { EngineResult } from '../backtest/engine.js';
 import { KELLY_ALLOCATION_DEFAULTS } from '../portfolio/allocation.js';
+import type { AllocationReportInput } from '../report/allocation-report.js';
 
 /**
  * What the allocation did in one engine run, for `--json` and artifacts: the position limits and
  * how often they bit, and under Kelly sizing the settings and every rebalance with each strategy's
  * weight and why. `strategies` names the legs in order.
  */
-export function allocationJson(config: EngineConfig, e: Pick<EngineResult, 'allocation' | 'denials' | 'sizeClamps'>, strategies: readonly string[]) {
+export function allocationJson(config: EngineConfig, e: Pick<EngineResult, 'allocation' | 'denials' | 'sizeClamps'>, strategies: readonly string[]): AllocationReportInput {
   return {
     limits: {
       maxSymbolWeight: config.limits.maxSymbolWeight,

@@ -1,8 +1,9 @@
-import type { allocationJson, wfAllocationSummary } from '../app/allocation-view.js';
+import type { wfAllocationSummary } from '../app/allocation-view.js';
+import type { AllocationReportInput } from '../report/allocation-report.js';
 import { num, pct } from './render.js';
 
 /** The allocation of one run in a few log lines: limits that bit, and the Kelly sleeves' last weights. */
-export function allocationLines(a: ReturnType<typeof allocationJson>): string[] {
+export function allocationLines(a: AllocationReportInput): string[] {
   const lines: string[] = [];
   const { limits, kelly } = a;
   if (limits.maxSymbolWeight !== null) lines.push(`max symbol weight ${pct(limits.maxSymbolWeight)} of equity: ${limits.ordersClampedToSymbolWeight} orders clamped to it`);

@@ -6,7 +6,7 @@ import { computeMetrics, type Metrics, type TradeRecord } from '../backtest/metr
 import type { MarketPanel } from '../backtest/panel.js';
 import { bsGreeks, bsPriceRaw, CALENDAR_DAYS_PER_YEAR, type Greeks, type OptionKind } from '../pricing/black-scholes.js';
 import { closeToCloseVol, garmanKlassVol, parkinsonVol, rogersSatchellVol, yangZhangVol } from '../pricing/vol-estimators.js';
-import { contractsForPremium, listedStrikes, selectStrikeByDelta, SHARES_PER_CONTRACT, type Moneyness } from './strike-selection.js';
+import { contractsForPremium, listedStrikes, moneyness, selectStrikeByDelta, SHARES_PER_CONTRACT, type Moneyness } from './strike-selection.js';
 
 /**
  * The option replay: a stock backtest's trades, each traded instead as one long option on the
@@ -101,9 +101,6 @@ export function describeOptionReplay(s: OptionReplaySettings): string {
   );
 }
 
-/** Sessions per year the estimators annualise with. */
-const SESSIONS_PER_YEAR = 252;
-
 /**
  * The estimator's annualised volatility at bar `bar` of `s` from bars (bar - volBars, bar] only
  * (one bar more for the estimators that need the previous close): the window is cut before the
@@ -119,19 +116,19 @@ export function volatilityAt(s: BarSeries, bar: number, estimator: VolEstimatorN
   let out: Float64Array;
   switch (estimator) {
     case 'close-close':
-      out = closeToCloseVol(ohlc.close, volBars, SESSIONS_PER_YEAR);
+      out = closeToCloseVol(ohlc.close, volBars);
       break;
     case 'parkinson':
-      out = parkinsonVol(ohlc.high, ohlc.low, volBars, SESSIONS_PER_YEAR);
+      out = parkinsonVol(ohlc.high, ohlc.low, volBars);
       break;
     case 'garman-klass':
-      out = garmanKlassVol(ohlc, volBars, SESSIONS_PER_YEAR);
+      out = garmanKlassVol(ohlc, volBars);
       break;
     case 'rogers-satchell':
-      out = rogersSatchellVol(ohlc, volBars, SESSIONS_PER_YEAR);
+      out = rogersSatchellVol(ohlc, volBars);
       break;
     case 'yang-zhang':
-      out = yangZhangVol(ohlc, volBars, SESSIONS_PER_YEAR);
+      out = yangZhangVol(ohlc, volBars);
       break;
   }
   return out[n - 1];
@@ -443,10 +440,9 @@ export function replayAsOptions(input: OptionReplayInput): OptionReplayResult {
   };
 }
 
-function moneyness(kind: OptionKind, spot: number, strike: number): Moneyness {
-  const intrinsic = kind === 'call' ? spot - strike : strike - spot;
-  return intrinsic > 0 ? 'ITM' : intrinsic < 0 ? 'OTM' : 'ATM';
-}
+/** The skip codes that occurred, as `CODE count` in OPTION_SKIP_CODES order. */
+export const skipSummary = (counts: Readonly<Record<OptionSkipCode, number>>): string[] =>
+  OPTION_SKIP_CODES.filter((c) => counts[c] > 0).map((c) => `${c} ${counts[c]}`);
 
 /** The usual metrics of the option account, against the same benchmark curve as the stock run. */
 export function optionMetrics(r: OptionReplayResult, benchmarkEquity: Float64Array | null): Metrics {

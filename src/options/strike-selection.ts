@@ -105,14 +105,19 @@ export function selectStrikeByDelta(input: StrikeByDeltaInput): StrikeChoice {
   let index = Math.min(lo, strikes.length - 1);
   if (lo > 0 && (lo === strikes.length || Math.abs(deltaAt(lo - 1) - targetDelta) <= Math.abs(deltaAt(lo) - targetDelta))) index = lo - 1;
   const strike = strikes[index];
-  const intrinsic = isCall ? spot - strike : strike - spot;
   return {
     strike,
     index,
     delta: deltaAt(index),
     premium: bsPriceRaw(isCall, spot, strike, years, volFrac, rateFrac, q),
-    moneyness: intrinsic > 0 ? 'ITM' : intrinsic < 0 ? 'OTM' : 'ATM',
+    moneyness: moneyness(kind, spot, strike),
   };
+}
+
+/** In, at or out of the money: the sign of the option's intrinsic value at `spot`. */
+export function moneyness(kind: OptionKind, spot: number, strike: number): Moneyness {
+  const intrinsic = kind === 'call' ? spot - strike : strike - spot;
+  return intrinsic > 0 ? 'ITM' : intrinsic < 0 ? 'OTM' : 'ATM';
 }
 
 function checkStrikes(strikes: ArrayLike<number>): void {

@@ -37,7 +37,6 @@ export function recordColumns(trades: readonly { readonly exitDay: number; reado
  * of which a rebalance at a close reads only those closed by that close: no look-ahead.
  */
 export class Sleeves {
-  readonly weight: Float64Array;
   readonly capitalUsd: Float64Array;
   /** Cost of each leg's open positions (entry price x shares + entry fees) and pending entries (their estimate). */
   readonly committedUsd: Float64Array;
@@ -54,7 +53,6 @@ export class Sleeves {
     readonly settings: KellyAllocationSettings,
     records: readonly TradeRecordColumns[],
   ) {
-    this.weight = new Float64Array(legs);
     this.capitalUsd = new Float64Array(legs);
     this.committedUsd = new Float64Array(legs);
     this.lastValue = new Float64Array(legs);
@@ -91,7 +89,7 @@ export class Sleeves {
    * so or a sleeve has drifted above the ceiling. Returns true when it rebalanced.
    */
   markAndRebalance(k: number, day: number, equityUsd: number, unrealizedUsd: Float64Array): boolean {
-    const legs = this.weight.length;
+    const legs = this.capitalUsd.length;
     let overCeiling = false;
     for (let leg = 0; leg < legs; leg++) {
       const value = this.capitalUsd[leg] + unrealizedUsd[leg];
@@ -115,7 +113,6 @@ export class Sleeves {
       span < s.correlationSessions ? Number.NaN : pearson(this.dailyReturn[i].subarray(from, k + 1), this.dailyReturn[j].subarray(from, k + 1), span);
     const weights = strategyWeights(estimates, correlation, s);
     const legs = weights.map((w, leg) => {
-      this.weight[leg] = w.weight;
       // The sleeve's value (capital, which holds its positions' cost, plus their open P&L) becomes
       // its weight of equity; positions are not trimmed, so a sleeve above its new value has no
       // budget until they close.

@@ -1,7 +1,8 @@
+import type { KellyAllocationSettings } from '../portfolio/allocation.js';
 import type { Section, Tile } from './report-data.js';
 import { finiteOrNull } from './series.js';
 
-/** One run's allocation as `simulate --json` writes it (src/app/allocation-view.ts builds it). */
+/** One run's allocation as `simulate --json` writes it: src/app/allocation-view.ts builds it, the report draws it. */
 export interface AllocationReportInput {
   readonly limits: {
     readonly maxSymbolWeight: number | null;
@@ -10,7 +11,7 @@ export interface AllocationReportInput {
     readonly deniedForCorrelation: number;
   };
   readonly kelly: {
-    readonly settings: { readonly fraction: number; readonly maxStrategyWeight: number; readonly ceilingWeight: number; readonly rebalanceSessions: number; readonly minTrades: number; readonly correlationLimit: number };
+    readonly settings: KellyAllocationSettings;
     readonly deniedForStrategyBudget: number;
     readonly rebalances: readonly {
       readonly date: string;
@@ -19,6 +20,7 @@ export interface AllocationReportInput {
       readonly strategies: readonly {
         readonly strategy: string;
         readonly weight: number;
+        readonly capitalUsd: number;
         readonly trades: number;
         readonly kellyFrac: number | null;
         readonly fractionalKelly: number | null;

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../backtest/config.js';
-import { CHECK_PASSED, denial, type CheckResult, type Denial } from './denials.js';
+import { CHECK_PASSED, denial, type CheckResult, type Denial, type DenialCode } from './denials.js';
 
 /**
  * Where a pre-trade denial is issued: one function per check, each a pure function of the order,
@@ -109,53 +109,51 @@ export const checkInsufficientCash: PreTradeCheck = (order, account) =>
 // plain {ok, code, detail} shape.
 
 // Fields are assigned in the constructor (not class fields, which V8 defines more slowly).
-class ZeroSharesDenial implements Denial {
+abstract class QuotedDenial<C extends DenialCode> implements Denial<C> {
   declare readonly ok: false;
-  declare readonly code: 'ZERO_SHARES';
+  declare readonly code: C;
+  constructor(code: C) {
+    this.ok = false;
+    this.code = code;
+  }
+  abstract get detail(): string;
+  toJSON(): Denial<C> {
+    return { ok: false, code: this.code, detail: this.detail };
+  }
+}
+
+class ZeroSharesDenial extends QuotedDenial<'ZERO_SHARES'> {
   declare readonly sizingMode: string;
   declare readonly refPrice: number;
   constructor(sizingMode: string, refPrice: number) {
-    this.ok = false;
-    this.code = 'ZERO_SHARES';
+    super('ZERO_SHARES');
     this.sizingMode = sizingMode;
     this.refPrice = refPrice;
   }
   get detail(): string {
     return `sizing ${this.sizingMode} gives no whole share at ${this.refPrice.toFixed(2)}`;
   }
-  toJSON(): Denial {
-    return { ok: false, code: this.code, detail: this.detail };
-  }
 }
 
-class InsufficientCashDenial implements Denial {
-  declare readonly ok: false;
-  declare readonly code: 'INSUFFICIENT_CASH';
+class InsufficientCashDenial extends QuotedDenial<'INSUFFICIENT_CASH'> {
   declare readonly neededUsd: number;
   declare readonly freeUsd: number;
   constructor(neededUsd: number, freeUsd: number) {
-    this.ok = false;
-    this.code = 'INSUFFICIENT_CASH';
+    super('INSUFFICIENT_CASH');
     this.neededUsd = neededUsd;
     this.freeUsd = freeUsd;
   }
   get detail(): string {
     return `needs ${this.neededUsd.toFixed(0)} USD, ${this.freeUsd.toFixed(0)} free`;
   }
-  toJSON(): Denial {
-    return { ok: false, code: this.code, detail: this.detail };
-  }
 }
 
-class CorrelationDenial implements Denial {
-  declare readonly ok: false;
-  declare readonly code: 'CORRELATION_LIMIT';
+class CorrelationDenial extends QuotedDenial<'CORRELATION_LIMIT'> {
   declare readonly correlation: number;
   declare readonly withSymbol: string;
   declare readonly limit: number;
   constructor(correlation: number, withSymbol: string, limit: number) {
-    this.ok = false;
-    this.code = 'CORRELATION_LIMIT';
+    super('CORRELATION_LIMIT');
     this.correlation = correlation;
     this.withSymbol = withSymbol;
     this.limit = limit;
@@ -163,26 +161,17 @@ class CorrelationDenial implements Denial {
   get detail(): string {
     return `daily-return correlation ${this.correlation.toFixed(2)} with ${this.withSymbol} (held or ordered) exceeds ${this.limit}`;
   }
-  toJSON(): Denial {
-    return { ok: false, code: this.code, detail: this.detail };
-  }
 }
 
-class StrategyBudgetDenial implements Denial {
-  declare readonly ok: false;
-  declare readonly code: 'STRATEGY_BUDGET';
+class StrategyBudgetDenial extends QuotedDenial<'STRATEGY_BUDGET'> {
   declare readonly strategy: string;
   declare readonly budgetUsd: number;
   constructor(strategy: string, budgetUsd: number) {
-    this.ok = false;
-    this.code = 'STRATEGY_BUDGET';
+    super('STRATEGY_BUDGET');
     this.strategy = strategy;
     this.budgetUsd = budgetUsd;
   }
   get detail(): string {
     return `${this.strategy}'s Kelly sleeve has no room: ${this.budgetUsd.toFixed(0)} USD usable (under half a position, or under one share)`;
-  }
-  toJSON(): Denial {
-    return { ok: false, code: this.code, detail: this.detail };
   }
 }

@@ -14,7 +14,7 @@ import { allocationActive, allocationJson } from '../allocation-view.js';
 import { engineFromManifest, marketFromManifest } from '../replay.js';
 import type { LoadedRun } from '../market.js';
 import { runMonteCarlo, runStress } from '../simulate-risk.js';
-import { describeOptionReplay } from '../../options/option-replay.js';
+import { describeOptionReplay, skipSummary } from '../../options/option-replay.js';
 import type { OptionReportInput } from '../../report/simulate-report.js';
 import { decodeOptionReplay } from '../run-spec.js';
 import { replayOptions, type SimulateOptions } from '../simulate-run.js';
@@ -64,7 +64,7 @@ export function simulateReportData(manifest: Manifest, result: BacktestResult, r
 function optionReportInput(o: SimulateOptions, benchmark: Float64Array | null): OptionReportInput {
   const r = o.replay;
   const s = o.settings;
-  const skipped = Object.entries(r.skipCounts).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  const skipped = skipSummary(r.skipCounts);
   return {
     header: describeOptionReplay(s),
     notes: [

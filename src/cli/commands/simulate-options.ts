@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dayToIso } from '../../core/calendar.js';
 import { usageError } from '../../core/errors.js';
 import { metricsToJson, type Metrics } from '../../backtest/metrics.js';
-import { DEFAULT_OPTION_REPLAY, describeOptionReplay, MIN_PREMIUM_PER_SHARE, VOL_ESTIMATOR_NAMES, type OptionReplaySettings } from '../../options/option-replay.js';
+import { DEFAULT_OPTION_REPLAY, describeOptionReplay, MIN_PREMIUM_PER_SHARE, skipSummary, VOL_ESTIMATOR_NAMES, type OptionReplaySettings } from '../../options/option-replay.js';
 import { decodeOptionReplay } from '../../app/run-spec.js';
 import type { SimulateOptions } from '../../app/simulate-run.js';
 import type { CliIo } from '../io.js';
@@ -45,9 +45,9 @@ export function optionSettingsFromFlags(flags: OptionFlags, command: Command): O
     throw usageError('BAD_FLAG', `unknown instrument '${flags.instrument}'`, { flag: '--instrument', value: flags.instrument, hint: 'stock | option' });
   }
   if (flags.instrument === 'stock') {
-    const given = OPTION_FLAG_KEYS.find((k) => command.getOptionValueSource(k) === 'cli');
+    const given = command.options.find((o) => (OPTION_FLAG_KEYS as readonly string[]).includes(o.attributeName()) && command.getOptionValueSource(o.attributeName()) === 'cli');
     if (given !== undefined) {
-      const flag = `--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const flag = given.long!;
       throw usageError('BAD_FLAG', `${flag} applies to option runs only`, { flag, hint: 'add --instrument option' });
     }
     return null;
@@ -139,7 +139,7 @@ export function optionsJson(o: SimulateOptions) {
 export function optionLines(o: SimulateOptions, stock: Metrics, stockFinalEquityUsd: number, showTrades: number, io: CliIo): string[] {
   const r = o.replay;
   const out = [describeOptionReplay(o.settings)];
-  const skipped = Object.entries(r.skipCounts).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  const skipped = skipSummary(r.skipCounts);
   const s = o.settings;
   out.push(
     `    ${r.trades.length} option trades (${s.targetAbsDelta} delta, ${s.daysToExpiry} days, ${pct(s.premiumRiskFrac)} of equity in premium, ${usd(s.commissionPerContractUsd)} per contract per side)` +
