@@ -17,7 +17,11 @@ describe('Kelly on a trade record', () => {
     expect(kellyEstimate([...repeat(0.05, 55), ...repeat(-0.05, 45)]).kellyFrac).toBeCloseTo(0.1, 12);
     // A fair coin at even money has no edge, and a losing one has a negative fraction.
     expect(kellyEstimate([...repeat(0.03, 5), ...repeat(-0.03, 5)]).kellyFrac).toBeCloseTo(0, 12);
-    expect(kellyEstimate([...repeat(0.01, 3), ...repeat(-0.02, 7)]).kellyFrac).toBeCloseTo(0.3 - 0.7 / 0.5, 12);
+    expect(kellyEstimate([...repeat(0.02, 3), ...repeat(-0.02, 7)]).kellyFrac).toBeCloseTo(0.3 - 0.7 / 1, 12);
+    // Far below zero the fraction is bounded at -1, the value of a record without a win
+    // (0.3 - 0.7 / 0.5 = -1.1; one small win among large losses is no better than none).
+    expect(kellyEstimate([...repeat(0.01, 3), ...repeat(-0.02, 7)]).kellyFrac).toBe(-1);
+    expect(kellyEstimate([0.01, -0.02, -0.02]).kellyFrac).toBe(-1);
   });
 
   it('handles records without a loss, without a win, and empty ones', () => {
@@ -28,11 +32,12 @@ describe('Kelly on a trade record', () => {
     expect(() => kellyEstimate([0.01, Number.NaN])).toThrow(/trade return 1/);
   });
 
-  it('is at most 1 and at most the win rate, and grows when a loss turns into a win', () => {
+  it('lies in [-1, 1], is at most the win rate, and grows when a loss turns into a win', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { minLength: 2, maxLength: 60 }), (rs) => {
         const e = kellyEstimate(rs);
         expect(e.kellyFrac).toBeLessThanOrEqual(1);
+        expect(e.kellyFrac).toBeGreaterThanOrEqual(-1);
         expect(e.kellyFrac).toBeLessThanOrEqual(e.winRate + 1e-12);
         const worst = rs.indexOf(Math.min(...rs));
         if (rs[worst] < 0) {

@@ -22,7 +22,7 @@ export interface KellyEstimate {
   readonly meanLossFrac: number;
   /** meanWin / meanLoss; Infinity without a loss, NaN without a win. */
   readonly payoffRatio: number;
-  /** f* (full Kelly): may be negative (no edge) and is at most 1; NaN for an empty record. */
+  /** f* (full Kelly) in [-1, 1]: negative means no edge (bounded at -1, see kellyEstimate); NaN for an empty record. */
   readonly kellyFrac: number;
 }
 
@@ -48,8 +48,10 @@ export function kellyEstimate(returnsFrac: ArrayLike<number>): KellyEstimate {
   const meanWin = wins === 0 ? Number.NaN : winSum / wins;
   const meanLoss = losses === 0 ? Number.NaN : lossSum / losses;
   const payoff = wins === 0 ? Number.NaN : losses === 0 ? Number.POSITIVE_INFINITY : meanWin / meanLoss;
-  // Without a win there is no edge to size: f* = p - q/R tends to -q as R -> 0 (all capital kept).
-  const kelly = n === 0 ? Number.NaN : wins === 0 ? -1 : losses === 0 ? p : p - (1 - p) / payoff;
+  // p - q/R runs to -infinity as the mean win shrinks (and is -infinity without a win). Any value
+  // under zero already means no capital, so it is bounded at -1, the value of a record without a
+  // win: bounded this way it stays monotone (a loss turned into a win never lowers it) and finite.
+  const kelly = n === 0 ? Number.NaN : wins === 0 ? -1 : losses === 0 ? p : Math.max(-1, p - (1 - p) / payoff);
   return { trades: n, winRate: p, meanWinFrac: meanWin, meanLossFrac: meanLoss, payoffRatio: payoff, kellyFrac: kelly };
 }
 
